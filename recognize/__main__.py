@@ -1,0 +1,5 @@
+"""``python -m recognize`` runs the CLI."""
+
+from recognize.cli import cli
+
+cli()

@@ -1,0 +1,1 @@
+"""Interfaces that read results: the export document and processing status."""

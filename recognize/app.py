@@ -1,0 +1,63 @@
+"""The application object: settings plus a migrated database. Every interface builds one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from recognize.config import Settings
+from recognize.jobs.runner import Progress, Runner, RunReport
+from recognize.library.libraries import add_library, get_or_create_user, user_libraries
+from recognize.library.scanner import ScanReport, scan_library
+from recognize.storage.database import Database
+from recognize.storage.models import Library
+
+
+@dataclass(frozen=True)
+class ProcessReport:
+    """What ``process`` did: the scan of each library and the analyses run."""
+
+    scans: dict[str, ScanReport]
+    analyses: RunReport
+
+
+class App:
+    """Settings and database in one place; the CLI, server and tests all go through it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.home.mkdir(parents=True, exist_ok=True)
+        self.database = Database(settings.resolved_database_url)
+        self.database.migrate()
+
+    def add_library(self, root: Path, user: str | None = None) -> Library:
+        """Register a folder as a library of a user (created when missing)."""
+        with self.database.session() as session:
+            owner = get_or_create_user(session, user or self.settings.user)
+            return add_library(session, owner, root)
+
+    def libraries(self, user: str | None = None) -> list[Library]:
+        """The libraries of a user."""
+        with self.database.session() as session:
+            return user_libraries(session, get_or_create_user(session, user or self.settings.user))
+
+    def scan(
+        self, libraries: Sequence[Library], progress: Callable[[int], None] | None = None
+    ) -> dict[str, ScanReport]:
+        """Scan each library; returns a report per library root."""
+        return {library.root: scan_library(self.database, library, progress) for library in libraries}
+
+    def analyse(self, libraries: Sequence[Library], progress: Progress | None = None) -> RunReport:
+        """Run every enabled analysis to completion on these libraries."""
+        return Runner(self.database, self.settings, progress).run([library.id for library in libraries])
+
+    def process(self, root: Path, user: str | None = None, progress: Progress | None = None) -> ProcessReport:
+        """Add the folder as a library if needed, scan it and run every enabled analysis to completion."""
+        library = self.add_library(root, user)
+        scans = self.scan([library])
+        return ProcessReport(scans=scans, analyses=self.analyse([library], progress))
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.database.dispose()

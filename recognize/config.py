@@ -1,0 +1,109 @@
+"""Settings: one typed object, built once at start and passed in.
+
+Values come, highest priority first, from keyword arguments, ``RECOGNIZE_*`` environment
+variables (nested fields with ``__``, e.g. ``RECOGNIZE_FACES__DETECTOR=cnn``), and a TOML file
+(``RECOGNIZE_CONFIG`` or ``<home>/config.toml``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class FaceSettings(BaseModel):
+    """Face detection, embedding and clustering settings."""
+
+    enabled: bool = Field(True, description="Run face detection on images.")
+    detector: Literal["hog", "cnn"] = Field("hog", description="dlib detector: hog (fast) or cnn (accurate, slow).")
+    working_size: int = Field(1600, ge=160, description="Longest side, in pixels, images are decoded at for detection.")
+    upsample: int = Field(1, ge=0, le=3, description="Times the detector upsamples the image (finds smaller faces).")
+    min_face_px: int = Field(
+        40, ge=0, description="Faces smaller than this (box side, original pixels) are not clustered."
+    )
+    min_face_fraction: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Faces whose side is below this fraction of the image's shorter side are not clustered.",
+    )
+    min_score: float = Field(0.0, description="Detector score below which a face is not clustered.")
+    max_blur: float = Field(
+        0.92, ge=0, le=1, description="Blur score (0 sharp, 1 flat) above which a face is not clustered."
+    )
+    cluster_distance: float = Field(
+        0.42, gt=0, description="Embedding distance under which two faces may be the same person."
+    )
+    join_distance: float = Field(
+        0.40, gt=0, description="A new face joins an existing person when closer than this to enough of its faces."
+    )
+    join_min_votes: int = Field(
+        2, ge=1, description="How many of a person's faces must agree before a new face joins it."
+    )
+    min_faces_per_person: int = Field(2, ge=2, description="Clusters smaller than this stay as unassigned faces.")
+    thumbnail_size: int = Field(160, ge=32, description="Side of the stored face thumbnail, in pixels.")
+
+
+class Settings(BaseSettings):
+    """Every setting of recognize, with its default."""
+
+    model_config = SettingsConfigDict(env_prefix="RECOGNIZE_", env_nested_delimiter="__", extra="ignore")
+
+    home: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("recognize")),
+        description="Folder for the database, thumbnails and caches.",
+    )
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in home.")
+    user: str = Field("admin", description="User that CLI commands act for when --user is not given.")
+    workers: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) - 1),
+        ge=1,
+        description="Worker processes for analysis (default keeps one core free).",
+    )
+    max_image_pixels: int = Field(
+        100_000_000, ge=1, description="Images with more pixels are refused (decompression bombs)."
+    )
+    min_image_side: int = Field(
+        16, ge=1, description="Images whose shorter side is below this are refused as too small."
+    )
+    faces: FaceSettings = Field(default_factory=FaceSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        home = getattr(init_settings, "init_kwargs", {}).get("home")
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, _config_file(home)))
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in use: the configured one or the embedded SQLite file."""
+        return self.database_url or f"sqlite:///{self.home / 'recognize.db'}"
+
+
+def _config_file(home: object = None) -> Path:
+    explicit = os.environ.get("RECOGNIZE_CONFIG")
+    if explicit:
+        return Path(explicit)
+    folder = home or os.environ.get("RECOGNIZE_HOME") or platformdirs.user_data_dir("recognize")
+    return Path(str(folder)) / "config.toml"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings once, from overrides, environment and the TOML file."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Jobs: the analyses run over files, and the runner that drives them."""

@@ -1,0 +1,46 @@
+"""The shape every analysis has: compute in a worker (no database), store in the main process."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy.orm import Session
+
+from recognize.config import Settings
+from recognize.storage.models import MediaFile
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """Everything a worker needs to analyse one file: ids and a path, never pixels."""
+
+    file_id: int
+    path: Path
+    media: str
+
+
+class Analysis(ABC):
+    """One kind of result per file (metadata, faces, tags...), computed by a worker process."""
+
+    name: ClassVar[str]
+    model: ClassVar[str]
+    media: ClassVar[frozenset[str]]
+    requires: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def enabled(self) -> bool:
+        """Whether the settings ask for this analysis."""
+        return True
+
+    @abstractmethod
+    def compute(self, job: FileJob) -> Any:
+        """Analyse one file; raise MediaError with a readable reason when it cannot be done."""
+
+    @abstractmethod
+    def store(self, session: Session, media_file: MediaFile, result: Any) -> None:
+        """Write one file's result; must replace, never add to, an earlier result of this analysis."""

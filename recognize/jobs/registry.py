@@ -1,0 +1,14 @@
+"""Every analysis, in the order they run; adding one is one line here."""
+
+from __future__ import annotations
+
+from recognize.config import Settings
+from recognize.jobs.analysis import Analysis
+from recognize.media.analysis import MetadataAnalysis
+
+ANALYSES: tuple[type[Analysis], ...] = (MetadataAnalysis,)
+
+
+def enabled_analyses(settings: Settings) -> list[Analysis]:
+    """Instances of the analyses the settings enable, dependencies first."""
+    return [analysis for analysis in (cls(settings) for cls in ANALYSES) if analysis.enabled()]

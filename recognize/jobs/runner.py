@@ -1,0 +1,168 @@
+"""Foreground runner: every enabled analysis over every pending file, in worker processes.
+
+Workers only compute (they never touch the database); the main process stores each result in
+small transactions, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session, aliased
+
+from recognize.config import Settings
+from recognize.jobs.analysis import Analysis, FileJob
+from recognize.jobs.registry import enabled_analyses
+from recognize.media.errors import MediaError
+from recognize.storage.database import Database
+from recognize.storage.models import Analysis as AnalysisRow
+from recognize.storage.models import FileError, Library, MediaFile, utcnow
+
+COMMIT_EVERY = 25
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class RunReport:
+    """Files analysed and failed, per analysis."""
+
+    done: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One file's result, or the reason it failed."""
+
+    file_id: int
+    result: Any = None
+    error: str | None = None
+
+
+def pending_jobs(session: Session, library_ids: Sequence[int], analysis: Analysis) -> list[FileJob]:
+    """Files of these libraries that this analysis has not handled yet and whose prerequisites succeeded."""
+    own = aliased(AnalysisRow)
+    query = (
+        select(MediaFile.id, Library.root, MediaFile.rel_path, MediaFile.media)
+        .join(Library, Library.id == MediaFile.library_id)
+        .where(
+            MediaFile.library_id.in_(library_ids),
+            MediaFile.media.in_(analysis.media),
+            ~exists().where(and_(own.file_id == MediaFile.id, own.name == analysis.name)),
+        )
+        .order_by(MediaFile.id)
+    )
+    for required in analysis.requires:
+        needed = aliased(AnalysisRow)
+        query = query.where(
+            exists().where(and_(needed.file_id == MediaFile.id, needed.name == required, needed.state == "done"))
+        )
+    return [FileJob(file_id, Path(root) / rel_path, media) for file_id, root, rel_path, media in session.execute(query)]
+
+
+_worker_analyses: dict[str, Analysis] = {}
+
+
+def _start_worker(settings: Settings) -> None:
+    _worker_analyses.update({analysis.name: analysis for analysis in enabled_analyses(settings)})
+
+
+def _compute(name: str, job: FileJob) -> Outcome:
+    try:
+        return Outcome(job.file_id, result=_worker_analyses[name].compute(job))
+    except MediaError as error:
+        return Outcome(job.file_id, error=str(error))
+    except Exception as error:  # noqa: BLE001 - one bad file must never stop the run
+        return Outcome(job.file_id, error=f"unexpected {type(error).__name__}: {error}")
+
+
+def store_outcome(session: Session, analysis: Analysis, outcome: Outcome) -> bool:
+    """Record one outcome; False when the file vanished from the database meanwhile."""
+    media_file = session.get(MediaFile, outcome.file_id)
+    if media_file is None:
+        return False
+    row = session.get(AnalysisRow, (outcome.file_id, analysis.name)) or AnalysisRow(
+        file_id=outcome.file_id, name=analysis.name, attempts=0
+    )
+    row.attempts += 1
+    row.model = analysis.model
+    row.updated_at = utcnow()
+    if outcome.error is None:
+        analysis.store(session, media_file, outcome.result)
+        row.state = "done"
+    else:
+        session.add(
+            FileError(
+                library_id=media_file.library_id,
+                file_id=media_file.id,
+                path=media_file.rel_path,
+                stage=analysis.name,
+                reason=outcome.error,
+            )
+        )
+        row.state = "failed"
+    session.merge(row)
+    return True
+
+
+class Runner:
+    """Runs the enabled analyses over libraries with a pool of worker processes."""
+
+    def __init__(self, database: Database, settings: Settings, progress: Progress | None = None) -> None:
+        self.database = database
+        self.settings = settings
+        self.analyses = enabled_analyses(settings)
+        self.progress = progress or (lambda _name, _done, _total: None)
+
+    def run(self, library_ids: Sequence[int]) -> RunReport:
+        """Analyse every pending file of these libraries, one analysis after the other."""
+        report = RunReport()
+        pool = self._pool() if self.settings.workers > 1 else None
+        if pool is None:
+            _start_worker(self.settings)
+        try:
+            for analysis in self.analyses:
+                with self.database.session() as session:
+                    jobs = pending_jobs(session, library_ids, analysis)
+                done, failed = self._run_one(analysis, jobs, pool)
+                report.done[analysis.name] = done
+                report.failed[analysis.name] = failed
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        return report
+
+    def _pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(
+            self.settings.workers, mp_context=context, initializer=_start_worker, initargs=(self.settings,)
+        )
+
+    def _outcomes(self, analysis: Analysis, jobs: list[FileJob], pool: ProcessPoolExecutor | None) -> Iterator[Outcome]:
+        if pool is None:
+            return (_compute(analysis.name, job) for job in jobs)
+        return pool.map(_compute, [analysis.name] * len(jobs), jobs, chunksize=2)
+
+    def _run_one(self, analysis: Analysis, jobs: list[FileJob], pool: ProcessPoolExecutor | None) -> tuple[int, int]:
+        done = failed = 0
+        self.progress(analysis.name, 0, len(jobs))
+        outcomes = self._outcomes(analysis, jobs, pool)
+        while True:
+            with self.database.session() as session:
+                batch = 0
+                for outcome in outcomes:
+                    if store_outcome(session, analysis, outcome):
+                        done += outcome.error is None
+                        failed += outcome.error is not None
+                    batch += 1
+                    if batch == COMMIT_EVERY:
+                        break
+            self.progress(analysis.name, done + failed, len(jobs))
+            if batch < COMMIT_EVERY:
+                return done, failed

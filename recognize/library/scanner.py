@@ -1,0 +1,255 @@
+"""Scanner: bring a library's file table in line with its folder.
+
+New, changed, moved (same content at a new path: the row and its results are kept) and deleted
+files are detected. An unchanged file costs one stat: no hashing, no decoding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from recognize.library.walk import Found, Skipped, display_path, walk
+from recognize.media.errors import MediaError
+from recognize.media.sniff import SNIFF_BYTES, Sniffed, claimed_media, sniff_bytes, sniff_with_ffmpeg
+from recognize.storage.database import Database
+from recognize.storage.models import Analysis, FileError, Library, MediaFile, utcnow
+
+HASH_CHUNK = 1 << 20
+BATCH = 1000
+
+
+@dataclass
+class ScanReport:
+    """What one scan found."""
+
+    added: int = 0
+    changed: int = 0
+    moved: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    error_paths: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Content:
+    """A file's hash and sniffed media type (None when not media; ``error`` says why when it claims to be)."""
+
+    content_hash: str | None
+    sniffed: Sniffed | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Known:
+    """A file row as the scanner needs it."""
+
+    id: int
+    size: int
+    mtime_ns: int
+    inode: int
+    content_hash: str | None
+
+
+def read_content(path: str, name: str) -> Content:
+    """Sniff and hash a file; a file that is no media and does not claim to be is only sniffed."""
+    digest = hashlib.blake2b(digest_size=32)
+    with open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+        sniffed = sniff_bytes(head)
+        claimed = claimed_media(name)
+        if sniffed is None and claimed is None:
+            return Content(None, None, None)
+        digest.update(head)
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    error = None
+    if not head:
+        error = "empty file (0 bytes)"
+    elif sniffed is None and claimed in ("video", "audio"):
+        try:
+            sniffed = sniff_with_ffmpeg(path)
+        except MediaError as media_error:
+            error = str(media_error)
+    elif sniffed is None:
+        error = f"content is not a recognised {claimed} format, whatever its name says"
+    return Content(digest.hexdigest(), sniffed, error)
+
+
+class Scanner:
+    """Scans one library into the database."""
+
+    def __init__(self, database: Database, library: Library, progress: Callable[[int], None] | None = None) -> None:
+        self.database = database
+        self.library = library
+        self.progress = progress or (lambda _count: None)
+        self.report = ScanReport()
+
+    def run(self) -> ScanReport:
+        """Walk, compare with the stored rows, and write the differences."""
+        started = time.perf_counter()
+        known = self._load_known()
+        seen: set[str] = set()
+        candidates: list[Found] = []
+        skipped: list[Skipped] = []
+        for count, item in enumerate(walk(self.library.root), start=1):
+            if isinstance(item, Skipped):
+                skipped.append(item)
+                continue
+            seen.add(item.rel_path)
+            row = known.get(item.rel_path)
+            if row is not None and (row.size, row.mtime_ns, row.inode) == (item.size, item.mtime_ns, item.inode):
+                self.report.unchanged += 1
+            else:
+                candidates.append(item)
+            if count % BATCH == 0:
+                self.progress(count)
+        gone = {path: row for path, row in known.items() if path not in seen}
+        self._record_skipped(skipped)
+        self._apply(candidates, known, gone)
+        with self.database.session() as session:
+            library = session.get(Library, self.library.id)
+            assert library is not None
+            library.scanned_at = utcnow()
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _load_known(self) -> dict[str, Known]:
+        with self.database.session() as session:
+            rows = session.execute(
+                select(
+                    MediaFile.rel_path,
+                    MediaFile.id,
+                    MediaFile.size,
+                    MediaFile.mtime_ns,
+                    MediaFile.inode,
+                    MediaFile.content_hash,
+                ).where(MediaFile.library_id == self.library.id)
+            )
+            return {
+                rel_path: Known(id_, size, mtime, inode, digest) for rel_path, id_, size, mtime, inode, digest in rows
+            }
+
+    def _record_skipped(self, skipped: list[Skipped]) -> None:
+        with self.database.session() as session:
+            session.execute(
+                delete(FileError).where(
+                    FileError.library_id == self.library.id, FileError.file_id.is_(None), FileError.stage == "scan"
+                )
+            )
+            for item in skipped:
+                session.add(
+                    FileError(
+                        library_id=self.library.id, path=display_path(item.rel_path), stage="scan", reason=item.reason
+                    )
+                )
+                self.report.error_paths.append(display_path(item.rel_path))
+        self.report.errors += len(skipped)
+
+    def _apply(self, candidates: list[Found], known: dict[str, Known], gone: dict[str, Known]) -> None:
+        by_hash: dict[str, list[Known]] = {}
+        for row in gone.values():
+            if row.content_hash:
+                by_hash.setdefault(row.content_hash, []).append(row)
+        moved_ids: set[int] = set()
+        for start in range(0, len(candidates), BATCH):
+            with self.database.session() as session:
+                for found in candidates[start : start + BATCH]:
+                    self._apply_one(session, found, known.get(found.rel_path), by_hash, moved_ids)
+            self.progress(start + BATCH)
+        self._delete_gone([row.id for row in gone.values() if row.id not in moved_ids])
+
+    def _apply_one(
+        self, session: Session, found: Found, row: Known | None, by_hash: dict[str, list[Known]], moved_ids: set[int]
+    ) -> None:
+        path = os.path.join(self.library.root, found.rel_path)
+        try:
+            content = read_content(path, found.rel_path)
+        except FileNotFoundError:
+            self._path_error(session, found.rel_path, "vanished while scanning")
+            return
+        except OSError as error:
+            self._path_error(session, found.rel_path, f"cannot read: {error.strerror or error}")
+            return
+        if row is not None:
+            self._update(session, row.id, found, content, same_content=content.content_hash == row.content_hash)
+            return
+        twins = by_hash.get(content.content_hash) if content.content_hash else None
+        if twins:
+            moved = twins.pop()
+            moved_ids.add(moved.id)
+            session.get_one(MediaFile, moved.id).rel_path = found.rel_path
+            self._update(session, moved.id, found, content, same_content=True)
+            self.report.moved += 1
+            return
+        media_file = MediaFile(library_id=self.library.id, rel_path=found.rel_path)
+        self._fill(media_file, found, content)
+        session.add(media_file)
+        session.flush()
+        self._content_error(session, media_file, content)
+        self.report.added += 1
+
+    def _update(self, session: Session, file_id: int, found: Found, content: Content, same_content: bool) -> None:
+        media_file = session.get_one(MediaFile, file_id)
+        if same_content:
+            media_file.size, media_file.mtime_ns = found.size, found.mtime_ns
+            media_file.device, media_file.inode = found.device, found.inode
+            return
+        forget_results(session, file_id)
+        self._fill(media_file, found, content)
+        media_file.changed_at = utcnow()
+        self._content_error(session, media_file, content)
+        self.report.changed += 1
+
+    @staticmethod
+    def _fill(media_file: MediaFile, found: Found, content: Content) -> None:
+        media_file.size, media_file.mtime_ns = found.size, found.mtime_ns
+        media_file.device, media_file.inode = found.device, found.inode
+        media_file.content_hash = content.content_hash
+        media_file.media = content.sniffed.media if content.sniffed and not content.error else None
+        media_file.mime = content.sniffed.mime if content.sniffed else None
+
+    def _content_error(self, session: Session, media_file: MediaFile, content: Content) -> None:
+        if content.error:
+            session.add(
+                FileError(
+                    library_id=self.library.id,
+                    file_id=media_file.id,
+                    path=media_file.rel_path,
+                    stage="scan",
+                    reason=content.error,
+                )
+            )
+            self.report.errors += 1
+            self.report.error_paths.append(media_file.rel_path)
+
+    def _path_error(self, session: Session, rel_path: str, reason: str) -> None:
+        session.add(FileError(library_id=self.library.id, path=display_path(rel_path), stage="scan", reason=reason))
+        self.report.errors += 1
+        self.report.error_paths.append(display_path(rel_path))
+
+    def _delete_gone(self, ids: Iterable[int]) -> None:
+        id_list = list(ids)
+        for start in range(0, len(id_list), BATCH):
+            with self.database.session() as session:
+                session.execute(delete(MediaFile).where(MediaFile.id.in_(id_list[start : start + BATCH])))
+        self.report.deleted += len(id_list)
+
+
+def forget_results(session: Session, file_id: int) -> None:
+    """Drop every analysis result and error of a file whose content changed."""
+    session.execute(delete(Analysis).where(Analysis.file_id == file_id))
+    session.execute(delete(FileError).where(FileError.file_id == file_id))
+
+
+def scan_library(database: Database, library: Library, progress: Callable[[int], None] | None = None) -> ScanReport:
+    """Scan one library and return what changed."""
+    return Scanner(database, library, progress).run()

@@ -1,0 +1,104 @@
+"""Walk a library folder: every regular file once, with its stat, and every problem met on the way."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Found:
+    """A regular file found in the library, with the stat taken while walking."""
+
+    rel_path: str
+    size: int
+    mtime_ns: int
+    device: int
+    inode: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A path the walk could not or would not enter, and why."""
+
+    rel_path: str
+    reason: str
+
+
+INODE_MASK = 0x7FFF_FFFF_FFFF_FFFF
+
+
+def display_path(rel_path: str) -> str:
+    """A path safe to store and print, even when its bytes are not UTF-8."""
+    return os.fsencode(rel_path).decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def walk(root: str) -> Iterator[Found | Skipped]:
+    """Yield files and skipped paths under ``root``; follows symlinks only inside the root, never in a loop."""
+    real_root = os.path.realpath(root)
+    root_stat = os.stat(real_root)
+    visited = {(root_stat.st_dev, root_stat.st_ino)}
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        try:
+            with os.scandir(os.path.join(root, rel_dir)) as entries:
+                listed = sorted(entries, key=lambda entry: entry.name)
+        except PermissionError:
+            yield Skipped(rel_dir, "folder unreadable: permission denied")
+            continue
+        except FileNotFoundError:
+            yield Skipped(rel_dir, "folder vanished while scanning")
+            continue
+        except OSError as error:
+            yield Skipped(rel_dir, f"folder unreadable: {error.strerror or error}")
+            continue
+        for entry in listed:
+            if entry.name.startswith("."):
+                continue
+            rel_path = os.path.join(rel_dir, entry.name) if rel_dir else entry.name
+            outcome = _visit(entry, rel_path, real_root, visited)
+            if isinstance(outcome, str):
+                pending.append(outcome)
+            elif outcome is not None:
+                yield outcome
+
+
+def _visit(
+    entry: os.DirEntry[str], rel_path: str, real_root: str, visited: set[tuple[int, int]]
+) -> Found | Skipped | str | None:
+    """A Found file, a Skipped path, a folder to enter (its relative path), or None to ignore."""
+    if not _is_utf8(rel_path):
+        return Skipped(rel_path, "file name is not valid UTF-8: rename it to have it analysed")
+    try:
+        info = entry.stat(follow_symlinks=True)
+    except FileNotFoundError:
+        reason = "broken symlink" if entry.is_symlink() else "vanished while scanning"
+        return Skipped(rel_path, reason)
+    except OSError as error:
+        if error.errno == 40:
+            return Skipped(rel_path, "symlink loop")
+        return Skipped(rel_path, f"cannot stat: {error.strerror or error}")
+    if entry.is_symlink():
+        target = os.path.realpath(entry.path)
+        if os.path.commonpath([target, real_root]) != real_root:
+            return Skipped(rel_path, "symlink points outside the library: not followed")
+    if stat.S_ISDIR(info.st_mode):
+        key = (info.st_dev, info.st_ino)
+        if key in visited:
+            return Skipped(rel_path, "symlink loop or second link to a folder already scanned: not followed")
+        visited.add(key)
+        return rel_path
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return Found(rel_path, info.st_size, info.st_mtime_ns, info.st_dev & INODE_MASK, info.st_ino & INODE_MASK)

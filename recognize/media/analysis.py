@@ -1,0 +1,32 @@
+"""Metadata analysis: decode each image once (size, EXIF date, camera, GPS), probe each video and audio."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from recognize.jobs.analysis import Analysis, FileJob
+from recognize.media.images import ImageInfo, read_image_info
+from recognize.media.probe import StreamInfo, probe
+from recognize.storage.models import MediaFile
+
+
+class MetadataAnalysis(Analysis):
+    """Proves every file decodes and records what the later models need to know about it."""
+
+    name = "metadata"
+    model = "pillow+pyav"
+    media = frozenset({"image", "video", "audio"})
+
+    def compute(self, job: FileJob) -> ImageInfo | StreamInfo:
+        if job.media == "image":
+            return read_image_info(job.path, self.settings.max_image_pixels, self.settings.min_image_side)
+        return probe(job.path, job.media)
+
+    def store(self, session: Session, media_file: MediaFile, result: ImageInfo | StreamInfo) -> None:
+        media_file.width, media_file.height = result.width, result.height
+        if isinstance(result, ImageInfo):
+            media_file.taken_at = result.taken_at
+            media_file.camera_make, media_file.camera_model = result.camera_make, result.camera_model
+            media_file.gps_lat, media_file.gps_lon = result.gps_lat, result.gps_lon
+        else:
+            media_file.duration, media_file.codec = result.duration, result.codec

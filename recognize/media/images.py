@@ -1,0 +1,141 @@
+"""Image decoding: every still format Pillow (and pillow-heif) reads, upright, size-guarded."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pillow_heif
+from PIL import ExifTags, Image, ImageOps
+
+from recognize.media.errors import MediaError
+
+pillow_heif.register_heif_opener()
+
+ORIENTATION_TRANSPOSED = {5, 6, 7, 8}
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """Header facts of an image: upright size, EXIF date, camera and GPS."""
+
+    width: int
+    height: int
+    taken_at: datetime | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    gps_lat: float | None = None
+    gps_lon: float | None = None
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """Upright RGB pixels plus the factor from these pixels back to the original upright size."""
+
+    pixels: np.ndarray
+    scale: float
+    original_width: int
+    original_height: int
+
+
+def _open(path: Path, max_pixels: int, min_side: int) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+    except Image.DecompressionBombError as error:
+        raise MediaError(f"refused: {error}") from error
+    except FileNotFoundError as error:
+        raise MediaError("file vanished before it could be read") from error
+    except PermissionError as error:
+        raise MediaError("permission denied") from error
+    except (Image.UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+        raise MediaError(f"not a readable image: {error}") from error
+    width, height = image.size
+    if width * height > max_pixels:
+        image.close()
+        raise MediaError(f"refused: {width}x{height} pixels exceeds the limit of {max_pixels} (decompression bomb?)")
+    if min(width, height) < min_side:
+        image.close()
+        raise MediaError(f"image too small to analyse: {width}x{height} pixels (minimum side {min_side})")
+    return image
+
+
+def _upright_size(image: Image.Image) -> tuple[int, int]:
+    orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    width, height = image.size
+    return (height, width) if orientation in ORIENTATION_TRANSPOSED else (width, height)
+
+
+def _exif_text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip("\x00 ").strip()
+    return text[:128] or None
+
+
+def _exif_datetime(value: object) -> datetime | None:
+    try:
+        return datetime.strptime(str(value).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def _gps_degrees(dms: object, ref: object) -> float | None:
+    try:
+        degrees, minutes, seconds = (float(part) for part in dms)  # type: ignore[union-attr]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    value = degrees + minutes / 60 + seconds / 3600
+    return -value if str(ref).upper().startswith(("S", "W")) else value
+
+
+def _exif_facts(image: Image.Image) -> dict[str, object]:
+    exif = image.getexif()
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    taken = details.get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
+    return {
+        "taken_at": _exif_datetime(taken) if taken else None,
+        "camera_make": _exif_text(exif.get(ExifTags.Base.Make)),
+        "camera_model": _exif_text(exif.get(ExifTags.Base.Model)),
+        "gps_lat": _gps_degrees(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef))
+        if gps
+        else None,
+        "gps_lon": _gps_degrees(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef))
+        if gps
+        else None,
+    }
+
+
+def read_image_info(path: Path, max_pixels: int, min_side: int) -> ImageInfo:
+    """Read size and EXIF facts, and decode the pixels once (at reduced size) to prove they are whole."""
+    with _open(path, max_pixels, min_side) as image:
+        width, height = _upright_size(image)
+        facts = _exif_facts(image)
+        image.draft("RGB", (max(1, image.size[0] // 8), max(1, image.size[1] // 8)))
+        try:
+            image.load()
+        except (OSError, ValueError, SyntaxError) as error:
+            raise MediaError(f"image data is damaged: {error}") from error
+    return ImageInfo(width=width, height=height, **facts)  # type: ignore[arg-type]
+
+
+def load_image(path: Path, max_pixels: int, min_side: int, max_side: int | None = None) -> DecodedImage:
+    """Decode upright RGB pixels, no larger than ``max_side`` (JPEG draft mode decodes at reduced size)."""
+    with _open(path, max_pixels, min_side) as image:
+        original_width, original_height = _upright_size(image)
+        try:
+            if max_side and max(image.size) > max_side:
+                ratio = max_side / max(image.size)
+                image.draft("RGB", (round(image.size[0] * ratio), round(image.size[1] * ratio)))
+            upright = ImageOps.exif_transpose(image.convert("RGB"))
+        except (OSError, ValueError, SyntaxError) as error:
+            raise MediaError(f"image data is damaged: {error}") from error
+    if max_side and max(upright.size) > max_side:
+        upright.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    scale = original_width / upright.size[0]
+    return DecodedImage(np.asarray(upright), scale, original_width, original_height)

@@ -1,0 +1,59 @@
+"""Video and audio probing with PyAV (FFmpeg bundled): duration, codec and frame size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+
+from recognize.media.errors import MediaError
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """What a video or audio file holds."""
+
+    duration: float
+    codec: str
+    width: int | None = None
+    height: int | None = None
+
+
+def probe(path: Path, media: str) -> StreamInfo:
+    """Probe a video or audio file; raise MediaError when it has no usable stream or no length."""
+    try:
+        with av.open(str(path)) as container:
+            video = container.streams.video[0] if container.streams.video else None
+            audio = container.streams.audio[0] if container.streams.audio else None
+            if media == "video" and video is None:
+                raise MediaError("video file has no video stream")
+            if media == "audio" and audio is None:
+                raise MediaError("audio file has no audio stream")
+            stream = video if media == "video" else audio
+            assert stream is not None
+            duration = _duration(container, stream)
+            codec = stream.codec_context.name
+            width = video.codec_context.width if media == "video" and video else None
+            height = video.codec_context.height if media == "video" and video else None
+    except FileNotFoundError as error:
+        raise MediaError("file vanished before it could be read") from error
+    except PermissionError as error:
+        raise MediaError("permission denied") from error
+    except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError) as error:
+        raise MediaError(f"not a readable {media} file: {error}") from error
+    if duration <= 0:
+        raise MediaError(f"{media} has zero length")
+    return StreamInfo(duration=duration, codec=codec, width=width, height=height)
+
+
+def _duration(container: av.container.InputContainer, stream: av.stream.Stream) -> float:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / av.time_base
+    frames = 0
+    for _ in container.decode(stream):
+        frames += 1
+    rate = getattr(stream, "average_rate", None) or getattr(stream, "rate", None)
+    return frames / float(rate) if rate else 0.0

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy ORM, Alembic migrations and the database handle."""

@@ -1,0 +1,121 @@
+"""The CLI end to end, as users' scripts call it: process, status, export, with bad input and no network."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.media_factory import png_bomb, png_zero_size, truncated_copy
+
+NOBODY = 65534
+
+
+def recognize(
+    home: Path, *args: str, as_nobody: bool = False, no_network: bool = False
+) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "recognize", "--data-dir", str(home), *args]
+    if as_nobody:
+        command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+    if no_network:
+        command = ["unshare", "-rn", *command]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+
+@pytest.fixture
+def world_dir() -> Iterator[Path]:
+    """A folder any user can enter (pytest's tmp_path is private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="recognize-cli-"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _bad_library(root: Path, shared_data: Path) -> dict[str, str]:
+    """Good photos plus every kind of bad input; returns {path: expected words in its error}."""
+    photos = shared_data / "photos" / "debian-opencv-doc"
+    root.mkdir()
+    for name in ("fruits.jpg", "butterfly.jpg"):
+        shutil.copy(photos / name, root / name)
+    (root / "zero.jpg").write_bytes(b"")
+    truncated_copy(photos / "building.jpg", root / "truncated.jpg")
+    (root / "text.jpg").write_text("this is text, not a photo")
+    png_bomb(root / "bomb.png")
+    png_zero_size(root / "zero-size.png")
+    from PIL import Image
+
+    Image.new("RGB", (1, 1)).save(root / "tiny.png")
+    shutil.copy(photos / "apple.jpg", root / "locked.jpg")
+    (root / "locked.jpg").chmod(0)
+    os.symlink(root, root / "loop")
+    Path(os.fsdecode(os.fsencode(str(root)) + b"/caf\xe9.jpg")).write_bytes((photos / "orange.jpg").read_bytes())
+    for path in root.iterdir():
+        if not path.is_symlink() and path.name != "locked.jpg":
+            path.chmod(0o644)
+    (root / "locked-folder").mkdir()
+    (root / "locked-folder").chmod(0)
+    return {
+        "zero.jpg": "empty file",
+        "truncated.jpg": "damaged",
+        "text.jpg": "not a recognised image",
+        "bomb.png": "exceeds the limit",
+        "zero-size.png": "not a readable image",
+        "tiny.png": "too small",
+        "locked.jpg": "Permission denied",
+        "caf\\xe9.jpg": "not valid UTF-8",
+    }
+
+
+def test_process_records_every_bad_file_and_analyses_the_rest(world_dir: Path, shared_data: Path) -> None:
+    root = world_dir / "library"
+    expected = _bad_library(root, shared_data)
+    home = world_dir / "home"
+    home.mkdir()
+    home.chmod(0o777)
+    as_nobody = os.geteuid() == 0
+    result = recognize(home, "process", str(root), as_nobody=as_nobody)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(recognize(home, "export", as_nobody=as_nobody).stdout)
+    by_name = {Path(entry["path"]).name: entry for entry in document["files"]}
+    for name, words in expected.items():
+        assert by_name[name]["error"] is not None, name
+        assert words in by_name[name]["error"], (name, by_name[name]["error"])
+    for name in ("fruits.jpg", "butterfly.jpg"):
+        assert by_name[name] == {"path": str(root / name), "media": "image", "error": None, "tags": [], "faces": []}
+    status = json.loads(recognize(home, "status", "--json", as_nobody=as_nobody).stdout)
+    library = status["libraries"][0]
+    assert library["analyses"]["metadata"]["done"] == 2
+    reasons = {error["path"]: error["reason"] for error in library["errors"]}
+    assert "symlink loop" in reasons["loop"]
+    assert "permission denied" in reasons["locked-folder"]
+    table = recognize(home, "status", as_nobody=as_nobody).stdout
+    assert "truncated.jpg" in table and "damaged" in table
+
+
+def test_process_works_without_any_network(tmp_path: Path, shared_data: Path) -> None:
+    interfaces = subprocess.run(
+        ["unshare", "-rn", sys.executable, "-c", "import socket; print([name for _, name in socket.if_nameindex()])"],
+        capture_output=True,
+        text=True,
+    )
+    assert interfaces.stdout.strip() == "['lo']", "the namespace still has a network interface"
+    root = tmp_path / "library"
+    shutil.copytree(shared_data / "photos" / "dlib-ffmpeg_data", root)
+    result = recognize(tmp_path / "home", "process", str(root), no_network=True)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(recognize(tmp_path / "home", "export", no_network=True).stdout)
+    assert len(document["files"]) == 5 and all(entry["error"] is None for entry in document["files"])
+
+
+def test_library_add_refuses_a_missing_folder(tmp_path: Path) -> None:
+    result = recognize(tmp_path / "home", "library", "add", str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert "not a folder" in result.stderr
