@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recognize.config import Settings
+from recognize.faces.persons import ClusterReport, update_persons
 from recognize.jobs.runner import Progress, Runner, RunReport
 from recognize.library.libraries import add_library, get_or_create_user, user_libraries
 from recognize.library.scanner import ScanReport, scan_library
@@ -49,8 +50,17 @@ class App:
         return {library.root: scan_library(self.database, library, progress) for library in libraries}
 
     def analyse(self, libraries: Sequence[Library], progress: Progress | None = None) -> RunReport:
-        """Run every enabled analysis to completion on these libraries."""
-        return Runner(self.database, self.settings, progress).run([library.id for library in libraries])
+        """Run every enabled analysis to completion on these libraries, then update their users' persons."""
+        report = Runner(self.database, self.settings, progress).run([library.id for library in libraries])
+        if self.settings.faces.enabled:
+            for user_id in sorted({library.user_id for library in libraries}):
+                self.update_persons(user_id)
+        return report
+
+    def update_persons(self, user_id: int) -> ClusterReport:
+        """Group a user's new faces into persons."""
+        with self.database.session() as session:
+            return update_persons(session, user_id, self.settings.faces)
 
     def process(self, root: Path, user: str | None = None, progress: Progress | None = None) -> ProcessReport:
         """Add the folder as a library if needed, scan it and run every enabled analysis to completion."""

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from recognize.faces.persons import list_persons
 from recognize.media.sniff import claimed_media
-from recognize.storage.models import FileError, Library, MediaFile, User
+from recognize.storage.models import Face, FileError, Library, MediaFile, User
 
 
 def _errors_by_file(session: Session, library_ids: list[int]) -> tuple[dict[int, list[str]], list[FileError]]:
@@ -36,6 +37,7 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
     """The export document for one user's libraries."""
     libraries = {library.id: library for library in session.scalars(select(Library).where(Library.user_id == user.id))}
     errors, orphans = _errors_by_file(session, list(libraries))
+    faces = _faces_by_file(session, list(libraries))
     files: list[dict[str, Any]] = []
     query = (
         select(MediaFile)
@@ -52,7 +54,7 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
                 "media": media_file.media or claimed_media(media_file.rel_path),
                 "error": "; ".join(messages) if messages else None,
                 "tags": [],
-                "faces": [],
+                "faces": faces.get(media_file.id, []),
             }
         )
     for orphan in orphans:
@@ -62,4 +64,23 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
             files.append(
                 {"path": path, "media": media, "error": f"{orphan.stage}: {orphan.reason}", "tags": [], "faces": []}
             )
-    return {"files": files, "persons": []}
+    persons = [
+        {"id": person.id, "name": person.name, "faces": person.faces, "hidden": person.hidden}
+        for person in list_persons(session, user.id, include_hidden=True)
+    ]
+    return {"files": files, "persons": persons}
+
+
+def _faces_by_file(session: Session, library_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    by_file: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    query = (
+        select(Face.file_id, Face.id, Face.x, Face.y, Face.width, Face.height, Face.score, Face.person_id)
+        .join(MediaFile, MediaFile.id == Face.file_id)
+        .where(MediaFile.library_id.in_(library_ids))
+        .order_by(Face.file_id, Face.x)
+    )
+    for file_id, face_id, x, y, width, height, score, person_id in session.execute(query):
+        by_file[file_id].append(
+            {"id": face_id, "bbox": [x, y, width, height], "score": round(score, 4), "person": person_id}
+        )
+    return by_file

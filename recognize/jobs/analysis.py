@@ -26,7 +26,7 @@ class Analysis(ABC):
     """One kind of result per file (metadata, faces, tags...), computed by a worker process."""
 
     name: ClassVar[str]
-    model: ClassVar[str]
+    model: str
     media: ClassVar[frozenset[str]]
     requires: ClassVar[tuple[str, ...]] = ()
 

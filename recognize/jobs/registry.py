@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from recognize.config import Settings
+from recognize.faces.detection import FaceAnalysis
 from recognize.jobs.analysis import Analysis
 from recognize.media.analysis import MetadataAnalysis
 
-ANALYSES: tuple[type[Analysis], ...] = (MetadataAnalysis,)
+ANALYSES: tuple[type[Analysis], ...] = (MetadataAnalysis, FaceAnalysis)
 
 
 def enabled_analyses(settings: Settings) -> list[Analysis]:

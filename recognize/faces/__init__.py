@@ -1,0 +1,1 @@
+"""Faces: detection pipeline, clustering into persons, and the person operations users correct it with."""

@@ -1,0 +1,99 @@
+"""Precision-first clustering of face embeddings (numpy, SciPy and scikit-learn; no database).
+
+New persons: complete-linkage agglomerative clustering with a distance cap (``cluster_distance``),
+so every pair of faces in a person is closer than the cap; faces of one photo are at infinite
+distance, so they never share a person. The work is split exactly into the connected components
+of the "closer than the cap" graph (a complete-linkage cluster never spans two components), which
+keeps memory proportional to the largest component instead of all faces squared. Groups smaller
+than ``min_size`` stay unassigned.
+
+Existing persons: a new face joins one only when several of its faces agree (``PersonIndex``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.sparse.csgraph import connected_components
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.neighbors import radius_neighbors_graph
+
+FAR = 1e6
+
+
+def distances_to(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Euclidean distances from one L2-normalised vector to each row."""
+    return np.sqrt(np.maximum(0.0, 2.0 - 2.0 * (matrix @ vector)))
+
+
+def pairwise(embeddings: np.ndarray) -> np.ndarray:
+    """Euclidean distances between L2-normalised rows (via the dot product)."""
+    similarity = np.clip(embeddings @ embeddings.T, -1.0, 1.0)
+    return np.sqrt(np.maximum(0.0, 2.0 - 2.0 * similarity)).astype(np.float64)
+
+
+def _complete_linkage(distances: np.ndarray, threshold: float) -> np.ndarray:
+    if len(distances) == 1:
+        return np.zeros(1, dtype=int)
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="precomputed", linkage="complete", distance_threshold=threshold
+    )
+    return model.fit_predict(distances)
+
+
+def cluster(embeddings: np.ndarray, photos: Sequence[int], threshold: float, min_size: int) -> np.ndarray:
+    """A label per face (-1: unassigned); faces sharing a label are one new person."""
+    labels = np.full(len(embeddings), -1, dtype=int)
+    if len(embeddings) < min_size:
+        return labels
+    graph = radius_neighbors_graph(embeddings, threshold, mode="connectivity", include_self=False)
+    _count, component = connected_components(graph, directed=False)
+    photo_array = np.asarray(photos)
+    sizes = np.bincount(component)
+    next_label = 0
+    for group in np.flatnonzero(sizes >= min_size):
+        members = np.flatnonzero(component == group)
+        distances = pairwise(embeddings[members])
+        same_photo = photo_array[members][:, None] == photo_array[members][None, :]
+        np.fill_diagonal(same_photo, False)
+        distances[same_photo] = FAR
+        sub_labels = _complete_linkage(distances, threshold)
+        for sub in np.unique(sub_labels):
+            chosen = members[sub_labels == sub]
+            if len(chosen) >= min_size:
+                labels[chosen] = next_label
+                next_label += 1
+    return labels
+
+
+class PersonIndex:
+    """The faces of existing persons, to decide which person (if any) a new face clearly belongs to."""
+
+    def __init__(self, embeddings: np.ndarray, owners: Sequence[int]) -> None:
+        self.embeddings = embeddings
+        self.owners = np.asarray(owners, dtype=np.int64)
+        ids, self._sizes = np.unique(self.owners, return_counts=True)
+        self._size_of = dict(zip(ids.tolist(), self._sizes.tolist(), strict=True))
+
+    def add(self, embedding: np.ndarray, owner: int) -> None:
+        """Count a newly joined face as a member of its person."""
+        self.embeddings = np.vstack([self.embeddings, embedding[None, :]])
+        self.owners = np.append(self.owners, owner)
+        self._size_of[owner] = self._size_of.get(owner, 0) + 1
+
+    def best(self, face: np.ndarray, distance: float, min_votes: int, excluded: set[int]) -> int | None:
+        """The one person with at least ``min_votes`` faces (all, when smaller) closer than ``distance``.
+
+        None when no person, or more than one, qualifies: an ambiguous face waits unassigned.
+        """
+        if len(self.owners) == 0:
+            return None
+        close = self.owners[distances_to(self.embeddings, face) < distance]
+        voters, votes = np.unique(close, return_counts=True)
+        qualified = [
+            int(person)
+            for person, count in zip(voters.tolist(), votes.tolist(), strict=True)
+            if count >= min(min_votes, self._size_of[person]) and person not in excluded
+        ]
+        return qualified[0] if len(qualified) == 1 else None

@@ -1,0 +1,142 @@
+"""Face analysis: decode at working size, detect, align and embed, gate on quality, keep a thumbnail.
+
+Boxes and landmarks are stored in pixels of the upright original image, whatever size was decoded.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from recognize.config import FaceSettings, Settings
+from recognize.jobs.analysis import Analysis, FileJob
+from recognize.media.images import DecodedImage, load_image
+from recognize.models.base import Box, FaceDetector, FaceEmbedder
+from recognize.models.registry import face_detector, face_embedder
+from recognize.storage.models import Face, MediaFile
+
+
+@dataclass(frozen=True)
+class FoundFace:
+    """One face as the worker hands it back: original-pixel box, quality and embedding."""
+
+    box: tuple[int, int, int, int]
+    score: float
+    landmarks: list[list[float]]
+    embedding: bytes
+    blur: float
+    clusterable: bool
+    thumbnail: bytes
+
+
+def blur_score(gray: np.ndarray) -> float:
+    """0 for a sharp face, towards 1 for a flat one: 1 / (1 + variance of the Laplacian / 100)."""
+    g = gray.astype(np.float32)
+    laplacian = 4 * g[1:-1, 1:-1] - g[:-2, 1:-1] - g[2:, 1:-1] - g[1:-1, :-2] - g[1:-1, 2:]
+    return float(1.0 / (1.0 + laplacian.var() / 100.0))
+
+
+def passes_gates(side: float, image_short_side: int, score: float, blur: float, gates: FaceSettings) -> bool:
+    """Whether a face is good enough to be clustered (it is stored either way)."""
+    return (
+        side >= gates.min_face_px
+        and side >= gates.min_face_fraction * image_short_side
+        and score >= gates.min_score
+        and blur <= gates.max_blur
+    )
+
+
+def _clip(box: Box, width: int, height: int) -> Box:
+    return Box(max(0, box.left), max(0, box.top), min(width, box.right), min(height, box.bottom))
+
+
+def _face_crop(image: Image.Image, box: Box, margin: float) -> Image.Image:
+    side = max(box.width, box.height) * (1 + margin)
+    cx, cy = (box.left + box.right) / 2, (box.top + box.bottom) / 2
+    return image.crop((round(cx - side / 2), round(cy - side / 2), round(cx + side / 2), round(cy + side / 2)))
+
+
+def _thumbnail(image: Image.Image, box: Box, size: int) -> bytes:
+    crop = _face_crop(image, box, 0.4).resize((size, size), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    crop.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def find_faces(
+    decoded: DecodedImage, detector: FaceDetector, embedder: FaceEmbedder, gates: FaceSettings
+) -> list[FoundFace]:
+    """Every face of a decoded image, described and gated."""
+    pixels = decoded.pixels
+    height, width = pixels.shape[:2]
+    image = Image.fromarray(pixels)
+    short_side = min(decoded.original_width, decoded.original_height)
+    faces = []
+    for detection in detector.detect(pixels, gates.upsample):
+        box = _clip(detection.box, width, height)
+        if box.width < 4 or box.height < 4:
+            continue
+        description = embedder.describe(pixels, box)
+        gray = np.asarray(_face_crop(image, box, 0.0).convert("L").resize((64, 64)))
+        blur = blur_score(gray)
+        s = decoded.scale
+        original = (round(box.left * s), round(box.top * s), round(box.width * s), round(box.height * s))
+        faces.append(
+            FoundFace(
+                box=original,
+                score=detection.score,
+                landmarks=[[round(x * s, 1), round(y * s, 1)] for x, y in description.landmarks],
+                embedding=description.embedding.astype(np.float32).tobytes(),
+                blur=blur,
+                clusterable=passes_gates(max(original[2], original[3]), short_side, detection.score, blur, gates),
+                thumbnail=_thumbnail(image, box, gates.thumbnail_size),
+            )
+        )
+    return faces
+
+
+class FaceAnalysis(Analysis):
+    """Detect and embed the faces of each image."""
+
+    name = "faces"
+    media = frozenset({"image"})
+    requires = ("metadata",)
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.detector = face_detector(settings.faces.detector)
+        self.embedder = face_embedder()
+        self.model = f"{self.detector.name}+{self.embedder.name}"
+
+    def enabled(self) -> bool:
+        return self.settings.faces.enabled
+
+    def compute(self, job: FileJob) -> list[FoundFace]:
+        faces = self.settings.faces
+        decoded = load_image(job.path, self.settings.max_image_pixels, self.settings.min_image_side, faces.working_size)
+        return find_faces(decoded, self.detector, self.embedder, faces)
+
+    def store(self, session: Session, media_file: MediaFile, result: list[FoundFace]) -> None:
+        session.execute(delete(Face).where(Face.file_id == media_file.id))
+        for found in result:
+            x, y, w, h = found.box
+            session.add(
+                Face(
+                    file_id=media_file.id,
+                    x=x,
+                    y=y,
+                    width=w,
+                    height=h,
+                    score=found.score,
+                    landmarks=found.landmarks,
+                    embedding=found.embedding,
+                    blur=found.blur,
+                    clusterable=found.clusterable,
+                    thumbnail=found.thumbnail,
+                )
+            )

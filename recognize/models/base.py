@@ -1,0 +1,84 @@
+"""The interfaces every model implements: a detector finds faces, an embedder describes one."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Box:
+    """A face box in pixels of the image it was found in."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One detected face and the detector's confidence."""
+
+    box: Box
+    score: float
+
+
+@dataclass(frozen=True)
+class FaceDescription:
+    """Landmarks (x, y pairs) and the L2-normalised embedding of one face."""
+
+    landmarks: list[tuple[float, float]]
+    embedding: np.ndarray
+
+
+class Model(ABC):
+    """A model loads its weights on first use, never at import or construction."""
+
+    name: ClassVar[str]
+    task: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._loaded: Any = None
+
+    @property
+    def loaded(self) -> Any:
+        """The underlying model object, loaded on first access."""
+        if self._loaded is None:
+            self._loaded = self.load()
+        return self._loaded
+
+    @abstractmethod
+    def load(self) -> Any:
+        """Load the weights from the installed package."""
+
+
+class FaceDetector(Model):
+    """Finds faces in an RGB image."""
+
+    task = "face-detection"
+
+    @abstractmethod
+    def detect(self, pixels: np.ndarray, upsample: int) -> list[Detection]:
+        """Faces in ``pixels`` (H x W x 3, uint8), best first."""
+
+
+class FaceEmbedder(Model):
+    """Aligns a face and turns it into an embedding where distance means dissimilarity."""
+
+    task = "face-embedding"
+
+    @abstractmethod
+    def describe(self, pixels: np.ndarray, box: Box) -> FaceDescription:
+        """Landmarks and embedding of the face in ``box``."""
