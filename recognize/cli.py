@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -12,11 +14,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from recognize.api.export import export_user
 from recognize.api.status import user_status
 from recognize.app import App
 from recognize.config import load_settings
+from recognize.faces import persons as faces_api
+from recognize.faces.persons import PersonError
 from recognize.library.libraries import LibraryError, get_or_create_user
 
 cli = typer.Typer(
@@ -174,3 +179,118 @@ def run(
             time.sleep(interval)
     except KeyboardInterrupt:
         console.print("stopped")
+
+
+person_cli = typer.Typer(help="Correct persons: rename, merge, move a face, split, hide.", no_args_is_help=True)
+cli.add_typer(person_cli, name="person")
+
+
+def _person_op(ctx: typer.Context, user: str | None, operation: Callable[[Session, int], object]) -> None:
+    app = _app(ctx)
+    try:
+        with app.database.session() as session:
+            owner = get_or_create_user(session, user or app.settings.user)
+            operation(session, owner.id)
+    except PersonError as error:
+        _fail(str(error))
+
+
+@cli.command()
+def persons(
+    ctx: typer.Context,
+    user: UserOption = None,
+    hidden: Annotated[bool, typer.Option("--hidden", help="Include hidden persons.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List persons with their face counts, most faces first."""
+    app = _app(ctx)
+    with app.database.session() as session:
+        owner = get_or_create_user(session, user or app.settings.user)
+        found = faces_api.list_persons(session, owner.id, include_hidden=hidden)
+        unassigned = len(faces_api.unassigned_faces(session, owner.id))
+    if as_json:
+        typer.echo(
+            json.dumps({"persons": [asdict(person) for person in found], "unassigned_faces": unassigned}, indent=2)
+        )
+        return
+    table = Table("id", "name", "faces", "cover face", "hidden")
+    for person in found:
+        table.add_row(
+            str(person.id), person.name or "", str(person.faces), str(person.cover_face), "yes" if person.hidden else ""
+        )
+    Console().print(table)
+    Console().print(f"{unassigned} unassigned faces")
+
+
+@person_cli.command("rename")
+def person_rename(ctx: typer.Context, person_id: int, name: str, user: UserOption = None) -> None:
+    """Name a person (an empty name unnames it)."""
+    _person_op(ctx, user, lambda session, owner: faces_api.rename(session, owner, person_id, name))
+
+
+@person_cli.command("merge")
+def person_merge(ctx: typer.Context, target: int, sources: list[int], user: UserOption = None) -> None:
+    """Move every face of SOURCES into TARGET and delete the sources."""
+    _person_op(ctx, user, lambda session, owner: faces_api.merge(session, owner, target, sources))
+
+
+@person_cli.command("move-face")
+def person_move_face(
+    ctx: typer.Context,
+    face_id: int,
+    to: Annotated[int | None, typer.Option("--to", help="Person to move the face to.")] = None,
+    unassign: Annotated[bool, typer.Option("--unassign", help="Take the face out of any person.")] = False,
+    user: UserOption = None,
+) -> None:
+    """Move one face to another person (--to ID) or out of its person (--unassign)."""
+    if (to is None) == (not unassign):
+        _fail("give exactly one of --to PERSON or --unassign")
+    _person_op(ctx, user, lambda session, owner: faces_api.move_face(session, owner, face_id, to))
+
+
+@person_cli.command("split")
+def person_split(
+    ctx: typer.Context,
+    person_id: int,
+    face_ids: list[int],
+    name: Annotated[str | None, typer.Option(help="Name of the new person.")] = None,
+    user: UserOption = None,
+) -> None:
+    """Move FACE_IDS of a person into a new person."""
+    _person_op(
+        ctx, user, lambda session, owner: typer.echo(faces_api.split(session, owner, person_id, face_ids, name).id)
+    )
+
+
+@person_cli.command("hide")
+def person_hide(
+    ctx: typer.Context,
+    person_id: int,
+    unhide: Annotated[bool, typer.Option("--unhide", help="Show the person again.")] = False,
+    user: UserOption = None,
+) -> None:
+    """Hide a person from lists (or show it again)."""
+    _person_op(ctx, user, lambda session, owner: faces_api.hide(session, owner, person_id, not unhide))
+
+
+@person_cli.command("suggest")
+def person_suggest(ctx: typer.Context, user: UserOption = None) -> None:
+    """Pairs of persons that may be the same, closest first, for you to merge or not."""
+    app = _app(ctx)
+    with app.database.session() as session:
+        owner = get_or_create_user(session, user or app.settings.user)
+        pairs = faces_api.suggest_merges(session, owner.id)
+    for first, second, distance in pairs:
+        typer.echo(f"{first}\t{second}\t{distance:.3f}")
+
+
+@cli.command()
+def faces(
+    ctx: typer.Context, user: UserOption = None, unassigned: Annotated[bool, typer.Option("--unassigned")] = True
+) -> None:
+    """List faces that are in no person (id, photo, box)."""
+    app = _app(ctx)
+    with app.database.session() as session:
+        owner = get_or_create_user(session, user or app.settings.user)
+        for face in faces_api.unassigned_faces(session, owner.id):
+            typer.echo(f"{face.id}\t{face.file_id}\t{face.x},{face.y},{face.width},{face.height}\t{face.score:.2f}")

@@ -1,0 +1,62 @@
+"""A small library of real face photos, processed once per session and copied for each test."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from recognize.app import App
+from recognize.config import load_settings
+from recognize.storage.models import Library
+
+PHOTOS = {
+    "obama/a.jpg": "examples/obama.jpg",
+    "obama/b.jpg": "examples/obama2.jpg",
+    "obama/c.jpg": "tests/test_images/obama3.jpg",
+    "obama/d.jpg": "examples/knn_examples/test/obama1.jpg",
+    "biden/a.jpg": "examples/biden.jpg",
+    "biden/b.jpg": "examples/knn_examples/train/biden/biden2.jpg",
+    "kit/a.jpeg": "examples/knn_examples/train/kit_harington/john1.jpeg",
+    "kit/b.jpeg": "examples/knn_examples/train/kit_harington/john2.jpeg",
+    "rose/a.jpg": "examples/knn_examples/train/rose_leslie/img1.jpg",
+    "rose/b.jpg": "examples/knn_examples/train/rose_leslie/img2.jpg",
+}
+LATER = {
+    "later/obama_and_biden.jpg": "examples/knn_examples/test/obama_and_biden.jpg",
+    "later/kit_with_rose.jpg": "examples/knn_examples/test/kit_with_rose.jpg",
+    "later/obama-720p.jpg": "examples/obama-720p.jpg",
+}
+
+
+def copy_photos(shared_data: Path, root: Path, photos: dict[str, str]) -> None:
+    """Copy real photos from shared/data into a library folder."""
+    for target, source in photos.items():
+        (root / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shared_data / "faces" / "face_recognition" / source, root / target)
+
+
+@pytest.fixture(scope="session")
+def processed_template(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """A processed library (SQLite home) of ten single-person photos."""
+    base = tmp_path_factory.mktemp("faces-template")
+    copy_photos(shared_data, base / "library", PHOTOS)
+    app = App(load_settings(home=base / "home", workers=2))
+    app.process(base / "library")
+    app.close()
+    return base
+
+
+@pytest.fixture
+def faces_app(processed_template: Path, tmp_path: Path) -> Iterator[tuple[App, Path]]:
+    """A private copy of the processed library and its app."""
+    shutil.copytree(processed_template / "library", tmp_path / "library")
+    shutil.copytree(processed_template / "home", tmp_path / "home")
+    app = App(load_settings(home=tmp_path / "home", workers=1))
+    with app.database.session() as session:
+        session.execute(update(Library).values(root=str(tmp_path / "library")))
+    yield app, tmp_path / "library"
+    app.close()

@@ -1,0 +1,70 @@
+"""Face detection and description on real photos: boxes on the upright original, gates, working size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import ExifTags, Image
+
+from recognize.config import FaceSettings
+from recognize.faces.detection import find_faces
+from recognize.media.images import load_image
+from recognize.models.registry import face_detector, face_embedder
+
+LIMIT = 100_000_000
+
+
+@pytest.fixture(scope="module")
+def models():
+    return face_detector("hog"), face_embedder()
+
+
+def _faces(path: Path, models, **gates):
+    settings = FaceSettings(**gates)
+    decoded = load_image(path, LIMIT, 16, settings.working_size)
+    return find_faces(decoded, *models, settings)
+
+
+def test_group_photo_finds_every_face(shared_data: Path, models) -> None:
+    faces = _faces(shared_data / "faces" / "dlib-faces" / "bald_guys.jpg", models)
+    assert len(faces) >= 4
+    for face in faces:
+        vector = np.frombuffer(face.embedding, dtype=np.float32)
+        assert vector.shape == (128,) and abs(np.linalg.norm(vector) - 1) < 1e-4
+        assert len(face.landmarks) == 5 and face.thumbnail[:2] == b"\xff\xd8"
+
+
+def test_photo_without_faces(shared_data: Path, models) -> None:
+    assert _faces(shared_data / "photos" / "debian-opencv-doc" / "fruits.jpg", models) == []
+
+
+def test_working_size_keeps_boxes_in_original_pixels(shared_data: Path, models) -> None:
+    path = shared_data / "faces" / "face_recognition" / "examples" / "obama-1080p.jpg"
+    full = _faces(path, models, working_size=4000)
+    small = _faces(path, models, working_size=800, upsample=1)
+    assert len(full) == len(small) == 1
+    assert np.allclose(full[0].landmarks, small[0].landmarks, atol=0.03 * full[0].box[2])
+    assert np.allclose(full[0].box, small[0].box, atol=0.12 * full[0].box[2])
+
+
+def test_rotated_exif_photo_is_boxed_upright(shared_data: Path, models, tmp_path: Path) -> None:
+    source = shared_data / "faces" / "face_recognition" / "examples" / "obama.jpg"
+    upright = _faces(source, models)
+    with Image.open(source) as image:
+        stored = image.transpose(Image.Transpose.ROTATE_90)
+        exif = Image.Exif()
+        exif[ExifTags.Base.Orientation] = 6
+        stored.save(tmp_path / "rotated.jpg", exif=exif, quality=95)
+    rotated = _faces(tmp_path / "rotated.jpg", models)
+    assert len(upright) == len(rotated) == 1
+    assert np.allclose(upright[0].box, rotated[0].box, atol=4)
+
+
+def test_quality_gates_keep_small_faces_out_of_clustering(shared_data: Path, models) -> None:
+    path = shared_data / "faces" / "face_recognition" / "examples" / "obama_small.jpg"
+    kept = _faces(path, models)
+    gated = _faces(path, models, min_face_px=10_000)
+    assert kept[0].clusterable and not gated[0].clusterable
+    assert not _faces(path, models, max_blur=0.0)[0].clusterable

@@ -1,0 +1,132 @@
+"""Persons on real photos: grouping, incremental stability, and corrections that stick."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from recognize.app import App
+from recognize.faces import persons as ops
+from recognize.storage.models import Face, Library, MediaFile
+from tests.faces.conftest import LATER, copy_photos
+
+
+def _person_of(app: App, root: Path) -> dict[str, list[int | None]]:
+    """Relative path -> person ids of its faces (left to right)."""
+    with app.database.session() as session:
+        rows = session.execute(
+            select(MediaFile.rel_path, Face.person_id).join(Face, Face.file_id == MediaFile.id).order_by(Face.x)
+        )
+        found: dict[str, list[int | None]] = {}
+        for rel_path, person_id in rows:
+            found.setdefault(rel_path, []).append(person_id)
+        return found
+
+
+def _user_id(app: App) -> int:
+    with app.database.session() as session:
+        return session.scalars(select(Library.user_id)).first()
+
+
+def test_each_identity_becomes_one_person(faces_app: tuple[App, Path]) -> None:
+    app, root = faces_app
+    found = _person_of(app, root)
+    groups = {
+        name: {found[f"{name}/{letter}.jpg"][0] for letter in "abcd" if f"{name}/{letter}.jpg" in found}
+        for name in ("obama", "biden", "rose")
+    }
+    groups["kit"] = {found["kit/a.jpeg"][0], found["kit/b.jpeg"][0]}
+    assert all(len(ids) == 1 and None not in ids for ids in groups.values()), groups
+    assert len({next(iter(ids)) for ids in groups.values()}) == 4
+
+
+def test_new_photos_join_named_persons_without_reshuffling(faces_app: tuple[App, Path], shared_data: Path) -> None:
+    app, root = faces_app
+    user_id = _user_id(app)
+    before = _person_of(app, root)
+    obama, biden = before["obama/a.jpg"][0], before["biden/a.jpg"][0]
+    with app.database.session() as session:
+        ops.rename(session, user_id, obama, "Barack")
+        ops.rename(session, user_id, biden, "Joe")
+    copy_photos(shared_data, root, LATER)
+    app.process(root)
+    after = _person_of(app, root)
+    assert {path: ids for path, ids in after.items() if path in before} == before
+    assert sorted(p for p in after["later/obama_and_biden.jpg"] if p is not None) == sorted([obama, biden])
+    assert after["later/obama-720p.jpg"] == [obama]
+    with app.database.session() as session:
+        names = {person.id: person.name for person in ops.list_persons(session, user_id)}
+    assert names[obama] == "Barack" and names[biden] == "Joe"
+
+
+def test_faces_of_one_photo_never_share_a_person(faces_app: tuple[App, Path], shared_data: Path) -> None:
+    app, root = faces_app
+    copy_photos(shared_data, root, LATER)
+    app.process(root)
+    for path, ids in _person_of(app, root).items():
+        assigned = [person for person in ids if person is not None]
+        assert len(assigned) == len(set(assigned)), path
+
+
+def test_moved_out_face_is_never_put_back(faces_app: tuple[App, Path]) -> None:
+    app, root = faces_app
+    user_id = _user_id(app)
+    obama = _person_of(app, root)["obama/c.jpg"][0]
+    with app.database.session() as session:
+        face = session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == "obama/c.jpg")).one()
+        ops.move_face(session, user_id, face.id, None)
+    app.update_persons(user_id)
+    (root / "obama" / "c.jpg").rename(root / "obama" / "moved.jpg")
+    app.process(root)
+    assert _person_of(app, root)["obama/moved.jpg"] == [None]
+    assert obama in {ids[0] for ids in _person_of(app, root).values()}
+
+
+def test_merge_split_and_move_round_trip(faces_app: tuple[App, Path]) -> None:
+    app, root = faces_app
+    user_id = _user_id(app)
+    found = _person_of(app, root)
+    kit, rose = found["kit/a.jpeg"][0], found["rose/a.jpg"][0]
+    with app.database.session() as session:
+        ops.rename(session, user_id, rose, "Rose")
+        merged = ops.merge(session, user_id, kit, [rose])
+        assert merged.name == "Rose"
+    assert {found["kit/a.jpeg"][0] for found in [_person_of(app, root)]} == {kit}
+    with app.database.session() as session:
+        rose_faces = session.scalars(select(Face.id).join(MediaFile).where(MediaFile.rel_path.like("rose/%"))).all()
+        new = ops.split(session, user_id, kit, rose_faces, name="Rose Leslie")
+        ops.rename(session, user_id, kit, "Kit")
+    after = _person_of(app, root)
+    assert after["rose/a.jpg"] == after["rose/b.jpg"] == [new.id]
+    assert after["kit/a.jpeg"] == after["kit/b.jpeg"] == [kit]
+    app.update_persons(user_id)
+    assert _person_of(app, root) == after
+
+
+def test_refusals_name_the_reason(faces_app: tuple[App, Path]) -> None:
+    app, root = faces_app
+    user_id = _user_id(app)
+    found = _person_of(app, root)
+    with app.database.session() as session:
+        ops.rename(session, user_id, found["kit/a.jpeg"][0], "Kit")
+        with pytest.raises(ops.PersonError, match="already called 'Kit'"):
+            ops.rename(session, user_id, found["rose/a.jpg"][0], "Kit")
+        with pytest.raises(ops.PersonError, match="no person"):
+            ops.hide(session, user_id, 9999)
+        with pytest.raises(ops.PersonError, match="no face"):
+            ops.move_face(session, user_id + 1, 1, None)
+
+
+def test_hidden_persons_leave_lists_and_suggestions_exclude_shared_photos(faces_app: tuple[App, Path]) -> None:
+    app, root = faces_app
+    user_id = _user_id(app)
+    kit = _person_of(app, root)["kit/a.jpeg"][0]
+    with app.database.session() as session:
+        ops.hide(session, user_id, kit)
+        visible = {person.id for person in ops.list_persons(session, user_id)}
+        everyone = {person.id for person in ops.list_persons(session, user_id, include_hidden=True)}
+        suggestions = ops.suggest_merges(session, user_id, max_distance=2.0)
+    assert kit not in visible and kit in everyone
+    assert len(suggestions) == 6 and suggestions == sorted(suggestions, key=lambda pair: pair[2])
