@@ -2,10 +2,11 @@
 
 New persons: complete-linkage agglomerative clustering with a distance cap (``cluster_distance``),
 so every pair of faces in a person is closer than the cap; faces of one photo are at infinite
-distance, so they never share a person. The work is split exactly into the connected components
-of the "closer than the cap" graph (a complete-linkage cluster never spans two components), which
-keeps memory proportional to the largest component instead of all faces squared. Groups smaller
-than ``min_size`` stay unassigned.
+distance, so they never share a person. The work is first split into the connected components of
+the graph linking each face to its nearest neighbours closer than the cap (a complete-linkage
+cluster, a clique of that graph, practically never spans two components), which keeps memory
+proportional to the largest component instead of all faces squared. Groups smaller than
+``min_size`` stay unassigned.
 
 Existing persons: a new face joins one only when several of its faces agree (``PersonIndex``).
 """
@@ -15,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import AgglomerativeClustering
-from sklearn.neighbors import radius_neighbors_graph
+from sklearn.neighbors import NearestNeighbors
 
 FAR = 1e6
+NEIGHBOURS = 32
 
 
 def distances_to(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
@@ -42,13 +45,23 @@ def _complete_linkage(distances: np.ndarray, threshold: float) -> np.ndarray:
     return model.fit_predict(distances)
 
 
+def _components(embeddings: np.ndarray, threshold: float) -> np.ndarray:
+    """Component label per face in the graph of nearest neighbours closer than ``threshold``."""
+    count = len(embeddings)
+    neighbours = NearestNeighbors(n_neighbors=min(NEIGHBOURS, count)).fit(embeddings)
+    distances, indices = neighbours.kneighbors(embeddings)
+    close = distances < threshold
+    rows = np.repeat(np.arange(count), indices.shape[1])[close.ravel()]
+    graph = coo_matrix((np.ones(len(rows)), (rows, indices.ravel()[close.ravel()])), shape=(count, count))
+    return connected_components(graph, directed=False)[1]
+
+
 def cluster(embeddings: np.ndarray, photos: Sequence[int], threshold: float, min_size: int) -> np.ndarray:
     """A label per face (-1: unassigned); faces sharing a label are one new person."""
     labels = np.full(len(embeddings), -1, dtype=int)
     if len(embeddings) < min_size:
         return labels
-    graph = radius_neighbors_graph(embeddings, threshold, mode="connectivity", include_self=False)
-    _count, component = connected_components(graph, directed=False)
+    component = _components(embeddings, threshold)
     photo_array = np.asarray(photos)
     sizes = np.bincount(component)
     next_label = 0
