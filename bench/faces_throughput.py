@@ -7,7 +7,10 @@ upsample, 5-point shape, one-jitter descriptor, one process). The pipeline is th
 `recognize process` command (scan, decode, detect, embed, store, cluster) with --workers N.
 Peak memory is the largest sum of RSS over the process tree, sampled every 50 ms.
 
-usage: python bench/faces_throughput.py [--workers 2]
+The shared photos are small (most under 1 MP); a phone library is 12 MP. So the same comparison
+runs a second time on camera-size copies (long side 4032 px, JPEG q90) of the group photos.
+
+usage: python bench/faces_throughput.py [--workers 2] [--camera-photos 8]
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from PIL import Image
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FACES = SHARED / "data" / "faces"
@@ -40,6 +45,28 @@ def collect(folder: Path) -> int:
             shutil.copy(source, folder / f"{count:03d}_{source.name}")
             count += 1
     return count
+
+
+def camera_copies(source: Path, folder: Path, limit: int) -> int:
+    """Upscaled copies (long side 4032 px) of the photos with the most faces, like a phone's photos."""
+    names = [
+        "bald_guys",
+        "obama_and_biden",
+        "two_people",
+        "kit_with_rose",
+        "bbt1",
+        "2008_002470",
+        "2008_004176",
+        "bbt3",
+    ]
+    chosen = [path for name in names[:limit] for path in sorted(source.glob(f"*_{name}.*"))]
+    for path in chosen:
+        with Image.open(path) as image:
+            rgb = image.convert("RGB")
+            ratio = 4032 / max(rgb.size)
+            large = rgb.resize((round(rgb.size[0] * ratio), round(rgb.size[1] * ratio)), Image.Resampling.BICUBIC)
+            large.save(folder / f"{path.stem}.jpg", "JPEG", quality=90)
+    return len(chosen)
 
 
 def _tree_rss(pid: int) -> int:
@@ -72,39 +99,51 @@ def timed(command: list[str]) -> tuple[float, int, str]:
         return seconds, peak, out.read()
 
 
+def compare(photos_dir: Path, count: int, home: Path, workers: int) -> None:
+    """Time the baseline and the pipeline on one folder and print one table."""
+    baseline = [sys.executable, str(SHARED / "tools" / "face_recognition_baseline.py"), str(photos_dir)]
+    base_s, base_rss, base_out = timed(baseline)
+    base_photos, base_faces = (int(n) for n in base_out.split())
+    ours = [sys.executable, "-m", "recognize", "--data-dir", str(home), "process", str(photos_dir)]
+    ours_s, ours_rss, _ = timed([*ours, "--workers", str(workers)])
+    exported = subprocess.run(
+        [sys.executable, "-m", "recognize", "--data-dir", str(home), "export"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    our_faces = sum(len(entry["faces"]) for entry in json.loads(exported.stdout)["files"])
+    print(f"\n{photos_dir.name}: {count} photos, {os.cpu_count()} cores")
+    print(f"{'':28} {'seconds':>8} {'photos/s':>9} {'faces/s':>8} {'faces':>6} {'peak RSS MB':>12}")
+    print(
+        f"{'baseline (face_recognition)':28} {base_s:8.1f} {base_photos / base_s:9.2f} "
+        f"{base_faces / base_s:8.2f} {base_faces:6} {base_rss / 2**20:12.0f}"
+    )
+    print(
+        f"{f'recognize, {workers} workers':28} {ours_s:8.1f} {count / ours_s:9.2f} "
+        f"{our_faces / ours_s:8.2f} {our_faces:6} {ours_rss / 2**20:12.0f}"
+    )
+    print(f"speed-up (photos/s): {base_s / ours_s:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--camera-photos", type=int, default=8)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="recognize-bench-faces-"))
     try:
-        photos_dir = work / "photos"
-        photos_dir.mkdir()
-        count = collect(photos_dir)
-        baseline = [sys.executable, str(SHARED / "tools" / "face_recognition_baseline.py"), str(photos_dir)]
-        base_s, base_rss, base_out = timed(baseline)
-        base_photos, base_faces = (int(n) for n in base_out.split())
-        ours = [sys.executable, "-m", "recognize", "--data-dir", str(work / "home"), "process", str(photos_dir)]
-        ours_s, ours_rss, _ = timed([*ours, "--workers", str(args.workers)])
-        exported = subprocess.run(
-            [sys.executable, "-m", "recognize", "--data-dir", str(work / "home"), "export"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        files = json.loads(exported.stdout)["files"]
-        our_faces = sum(len(entry["faces"]) for entry in files)
-        print(f"{count} photos, {os.cpu_count()} cores")
-        print(f"{'':28} {'seconds':>8} {'photos/s':>9} {'faces/s':>8} {'faces':>6} {'peak RSS MB':>12}")
-        print(
-            f"{'baseline (face_recognition)':28} {base_s:8.1f} {base_photos / base_s:9.2f} "
-            f"{base_faces / base_s:8.2f} {base_faces:6} {base_rss / 2**20:12.0f}"
-        )
-        print(
-            f"{f'recognize, {args.workers} workers':28} {ours_s:8.1f} {count / ours_s:9.2f} "
-            f"{our_faces / ours_s:8.2f} {our_faces:6} {ours_rss / 2**20:12.0f}"
-        )
-        print(f"speed-up (photos/s): {base_s / ours_s:.2f}x")
+        shared_dir, camera_dir = work / "shared-photos", work / "camera-size-photos"
+        shared_dir.mkdir()
+        camera_dir.mkdir()
+        compare(shared_dir, collect(shared_dir), work / "home-shared", args.workers)
+        if args.camera_photos:
+            compare(
+                camera_dir,
+                camera_copies(shared_dir, camera_dir, args.camera_photos),
+                work / "home-camera",
+                args.workers,
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

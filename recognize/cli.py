@@ -294,3 +294,16 @@ def faces(
         owner = get_or_create_user(session, user or app.settings.user)
         for face in faces_api.unassigned_faces(session, owner.id):
             typer.echo(f"{face.id}\t{face.file_id}\t{face.x},{face.y},{face.width},{face.height}\t{face.score:.2f}")
+
+
+@person_cli.command("recluster")
+def person_recluster(ctx: typer.Context, user: UserOption = None) -> None:
+    """Group unassigned faces again with the current settings (names and corrections are kept)."""
+    app = _app(ctx)
+    with app.database.session() as session:
+        owner_id = get_or_create_user(session, user or app.settings.user).id
+    report = app.update_persons(owner_id)
+    typer.echo(
+        f"{report.joined} faces joined persons, {report.new_persons} new persons "
+        f"({report.faces_in_new_persons} faces), {report.unassigned} faces still unassigned"
+    )
