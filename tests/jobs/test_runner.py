@@ -1,0 +1,47 @@
+"""The runner on SQLite and PostgreSQL: per-file errors, vanished files, resumption, and export shape."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from recognize.api.export import export_user
+from recognize.app import App
+from recognize.library.libraries import find_user
+
+
+def test_file_deleted_between_scan_and_decode_is_an_error_and_the_rest_goes_on(
+    app: App, tmp_path: Path, shared_data: Path
+) -> None:
+    root = tmp_path / "library"
+    root.mkdir()
+    for name in ("obama.jpg", "biden.jpg"):
+        shutil.copy(shared_data / "faces" / "face_recognition" / "examples" / name, root / name)
+    library = app.add_library(root)
+    app.scan([library])
+    (root / "biden.jpg").unlink()
+    report = app.analyse([library])
+    assert report.done["metadata"] == 1 and report.failed["metadata"] == 1
+    with app.database.session() as session:
+        document = export_user(session, find_user(session, app.settings.user))
+    by_name = {Path(entry["path"]).name: entry for entry in document["files"]}
+    assert "vanished" in by_name["biden.jpg"]["error"]
+    assert by_name["obama.jpg"]["error"] is None and len(by_name["obama.jpg"]["faces"]) == 1
+    face = by_name["obama.jpg"]["faces"][0]
+    assert all(isinstance(value, int) for value in face["bbox"]) and face["score"] > 0
+    assert app.analyse([library]).done == {"metadata": 0, "faces": 0}
+
+
+def test_export_counts_faces_per_person(app: App, tmp_path: Path, shared_data: Path) -> None:
+    root = tmp_path / "library"
+    root.mkdir()
+    examples = shared_data / "faces" / "face_recognition" / "examples"
+    for name in ("obama.jpg", "obama2.jpg", "obama_small.jpg", "biden.jpg"):
+        shutil.copy(examples / name, root / name)
+    app.process(root)
+    with app.database.session() as session:
+        document = export_user(session, find_user(session, app.settings.user))
+    assert len(document["persons"]) == 1
+    person = document["persons"][0]
+    members = [face for entry in document["files"] for face in entry["faces"] if face["person"] == person["id"]]
+    assert person["faces"] == len(members) == 3 and person["name"] is None
