@@ -6,13 +6,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from recognize.config import Settings
+from recognize.config import USER_FACE_SETTINGS, Settings, face_settings_with
 from recognize.faces.persons import ClusterReport, update_persons
 from recognize.jobs.runner import Progress, Runner, RunReport
 from recognize.library.libraries import add_library, get_or_create_user, user_libraries
 from recognize.library.scanner import ScanReport, scan_library
 from recognize.storage.database import Database
-from recognize.storage.models import Library
+from recognize.storage.models import Library, User
 
 
 @dataclass(frozen=True)
@@ -52,15 +52,16 @@ class App:
     def analyse(self, libraries: Sequence[Library], progress: Progress | None = None) -> RunReport:
         """Run every enabled analysis to completion on these libraries, then update their users' persons."""
         report = Runner(self.database, self.settings, progress).run([library.id for library in libraries])
-        if self.settings.faces.enabled:
-            for user_id in sorted({library.user_id for library in libraries}):
-                self.update_persons(user_id)
+        for user_id in sorted({library.user_id for library in libraries}):
+            self.update_persons(user_id)
         return report
 
     def update_persons(self, user_id: int) -> ClusterReport:
-        """Group a user's new faces into persons."""
+        """Group a user's new faces into persons, with the user's clustering settings."""
         with self.database.session() as session:
-            return update_persons(session, user_id, self.settings.faces)
+            user = session.get_one(User, user_id)
+            faces = face_settings_with(self.settings.faces, user.settings.get("faces", {}), USER_FACE_SETTINGS)
+            return update_persons(session, user_id, faces)
 
     def process(self, root: Path, user: str | None = None, progress: Progress | None = None) -> ProcessReport:
         """Add the folder as a library if needed, scan it and run every enabled analysis to completion."""

@@ -22,7 +22,14 @@ from recognize.app import App
 from recognize.config import load_settings
 from recognize.faces import persons as faces_api
 from recognize.faces.persons import PersonError
-from recognize.library.libraries import LibraryError, get_or_create_user
+from recognize.library.libraries import (
+    LibraryError,
+    configure_library,
+    configure_user,
+    get_or_create_user,
+    library_of,
+    parse_assignments,
+)
 
 cli = typer.Typer(
     help="recognize: faces, persons and tags for your own photo library, on your own machine.",
@@ -81,6 +88,37 @@ def library_list(ctx: typer.Context, user: UserOption = None) -> None:
     """List a user's libraries."""
     for library in _app(ctx).libraries(user):
         typer.echo(f"{library.id}\t{library.root}")
+
+
+@library_cli.command("set")
+def library_set(ctx: typer.Context, library_id: int, assignments: list[str], user: UserOption = None) -> None:
+    """Override face detection settings for one library, e.g. faces.detector=cnn faces.min_face_px=60."""
+    app = _app(ctx)
+    try:
+        with app.database.session() as session:
+            owner = get_or_create_user(session, user or app.settings.user)
+            library = library_of(session, owner, library_id)
+            typer.echo(
+                json.dumps(configure_library(session, library, parse_assignments(assignments), app.settings.faces))
+            )
+    except LibraryError as error:
+        _fail(str(error))
+
+
+user_cli = typer.Typer(help="Per-user settings.", no_args_is_help=True)
+cli.add_typer(user_cli, name="user")
+
+
+@user_cli.command("set")
+def user_set(ctx: typer.Context, assignments: list[str], user: UserOption = None) -> None:
+    """Override clustering settings for a user, e.g. faces.cluster_distance=0.4 faces.min_faces_per_person=3."""
+    app = _app(ctx)
+    try:
+        with app.database.session() as session:
+            owner = get_or_create_user(session, user or app.settings.user)
+            typer.echo(json.dumps(configure_user(session, owner, parse_assignments(assignments), app.settings.faces)))
+    except LibraryError as error:
+        _fail(str(error))
 
 
 @cli.command()

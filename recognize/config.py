@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, Field
@@ -52,6 +52,20 @@ class FaceSettings(BaseModel):
     )
     min_faces_per_person: int = Field(2, ge=2, description="Clusters smaller than this stay as unassigned faces.")
     thumbnail_size: int = Field(160, ge=32, description="Side of the stored face thumbnail, in pixels.")
+
+
+LIBRARY_FACE_SETTINGS = frozenset(
+    {"enabled", "detector", "working_size", "upsample", "min_face_px", "min_face_fraction", "min_score", "max_blur"}
+)
+USER_FACE_SETTINGS = frozenset({"cluster_distance", "join_distance", "join_min_votes", "min_faces_per_person"})
+
+
+def face_settings_with(base: FaceSettings, overrides: dict[str, Any], allowed: frozenset[str]) -> FaceSettings:
+    """``base`` with per-library or per-user overrides applied and validated; unknown keys are refused."""
+    unknown = set(overrides) - allowed
+    if unknown:
+        raise ValueError(f"not a setting here: {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})")
+    return FaceSettings.model_validate({**base.model_dump(), **overrides})
 
 
 class Settings(BaseSettings):

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from recognize.config import FaceSettings, Settings
+from recognize.config import LIBRARY_FACE_SETTINGS, FaceSettings, Settings, face_settings_with
 from recognize.jobs.analysis import Analysis, FileJob
 from recognize.media.images import DecodedImage, load_image
 from recognize.models.base import Box, FaceDetector, FaceEmbedder
-from recognize.models.registry import face_detector, face_embedder
+from recognize.models.registry import DETECTORS, face_detector, face_embedder
 from recognize.storage.models import Face, MediaFile
 
 
@@ -109,17 +110,27 @@ class FaceAnalysis(Analysis):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.detector = face_detector(settings.faces.detector)
+        self.detectors: dict[str, FaceDetector] = {}
         self.embedder = face_embedder()
-        self.model = f"{self.detector.name}+{self.embedder.name}"
+        self.model = self.model_for({})
 
-    def enabled(self) -> bool:
-        return self.settings.faces.enabled
+    def settings_for(self, library_settings: dict[str, Any]) -> FaceSettings:
+        """The face settings of a library: the instance's, with the library's overrides."""
+        return face_settings_with(self.settings.faces, library_settings.get("faces", {}), LIBRARY_FACE_SETTINGS)
+
+    def enabled_for(self, library_settings: dict[str, Any]) -> bool:
+        return self.settings_for(library_settings).enabled
+
+    def model_for(self, library_settings: dict[str, Any]) -> str:
+        detector = DETECTORS[self.settings_for(library_settings).detector]
+        return f"{detector.name}+{self.embedder.name}"
 
     def compute(self, job: FileJob) -> list[FoundFace]:
-        faces = self.settings.faces
+        faces = self.settings_for(job.library_settings)
+        if faces.detector not in self.detectors:
+            self.detectors[faces.detector] = face_detector(faces.detector)
         decoded = load_image(job.path, self.settings.max_image_pixels, self.settings.min_image_side, faces.working_size)
-        return find_faces(decoded, self.detector, self.embedder, faces)
+        return find_faces(decoded, self.detectors[faces.detector], self.embedder, faces)
 
     def store(self, session: Session, media_file: MediaFile, result: list[FoundFace]) -> None:
         session.execute(delete(Face).where(Face.file_id == media_file.id))

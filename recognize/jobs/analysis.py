@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,6 +20,7 @@ class FileJob:
     file_id: int
     path: Path
     media: str
+    library_settings: dict[str, Any] = field(default_factory=dict)
 
 
 class Analysis(ABC):
@@ -36,6 +37,14 @@ class Analysis(ABC):
     def enabled(self) -> bool:
         """Whether the settings ask for this analysis."""
         return True
+
+    def enabled_for(self, library_settings: dict[str, Any]) -> bool:
+        """Whether a library's own settings leave this analysis on."""
+        return True
+
+    def model_for(self, library_settings: dict[str, Any]) -> str:
+        """The model (name and version) that analyses a file of a library with these settings."""
+        return self.model
 
     @abstractmethod
     def compute(self, job: FileJob) -> Any:

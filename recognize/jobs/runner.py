@@ -49,7 +49,7 @@ def pending_jobs(session: Session, library_ids: Sequence[int], analysis: Analysi
     """Files of these libraries that this analysis has not handled yet and whose prerequisites succeeded."""
     own = aliased(AnalysisRow)
     query = (
-        select(MediaFile.id, Library.root, MediaFile.rel_path, MediaFile.media)
+        select(MediaFile.id, Library.root, MediaFile.rel_path, MediaFile.media, Library.settings)
         .join(Library, Library.id == MediaFile.library_id)
         .where(
             MediaFile.library_id.in_(library_ids),
@@ -63,7 +63,11 @@ def pending_jobs(session: Session, library_ids: Sequence[int], analysis: Analysi
         query = query.where(
             exists().where(and_(needed.file_id == MediaFile.id, needed.name == required, needed.state == "done"))
         )
-    return [FileJob(file_id, Path(root) / rel_path, media) for file_id, root, rel_path, media in session.execute(query)]
+    return [
+        FileJob(file_id, Path(root) / rel_path, media, options or {})
+        for file_id, root, rel_path, media, options in session.execute(query)
+        if analysis.enabled_for(options or {})
+    ]
 
 
 _worker_analyses: dict[str, Analysis] = {}
@@ -91,7 +95,7 @@ def store_outcome(session: Session, analysis: Analysis, outcome: Outcome) -> boo
         file_id=outcome.file_id, name=analysis.name, attempts=0
     )
     row.attempts += 1
-    row.model = analysis.model
+    row.model = analysis.model_for(media_file.library.settings or {})
     row.updated_at = utcnow()
     if outcome.error is None:
         analysis.store(session, media_file, outcome.result)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from recognize.config import LIBRARY_FACE_SETTINGS, USER_FACE_SETTINGS, FaceSettings, face_settings_with
 from recognize.storage.models import Library, User
 
 
@@ -46,3 +48,50 @@ def add_library(session: Session, user: User, root: Path) -> Library:
 def user_libraries(session: Session, user: User) -> list[Library]:
     """All libraries of ``user``, oldest first."""
     return list(session.scalars(select(Library).where(Library.user_id == user.id).order_by(Library.id)))
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, dict[str, str]]:
+    """``["faces.detector=cnn"]`` -> ``{"faces": {"detector": "cnn"}}``; malformed items are refused."""
+    parsed: dict[str, dict[str, str]] = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        section, dot, name = key.strip().partition(".")
+        if not sep or not dot or section != "faces":
+            raise LibraryError(f"{item!r}: expected faces.NAME=VALUE")
+        parsed.setdefault(section, {})[name] = value.strip()
+    return parsed
+
+
+def _merged(
+    current: dict[str, Any], changes: dict[str, dict[str, str]], base: FaceSettings, allowed: frozenset[str]
+) -> dict[str, Any]:
+    faces = {**current.get("faces", {}), **changes.get("faces", {})}
+    try:
+        validated = face_settings_with(base, faces, allowed)
+    except ValueError as error:
+        raise LibraryError(str(error)) from error
+    return {**current, "faces": {name: getattr(validated, name) for name in faces}}
+
+
+def configure_library(
+    session: Session, library: Library, changes: dict[str, dict[str, str]], base: FaceSettings
+) -> dict[str, Any]:
+    """Set per-library face detection settings (validated); returns the library's overrides."""
+    library.settings = _merged(library.settings or {}, changes, base, LIBRARY_FACE_SETTINGS)
+    return library.settings
+
+
+def configure_user(
+    session: Session, user: User, changes: dict[str, dict[str, str]], base: FaceSettings
+) -> dict[str, Any]:
+    """Set per-user clustering settings (validated); returns the user's overrides."""
+    user.settings = _merged(user.settings or {}, changes, base, USER_FACE_SETTINGS)
+    return user.settings
+
+
+def library_of(session: Session, user: User, library_id: int) -> Library:
+    """A library of this user by id; another user's library is not found."""
+    library = session.get(Library, library_id)
+    if library is None or library.user_id != user.id:
+        raise LibraryError(f"no library {library_id}")
+    return library
