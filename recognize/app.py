@@ -38,6 +38,11 @@ class App:
             owner = get_or_create_user(session, user or self.settings.user)
             return add_library(session, owner, root)
 
+    def library(self, library_id: int) -> Library | None:
+        """One library by id (any user's: callers check ownership)."""
+        with self.database.session() as session:
+            return session.get(Library, library_id)
+
     def libraries(self, user: str | None = None) -> list[Library]:
         """The libraries of a user."""
         with self.database.session() as session:

@@ -17,11 +17,14 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from recognize.api.export import export_user
-from recognize.api.status import user_status
+from recognize.api.status import library_status, user_status
 from recognize.app import App
 from recognize.config import load_settings
 from recognize.faces import persons as faces_api
 from recognize.faces.persons import PersonError
+from recognize.jobs.control import set_paused
+from recognize.jobs.foreground import process_foreground
+from recognize.jobs.worker import run_worker
 from recognize.library.libraries import (
     LibraryError,
     configure_library,
@@ -30,6 +33,7 @@ from recognize.library.libraries import (
     library_of,
     parse_assignments,
 )
+from recognize.storage.models import Library
 
 cli = typer.Typer(
     help="recognize: faces, persons and tags for your own photo library, on your own machine.",
@@ -140,25 +144,49 @@ def process(
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
 ) -> None:
     """Add PATH as a library if needed, scan it and run every enabled analysis to completion."""
-    app = _app(ctx, **({"workers": workers} if workers else {}))
+    app = _app(ctx)
     try:
-        with _progress() as bars:
-            tasks: dict[str, Any] = {}
-
-            def show(name: str, done: int, total: int) -> None:
-                if name not in tasks:
-                    tasks[name] = bars.add_task(name, total=total)
-                bars.update(tasks[name], completed=done, total=total)
-
-            report = app.process(path, user, show)
+        library = app.add_library(path, user)
     except LibraryError as error:
         _fail(str(error))
-    for root, scanned in report.scans.items():
-        console.print(
-            f"{root}: {scanned.added} new, {scanned.changed} changed, {scanned.moved} moved, {scanned.deleted} deleted"
-        )
-    for name, done in report.analyses.done.items():
-        console.print(f"{name}: {done} done, {report.analyses.failed[name]} failed")
+    with _progress() as bars:
+        tasks: dict[str, Any] = {}
+
+        def show(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bars.add_task(name, total=total)
+            bars.update(tasks[name], completed=done, total=total)
+
+        process_foreground(app, library, workers or app.settings.workers, show)
+    with app.database.session() as session:
+        counts = library_status(session, session.get_one(Library, library.id), app.settings)["analyses"]
+    for name, count in counts.items():
+        console.print(f"{name}: {count['done']} done, {count['failed']} failed")
+
+
+@cli.command()
+def worker(
+    ctx: typer.Context,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
+) -> None:
+    """Consume the queue on this machine (shares the database and the queue; sees the libraries at the same paths)."""
+    run_worker(_app(ctx), workers)
+
+
+@cli.command()
+def pause(ctx: typer.Context) -> None:
+    """Pause background processing on every worker (running files finish first)."""
+    with _app(ctx).database.session() as session:
+        set_paused(session, True)
+    console.print("paused")
+
+
+@cli.command()
+def resume(ctx: typer.Context) -> None:
+    """Resume background processing."""
+    with _app(ctx).database.session() as session:
+        set_paused(session, False)
+    console.print("resumed")
 
 
 @cli.command()
@@ -176,9 +204,14 @@ def status(
     for library in data["libraries"]:
         out.print(f"[bold]{library['root']}[/] (scanned {library['scanned_at'] or 'never'})")
         out.print("  files: " + ", ".join(f"{count} {media}" for media, count in library["files"].items()))
-        table = Table("analysis", "done", "failed", "pending")
+        table = Table("analysis", "done", "failed", "queued", "pending", "per minute", "ETA")
         for name, counts in library["analyses"].items():
-            table.add_row(name, str(counts["done"]), str(counts["failed"]), str(counts["pending"]))
+            eta = counts["eta_seconds"]
+            table.add_row(
+                name,
+                *(str(counts[key]) for key in ("done", "failed", "queued", "pending", "per_minute")),
+                f"{eta // 60} min {eta % 60} s" if eta is not None else "",
+            )
         out.print(table)
         if library["errors"]:
             errors = Table("file", "stage", "reason", title=f"{len(library['errors'])} errors")

@@ -54,6 +54,27 @@ class FaceSettings(BaseModel):
     thumbnail_size: int = Field(160, ge=32, description="Side of the stored face thumbnail, in pixels.")
 
 
+class JobSettings(BaseModel):
+    """Background processing: queue, chunking, retries and how light it is on the host."""
+
+    queue_url: str | None = Field(None, description="Queue storage: default a SQLite file in home; postgresql://...")
+    chunk_size: int = Field(8, ge=1, description="Files per analysis job.")
+    max_attempts: int = Field(
+        3, ge=1, description="A file that failed (or crashed a worker) this often is marked failed."
+    )
+    niceness: int = Field(10, ge=0, le=19, description="Worker process niceness (higher is gentler on the host).")
+    threads_per_worker: int = Field(1, ge=1, description="Threads each worker gives BLAS/OpenMP/onnxruntime.")
+    active_hours: str | None = Field(None, description="Only work in this local time window, e.g. 01:00-07:00.")
+    max_worker_memory_mb: int | None = Field(
+        None, ge=64, description="A worker above this RSS restarts after its task."
+    )
+    crawl_interval: int = Field(3600, ge=10, description="Seconds between safety-net rescans of each library.")
+    requeue_after: int = Field(
+        1800, ge=10, description="Seconds after which a queued file nobody finished is queued again."
+    )
+    watch: bool = Field(True, description="Pick up new files from filesystem events (watchdog).")
+
+
 LIBRARY_FACE_SETTINGS = frozenset(
     {"enabled", "detector", "working_size", "upsample", "min_face_px", "min_face_fraction", "min_score", "max_blur"}
 )
@@ -91,6 +112,7 @@ class Settings(BaseSettings):
         16, ge=1, description="Images whose shorter side is below this are refused as too small."
     )
     faces: FaceSettings = Field(default_factory=FaceSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -103,6 +125,11 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         home = getattr(init_settings, "init_kwargs", {}).get("home")
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, _config_file(home)))
+
+    @property
+    def resolved_queue_url(self) -> str:
+        """The queue storage in use: the configured one or a SQLite file next to the database."""
+        return self.jobs.queue_url or f"sqlite:///{self.home / 'queue.db'}"
 
     @property
     def resolved_database_url(self) -> str:

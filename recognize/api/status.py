@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from recognize.config import Settings
+from recognize.jobs.analysis import Analysis as AnalysisKind
 from recognize.jobs.registry import enabled_analyses
-from recognize.storage.models import Analysis, FileError, Library, MediaFile, User
+from recognize.storage.models import Analysis, FileError, Library, MediaFile, User, utcnow
+
+RATE_WINDOW = 600
+
+
+def _eligible(session: Session, library: Library, analysis: AnalysisKind) -> int:
+    """Files this analysis will handle: the right media, prerequisites done, enabled for the library."""
+    if not analysis.enabled_for(library.settings or {}):
+        return 0
+    query = select(func.count()).where(MediaFile.library_id == library.id, MediaFile.media.in_(analysis.media))
+    for required in analysis.requires:
+        needed = aliased(Analysis)
+        query = query.where(
+            select(needed.file_id)
+            .where(needed.file_id == MediaFile.id, needed.name == required, needed.state == "done")
+            .exists()
+        )
+    return session.scalar(query) or 0
+
+
+def _per_minute(count: int, earliest: datetime | None) -> float:
+    if not count or earliest is None:
+        return 0.0
+    since = earliest if earliest.tzinfo else earliest.replace(tzinfo=UTC)
+    return count / max(1.0, (utcnow() - since).total_seconds()) * 60
 
 
 def library_status(session: Session, library: Library, settings: Settings) -> dict[str, Any]:
@@ -21,9 +47,7 @@ def library_status(session: Session, library: Library, settings: Settings) -> di
     )
     analyses: dict[str, dict[str, int]] = {}
     for analysis in enabled_analyses(settings):
-        eligible = session.scalar(
-            select(func.count()).where(MediaFile.library_id == library.id, MediaFile.media.in_(analysis.media))
-        )
+        eligible = _eligible(session, library, analysis)
         states = dict(
             session.execute(
                 select(Analysis.state, func.count())
@@ -32,8 +56,28 @@ def library_status(session: Session, library: Library, settings: Settings) -> di
                 .group_by(Analysis.state)
             ).all()
         )
-        done, failed = states.get("done", 0), states.get("failed", 0)
-        analyses[analysis.name] = {"done": done, "failed": failed, "pending": max(0, (eligible or 0) - done - failed)}
+        done, failed, queued = states.get("done", 0), states.get("failed", 0), states.get("queued", 0)
+        recent, earliest = session.execute(
+            select(func.count(), func.min(Analysis.updated_at))
+            .select_from(Analysis)
+            .join(MediaFile, MediaFile.id == Analysis.file_id)
+            .where(
+                MediaFile.library_id == library.id,
+                Analysis.name == analysis.name,
+                Analysis.state.in_(("done", "failed")),
+                Analysis.updated_at >= utcnow() - timedelta(seconds=RATE_WINDOW),
+            )
+        ).one()
+        pending = max(0, (eligible or 0) - done - failed - queued)
+        rate = _per_minute(recent or 0, earliest)
+        analyses[analysis.name] = {
+            "done": done,
+            "failed": failed,
+            "queued": queued,
+            "pending": pending,
+            "per_minute": round(rate, 1),
+            "eta_seconds": round((pending + queued) / rate * 60) if rate and pending + queued else None,
+        }
     errors = session.scalars(select(FileError).where(FileError.library_id == library.id).order_by(FileError.path))
     return {
         "id": library.id,

@@ -77,16 +77,21 @@ def _start_worker(settings: Settings) -> None:
     _worker_analyses.update({analysis.name: analysis for analysis in enabled_analyses(settings)})
 
 
-def _compute(name: str, job: FileJob) -> Outcome:
+def compute_outcome(analysis: Analysis, job: FileJob) -> Outcome:
+    """Analyse one file; any failure becomes the file's error, never the caller's exception."""
     try:
-        return Outcome(job.file_id, result=_worker_analyses[name].compute(job))
+        return Outcome(job.file_id, result=analysis.compute(job))
     except MediaError as error:
         return Outcome(job.file_id, error=str(error))
     except Exception as error:  # noqa: BLE001 - one bad file must never stop the run
         return Outcome(job.file_id, error=f"unexpected {type(error).__name__}: {error}")
 
 
-def store_outcome(session: Session, analysis: Analysis, outcome: Outcome) -> bool:
+def _compute(name: str, job: FileJob) -> Outcome:
+    return compute_outcome(_worker_analyses[name], job)
+
+
+def store_outcome(session: Session, analysis: Analysis, outcome: Outcome, count_attempt: bool = True) -> bool:
     """Record one outcome; False when the file vanished from the database meanwhile."""
     media_file = session.get(MediaFile, outcome.file_id)
     if media_file is None:
@@ -94,7 +99,7 @@ def store_outcome(session: Session, analysis: Analysis, outcome: Outcome) -> boo
     row = session.get(AnalysisRow, (outcome.file_id, analysis.name)) or AnalysisRow(
         file_id=outcome.file_id, name=analysis.name, attempts=0
     )
-    row.attempts += 1
+    row.attempts += count_attempt
     row.model = analysis.model_for(media_file.library.settings or {})
     row.updated_at = utcnow()
     if outcome.error is None:

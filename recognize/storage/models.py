@@ -164,3 +164,12 @@ class FaceRejection(Base):
 
     face_id: Mapped[int] = mapped_column(ForeignKey("faces.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Control(Base):
+    """Instance-wide switches shared by every worker machine (e.g. paused)."""
+
+    __tablename__ = "control"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

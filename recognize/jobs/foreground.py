@@ -1,0 +1,76 @@
+"""``recognize process``: the same cascade as the workers, run in the foreground until the library is done."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from huey.exceptions import TaskLockedException
+
+from recognize.api.status import library_status
+from recognize.app import App
+from recognize.jobs.host import limit_process
+from recognize.jobs.queue import build_queue
+from recognize.jobs.tasks import register
+from recognize.storage.models import Library, utcnow
+
+POLL_SECONDS = 0.5
+STALL_SECONDS = 30.0
+Progress = Callable[[str, int, int], None]
+
+
+def _remaining(app: App, library: Library) -> tuple[int, dict[str, dict[str, int]]]:
+    with app.database.session() as session:
+        fresh = session.get_one(Library, library.id)
+        counts = library_status(session, fresh, app.settings)["analyses"]
+    return sum(c["pending"] + c["queued"] for c in counts.values()), counts
+
+
+def process_foreground(app: App, library: Library, workers: int, progress: Progress | None = None) -> None:
+    """Crawl one library and analyse every file with ``workers`` queue workers; return when all is done."""
+    settings = app.settings
+    limit_process(settings.jobs.niceness, settings.jobs.threads_per_worker)
+    queue = build_queue(settings.resolved_queue_url)
+    tasks = register(queue, settings, everything=True)
+    started = utcnow()
+    tasks.crawl(library.id)
+    app.database.dispose()
+    consumer = queue.create_consumer(
+        workers=workers, worker_type="process", periodic=False, flush_locks=True, health_check_interval=1, max_delay=1.0
+    )
+    consumer.start()
+    try:
+        last_change, last_remaining = time.monotonic(), -1
+        while True:
+            time.sleep(POLL_SECONDS)
+            consumer.check_worker_health()
+            scanned = app.library(library.id)
+            remaining, counts = _remaining(app, library)
+            for name, c in counts.items():
+                if progress:
+                    progress(name, c["done"] + c["failed"], c["done"] + c["failed"] + c["pending"] + c["queued"])
+            crawled = (
+                scanned is not None
+                and scanned.scanned_at is not None
+                and scanned.scanned_at.replace(tzinfo=started.tzinfo) >= started
+            )
+            if crawled and remaining == 0 and queue.pending_count() == 0:
+                break
+            if remaining != last_remaining:
+                last_change, last_remaining = time.monotonic(), remaining
+            elif queue.pending_count() == 0 and time.monotonic() - last_change > STALL_SECONDS:
+                tasks.crawl(library.id)
+                last_change = time.monotonic()
+    finally:
+        consumer.stop(graceful=True)
+    _final_clustering(app, queue, library.user_id)
+
+
+def _final_clustering(app: App, queue: object, user_id: int) -> None:
+    while True:
+        try:
+            with queue.lock_task(f"cluster-{user_id}"):  # type: ignore[attr-defined]
+                app.update_persons(user_id)
+                return
+        except TaskLockedException:
+            time.sleep(POLL_SECONDS)

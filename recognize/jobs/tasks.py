@@ -1,0 +1,122 @@
+"""Thin huey tasks over ``jobs.work``: they take ids, never pixels.
+
+The cascade: a tick (every minute) queues a crawl per library whose last scan is older than
+``crawl_interval``; a crawl scans its library and queues chunked analysis jobs per enabled
+analysis; a faces chunk queues a clustering job for its users (one at a time per user).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from huey import Huey, crontab
+from huey.exceptions import RetryTask, TaskLockedException
+from sqlalchemy import select
+
+from recognize.app import App
+from recognize.config import Settings
+from recognize.jobs.control import is_paused
+from recognize.jobs.host import in_window, rss_mb
+from recognize.jobs.registry import enabled_analyses
+from recognize.jobs.work import analyse_files, claim_pending, dependents
+from recognize.storage.models import Library, utcnow
+
+PAUSE_RETRY_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Tasks:
+    """The registered tasks of one huey instance."""
+
+    crawl: Any
+    analyse: Any
+    cluster: Any
+
+
+class _Context:
+    """Per-process App, built lazily after the consumer forks its workers."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._app: App | None = None
+        self._pid = 0
+
+    @property
+    def app(self) -> App:
+        if self._app is None or self._pid != os.getpid():
+            self._app = App(self.settings)
+            self._pid = os.getpid()
+        return self._app
+
+
+def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks:
+    """Register the cascade's tasks on ``queue``; ``everything`` re-queues unfinished files at once (foreground)."""
+    context = _Context(settings)
+
+    def wait_if_held() -> None:
+        with context.app.database.session() as session:
+            paused = is_paused(session)
+        if paused or not in_window(settings.jobs.active_hours):
+            raise RetryTask(delay=PAUSE_RETRY_SECONDS)
+
+    def after_task() -> None:
+        limit = settings.jobs.max_worker_memory_mb
+        if limit and rss_mb() > limit:
+            os._exit(0)
+
+    @queue.task(retries=1000, retry_delay=PAUSE_RETRY_SECONDS, name="crawl")
+    def crawl(library_id: int) -> None:
+        wait_if_held()
+        app = context.app
+        try:
+            with queue.lock_task(f"crawl-{library_id}"):
+                library = app.library(library_id)
+                if library is None:
+                    return
+                app.scan([library])
+                for analysis in enabled_analyses(settings):
+                    with app.database.session() as session:
+                        claimed = claim_pending(
+                            session, analysis, settings.jobs.requeue_after, everything, library_id=library_id
+                        )
+                    queue_chunks(analysis.name, claimed)
+        except TaskLockedException:
+            return
+
+    def queue_chunks(name: str, file_ids: list[int]) -> None:
+        size = settings.jobs.chunk_size
+        for start in range(0, len(file_ids), size):
+            analyse(name, file_ids[start : start + size])
+
+    @queue.task(retries=1000, retry_delay=PAUSE_RETRY_SECONDS, name="analyse")
+    def analyse(name: str, file_ids: list[int]) -> None:
+        wait_if_held()
+        app = context.app
+        report = analyse_files(app, name, file_ids)
+        for dependent in dependents(app, name):
+            with app.database.session() as session:
+                claimed = claim_pending(session, dependent, settings.jobs.requeue_after, everything, file_ids=file_ids)
+            queue_chunks(dependent.name, claimed)
+        if name == "faces":
+            for user_id in sorted(report.users):
+                cluster(user_id)
+        after_task()
+
+    @queue.task(retries=1000, retry_delay=2, name="cluster")
+    def cluster(user_id: int) -> None:
+        with queue.lock_task(f"cluster-{user_id}"):
+            context.app.update_persons(user_id)
+
+    @queue.periodic_task(crontab(minute="*"), name="tick")
+    def tick() -> None:
+        due = utcnow() - timedelta(seconds=settings.jobs.crawl_interval)
+        with context.app.database.session() as session:
+            for library in session.scalars(select(Library)):
+                scanned = library.scanned_at
+                if scanned is None or scanned.replace(tzinfo=due.tzinfo) < due:
+                    crawl(library.id)
+
+    return Tasks(crawl=crawl, analyse=analyse, cluster=cluster)

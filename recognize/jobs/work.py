@@ -1,0 +1,141 @@
+"""What the queue's tasks do, as plain functions over ids: testable without a queue, safe to repeat.
+
+A file's ``analyses`` row is its state for one analysis: ``queued`` (handed to the queue, with the
+time), ``done`` or ``failed``. A chunk that dies with its worker leaves ``queued`` rows with
+attempts counted; they are queued again after ``requeue_after`` seconds, and a file that used up
+``max_attempts`` is marked failed instead of blocking the queue. Storing replaces a file's earlier
+result, so doing a file twice never duplicates faces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from recognize.app import App
+from recognize.jobs.analysis import Analysis, FileJob
+from recognize.jobs.registry import enabled_analyses
+from recognize.jobs.runner import Outcome, compute_outcome, store_outcome
+from recognize.storage.models import Analysis as AnalysisRow
+from recognize.storage.models import Library, MediaFile, utcnow
+
+
+@dataclass(frozen=True)
+class ChunkReport:
+    """What one analysis chunk did."""
+
+    done: int
+    failed: int
+    skipped: int
+    users: frozenset[int]
+
+
+def analysis_named(app: App, name: str) -> Analysis:
+    """The enabled analysis called ``name``."""
+    for analysis in enabled_analyses(app.settings):
+        if analysis.name == name:
+            return analysis
+    raise KeyError(f"no enabled analysis {name!r}")
+
+
+def claim_pending(
+    session: Session,
+    analysis: Analysis,
+    requeue_after: int,
+    everything: bool = False,
+    library_id: int | None = None,
+    file_ids: Sequence[int] | None = None,
+) -> list[int]:
+    """Mark the files (of a library, or among some ids) this analysis still has to do as queued; return their ids.
+
+    Files never seen by the analysis are always claimed; queued files only once their claim is
+    older than ``requeue_after`` seconds (or with ``everything``, when one process owns the run).
+    """
+    own = aliased(AnalysisRow)
+    stale = utcnow() - timedelta(seconds=requeue_after)
+    query = (
+        select(MediaFile.id, own.file_id, Library.settings)
+        .join(Library, Library.id == MediaFile.library_id)
+        .outerjoin(own, and_(own.file_id == MediaFile.id, own.name == analysis.name))
+        .where(
+            MediaFile.media.in_(analysis.media),
+            or_(own.file_id.is_(None), and_(own.state == "queued", True if everything else own.updated_at < stale)),
+        )
+        .order_by(MediaFile.id)
+    )
+    if library_id is not None:
+        query = query.where(MediaFile.library_id == library_id)
+    if file_ids is not None:
+        query = query.where(MediaFile.id.in_(list(file_ids)))
+    for required in analysis.requires:
+        needed = aliased(AnalysisRow)
+        query = query.where(
+            select(needed.file_id)
+            .where(needed.file_id == MediaFile.id, needed.name == required, needed.state == "done")
+            .exists()
+        )
+    claimed = []
+    for file_id, existing, options in session.execute(query).all():
+        if not analysis.enabled_for(options or {}):
+            continue
+        if existing is None:
+            session.add(
+                AnalysisRow(file_id=file_id, name=analysis.name, state="queued", attempts=0, updated_at=utcnow())
+            )
+        else:
+            session.get_one(AnalysisRow, (file_id, analysis.name)).updated_at = utcnow()
+        claimed.append(file_id)
+    return claimed
+
+
+def _begin(session: Session, analysis: Analysis, file_id: int, max_attempts: int) -> FileJob | None:
+    """Count an attempt and return the job, or None when the file is gone, finished, or out of attempts."""
+    row = session.get(AnalysisRow, (file_id, analysis.name))
+    media_file = session.get(MediaFile, file_id)
+    if media_file is None or (row is not None and row.state in ("done", "failed")):
+        return None
+    if row is None:
+        row = AnalysisRow(file_id=file_id, name=analysis.name, state="queued", attempts=0)
+        session.add(row)
+    if row.attempts >= max_attempts:
+        store_outcome(
+            session,
+            analysis,
+            Outcome(file_id, error=f"gave up after {row.attempts} attempts (the worker crashed or was killed)"),
+            count_attempt=False,
+        )
+        return None
+    row.attempts += 1
+    row.updated_at = utcnow()
+    library = media_file.library
+    return FileJob(file_id, Path(library.root) / media_file.rel_path, media_file.media or "", library.settings or {})
+
+
+def analyse_files(app: App, name: str, file_ids: Sequence[int]) -> ChunkReport:
+    """Run one analysis over some files in this process, one committed transaction per file."""
+    analysis = analysis_named(app, name)
+    done = failed = skipped = 0
+    users: set[int] = set()
+    for file_id in file_ids:
+        with app.database.session() as session:
+            job = _begin(session, analysis, file_id, app.settings.jobs.max_attempts)
+        if job is None:
+            skipped += 1
+            continue
+        outcome = compute_outcome(analysis, job)
+        with app.database.session() as session:
+            if store_outcome(session, analysis, outcome, count_attempt=False):
+                done += outcome.error is None
+                failed += outcome.error is not None
+                users.add(session.get_one(MediaFile, file_id).library.user_id)
+    return ChunkReport(done, failed, skipped, frozenset(users))
+
+
+def dependents(app: App, name: str) -> list[Analysis]:
+    """Enabled analyses that need ``name`` done first (faces need metadata)."""
+    return [analysis for analysis in enabled_analyses(app.settings) if name in analysis.requires]

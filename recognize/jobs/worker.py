@@ -1,0 +1,80 @@
+"""``recognize worker``: a huey consumer on this machine, plus filesystem events for new files.
+
+Any number of machines may run one: they share the database and the queue and must see the
+libraries at the same paths. A periodic tick (every minute) re-crawls libraries whose last scan
+is older than ``crawl_interval``, the safety net under the filesystem events.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from huey.consumer import ConsumerStopped
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from recognize.app import App
+from recognize.jobs.host import limit_process
+from recognize.jobs.queue import build_queue
+from recognize.jobs.tasks import Tasks, register
+from recognize.storage.models import Library
+
+DEBOUNCE_SECONDS = 5.0
+
+
+class LibraryEvents(FileSystemEventHandler):
+    """Queues one crawl of a library a few seconds after its files stop changing."""
+
+    def __init__(self, tasks: Tasks, library_id: int) -> None:
+        self.tasks = tasks
+        self.library_id = library_id
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(DEBOUNCE_SECONDS, self.tasks.crawl, args=(self.library_id,))
+            self._timer.daemon = True
+            self._timer.start()
+
+
+def watch_libraries(app: App, tasks: Tasks) -> Observer:
+    """An observer over every library folder this machine can see."""
+    observer = Observer()
+    with app.database.session() as session:
+        libraries = [(library.id, library.root) for library in session.query(Library)]
+    for library_id, root in libraries:
+        if Path(root).is_dir():
+            observer.schedule(LibraryEvents(tasks, library_id), root, recursive=True)
+    observer.daemon = True
+    return observer
+
+
+def run_worker(app: App, workers: int | None = None) -> None:
+    """Consume the queue until interrupted (SIGINT/SIGTERM finish running tasks first)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = app.settings
+    limit_process(settings.jobs.niceness, settings.jobs.threads_per_worker)
+    queue = build_queue(settings.resolved_queue_url)
+    tasks = register(queue, settings)
+    observer = watch_libraries(app, tasks) if settings.jobs.watch else None
+    app.database.dispose()
+    consumer = queue.create_consumer(workers=workers or settings.workers, worker_type="process", flush_locks=True)
+    consumer.start()
+    if observer is not None:
+        observer.start()
+    health = None
+    try:
+        while True:
+            health = consumer.loop(health)
+    except ConsumerStopped:
+        pass
+    finally:
+        if observer is not None:
+            observer.stop()
