@@ -1,0 +1,135 @@
+"""The queue cascade with real worker processes: crash safety, new and deleted files, PostgreSQL queue."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from recognize.api.status import user_status
+from recognize.app import App
+from recognize.config import load_settings
+from recognize.jobs.work import analyse_files
+from recognize.library.libraries import find_user
+from recognize.storage.models import Analysis
+from tests.faces.conftest import LATER, PHOTOS, copy_photos
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(home: Path, *args: str, env: dict[str, str] | None = None, **kwargs: Any) -> subprocess.Popen[str]:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.Popen(
+        [sys.executable, "-m", "recognize", "--data-dir", str(home), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=environment,
+        start_new_session=True,
+        **kwargs,
+    )
+
+
+def export(home: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    out, _ = cli(home, "export", env=env).communicate(timeout=120)
+    return json.loads(out)
+
+
+def canonical(document: dict[str, Any]) -> dict[str, Any]:
+    """The export with person ids replaced by the sorted face lists that make each person."""
+    members: dict[int, list[tuple[str, tuple[int, ...]]]] = {}
+    for entry in document["files"]:
+        for face in entry["faces"]:
+            if face["person"] is not None:
+                members.setdefault(face["person"], []).append((Path(entry["path"]).name, tuple(face["bbox"])))
+    files = sorted(
+        (Path(e["path"]).name, e["media"], e["error"], tuple(sorted(tuple(f["bbox"]) for f in e["faces"])))
+        for e in document["files"]
+    )
+    return {"files": files, "persons": sorted(sorted(faces) for faces in members.values())}
+
+
+def test_sigkill_mid_chunk_loses_and_duplicates_nothing(tmp_path: Path, shared_data: Path) -> None:
+    library = tmp_path / "library"
+    copy_photos(shared_data, library, {**PHOTOS, **LATER})
+    clean_home, crash_home = tmp_path / "clean", tmp_path / "crash"
+    assert cli(clean_home, "process", str(library), "--workers", "2").wait(timeout=300) == 0
+    env = {"RECOGNIZE_JOBS__CHUNK_SIZE": "2"}
+    victim = cli(crash_home, "process", str(library), "--workers", "2", env=env)
+    database = App(load_settings(home=crash_home))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with database.database.session() as session:
+            faces_done = session.query(Analysis).filter_by(name="faces", state="done").count()
+        if faces_done >= 3:
+            break
+        time.sleep(0.2)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    assert 3 <= faces_done < len(PHOTOS) + len(LATER), "the kill did not land mid-run"
+    assert cli(crash_home, "process", str(library), "--workers", "2", env=env).wait(timeout=300) == 0
+    assert canonical(export(crash_home)) == canonical(export(clean_home))
+
+
+def test_worker_picks_up_new_and_deleted_files(tmp_path: Path, shared_data: Path) -> None:
+    library, home = tmp_path / "library", tmp_path / "home"
+    library.mkdir()
+    assert cli(home, "library", "add", str(library)).wait(timeout=60) == 0
+    worker = cli(home, "worker", "--workers", "1", env={"RECOGNIZE_JOBS__WATCH": "true"})
+    try:
+        time.sleep(3)
+        copy_photos(shared_data, library, {"obama/a.jpg": PHOTOS["obama/a.jpg"], "obama/b.jpg": PHOTOS["obama/b.jpg"]})
+        assert _wait_for(home, lambda doc: sum(len(e["faces"]) for e in doc["files"]) == 2 and len(doc["persons"]) == 1)
+        (library / "obama" / "b.jpg").unlink()
+        assert _wait_for(home, lambda doc: [Path(e["path"]).name for e in doc["files"]] == ["a.jpg"])
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
+
+
+def _wait_for(home: Path, condition, seconds: float = 120) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition(export(home)):
+            return True
+        time.sleep(1)
+    return False
+
+
+def test_postgresql_database_and_queue(tmp_path: Path, shared_data: Path, postgres_url: str) -> None:
+    database_url = postgres_url
+    library = tmp_path / "library"
+    copy_photos(shared_data, library, {"kit/a.jpeg": PHOTOS["kit/a.jpeg"], "kit/b.jpeg": PHOTOS["kit/b.jpeg"]})
+    queue_url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    env = {"RECOGNIZE_DATABASE_URL": database_url, "RECOGNIZE_JOBS__QUEUE_URL": queue_url}
+    assert cli(tmp_path / "home", "process", str(library), "--workers", "2", env=env).wait(timeout=300) == 0
+    document = export(tmp_path / "home", env=env)
+    assert [len(entry["faces"]) for entry in document["files"]] == [1, 1]
+    assert len(document["persons"]) == 1 and document["persons"][0]["faces"] == 2
+
+
+def test_a_file_that_keeps_crashing_is_marked_failed(sqlite_app: App, tmp_path: Path, shared_data: Path) -> None:
+    root = tmp_path / "library"
+    copy_photos(shared_data, root, {"kit/a.jpeg": PHOTOS["kit/a.jpeg"]})
+    library = sqlite_app.add_library(root)
+    sqlite_app.scan([library])
+    analyse_files(sqlite_app, "metadata", [1])
+    with sqlite_app.database.session() as session:
+        session.add(Analysis(file_id=1, name="faces", state="queued", attempts=sqlite_app.settings.jobs.max_attempts))
+    report = analyse_files(sqlite_app, "faces", [1])
+    assert (report.done, report.failed, report.skipped) == (0, 0, 1)
+    with sqlite_app.database.session() as session:
+        row = session.get(Analysis, (1, "faces"))
+        assert row.state == "failed"
+    document_errors = [error["reason"] for error in _status_errors(sqlite_app)]
+    assert any("gave up after 3 attempts" in reason for reason in document_errors)
+
+
+def _status_errors(app: App) -> list[dict[str, str]]:
+    with app.database.session() as session:
+        return user_status(session, find_user(session, app.settings.user), app.settings)["libraries"][0]["errors"]
