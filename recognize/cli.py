@@ -20,10 +20,13 @@ from recognize.api.export import export_user
 from recognize.api.status import library_status, user_status
 from recognize.app import App
 from recognize.config import load_settings
+from recognize.doctor import report as machine_report
 from recognize.faces import persons as faces_api
 from recognize.faces.persons import PersonError
 from recognize.jobs.control import set_paused
 from recognize.jobs.foreground import process_foreground
+from recognize.jobs.queue import build_queue
+from recognize.jobs.tasks import register
 from recognize.jobs.worker import run_worker
 from recognize.library.libraries import (
     LibraryError,
@@ -171,6 +174,16 @@ def worker(
 ) -> None:
     """Consume the queue on this machine (shares the database and the queue; sees the libraries at the same paths)."""
     run_worker(_app(ctx), workers)
+
+
+@cli.command()
+def crawl(ctx: typer.Context, user: UserOption = None) -> None:
+    """Queue a crawl of every library of a user for the workers (rescan now, then analyse what changed)."""
+    app = _app(ctx)
+    tasks = register(build_queue(app.settings.resolved_queue_url), app.settings)
+    for library in app.libraries(user):
+        tasks.crawl(library.id)
+        console.print(f"queued a crawl of {library.root}")
 
 
 @cli.command()
@@ -378,3 +391,25 @@ def person_recluster(ctx: typer.Context, user: UserOption = None) -> None:
         f"{report.joined} faces joined persons, {report.new_persons} new persons "
         f"({report.faces_in_new_persons} faces), {report.unassigned} faces still unassigned"
     )
+
+
+@cli.command()
+def doctor(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """What this machine offers (cores, CPU features, GPU providers) and what recognize will use."""
+    data = machine_report(load_settings(**ctx.obj))
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    out = Console()
+    machine, runtime = data["machine"], data["onnxruntime"]
+    out.print(f"machine: {machine['platform']}, {machine['cpu_cores']} cores, {' '.join(machine['cpu_features'])}")
+    dlib_info = data["dlib"]
+    out.print(
+        f"dlib {dlib_info['version']}: CUDA {'yes' if dlib_info['cuda'] else 'no'}, {dlib_info['cuda_devices']} GPUs"
+    )
+    providers = ", ".join(runtime["providers"]) or "not installed"
+    out.print(f"onnxruntime: {providers}" + (f" (using {runtime['used']})" if runtime["used"] else ""))
+    for model in data["models"]:
+        detail = f"{model['bytes']:,} bytes sha256 {model['sha256'][:16]}" if "bytes" in model else model["error"]
+        out.print(f"model {model['file']}: {detail}")
+    out.print(f"database: {data['database']}\nqueue: {data['queue']}\nworkers: {data['workers']}\nhome: {data['home']}")

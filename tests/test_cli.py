@@ -119,3 +119,14 @@ def test_library_add_refuses_a_missing_folder(tmp_path: Path) -> None:
     result = recognize(tmp_path / "home", "library", "add", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert "not a folder" in result.stderr
+
+
+def test_doctor_reports_models_and_storage(tmp_path: Path) -> None:
+    result = recognize(tmp_path / "home", "doctor", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    sizes = {model["file"]: model["bytes"] for model in data["models"]}
+    assert sizes["dlib_face_recognition_resnet_model_v1.dat"] > 20_000_000
+    assert all(len(model["sha256"]) == 64 for model in data["models"])
+    assert data["database"].startswith("sqlite:///") and data["queue"].endswith("queue.db")
+    assert data["machine"]["cpu_cores"] >= 1 and data["dlib"]["cuda"] in (True, False)
