@@ -33,8 +33,11 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def temporary_postgres() -> Iterator[str | None]:
-    """Yield the URL of a fresh server (trust auth, user postgres), or None when PostgreSQL is not installed."""
+def temporary_postgres(also_listen_on: str | None = None) -> Iterator[str | None]:
+    """Yield the URL of a fresh server (trust auth, user postgres), or None when PostgreSQL is not installed.
+
+    ``also_listen_on``: one more address (a test host's link) the server listens on and trusts.
+    """
     bin_dir = _bin_dir()
     if bin_dir is None:
         yield None
@@ -45,7 +48,11 @@ def temporary_postgres() -> Iterator[str | None]:
     port = _free_port()
     run = lambda *args: subprocess.run(_as_server_user(list(args)), check=True, capture_output=True)  # noqa: E731
     run(f"{bin_dir}/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    if also_listen_on:
+        with open(os.path.join(data, "pg_hba.conf"), "a") as hba:
+            hba.write(f"host all all {also_listen_on}/24 trust\n")
+    listen = ",".join(filter(None, ["127.0.0.1", also_listen_on]))
+    options = f"-p {port} -k {folder} -c listen_addresses={listen} -c fsync=off -c max_connections=200"
     run(f"{bin_dir}/pg_ctl", "-D", data, "-o", options, "-l", os.path.join(folder, "log"), "-w", "start")
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"

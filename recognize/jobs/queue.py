@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from huey import Huey, SqliteHuey
+
+CREATE_ATTEMPTS = 5
 
 
 def build_queue(url: str) -> Huey:
@@ -14,7 +17,22 @@ def build_queue(url: str) -> Huey:
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteHuey("recognize", filename=str(path), results=False, utc=True, timeout=30)
     if url.startswith(("postgresql://", "postgres://")):
-        from huey.contrib.sql_huey import SqlHuey
-
-        return SqlHuey("recognize", database=url, results=False, utc=True)
+        return _postgres_queue(url)
     raise ValueError(f"unsupported queue URL {url!r}: use sqlite:///PATH or postgresql://...")
+
+
+def _postgres_queue(url: str) -> Huey:
+    """huey's SQL storage; tables are created here, tolerating another machine creating them at the same moment."""
+    from huey.contrib.sql_huey import SqlHuey
+    from peewee import IntegrityError, ProgrammingError
+
+    queue = SqlHuey("recognize", database=url, results=False, utc=True, create_tables=False)
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            queue.storage.create_tables()
+            return queue
+        except (IntegrityError, ProgrammingError):
+            queue.storage.database.close()
+            time.sleep(0.2 * (attempt + 1))
+    queue.storage.create_tables()
+    return queue
