@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.orm import Session
 
 from recognize.api.export import export_user
+from recognize.api.inference import create_inference_app
 from recognize.api.status import library_status, user_status
 from recognize.app import App
 from recognize.config import load_settings
@@ -413,3 +415,18 @@ def doctor(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
         detail = f"{model['bytes']:,} bytes sha256 {model['sha256'][:16]}" if "bytes" in model else model["error"]
         out.print(f"model {model['file']}: {detail}")
     out.print(f"database: {data['database']}\nqueue: {data['queue']}\nworkers: {data['workers']}\nhome: {data['home']}")
+
+
+@cli.command("inference-server")
+def inference_server(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: inference.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: inference.port).")] = None,
+) -> None:
+    """Serve the models over HTTP for workers on other machines (needs RECOGNIZE_INFERENCE__API_KEY)."""
+    settings = load_settings(**ctx.obj)
+    try:
+        api = create_inference_app(settings)
+    except ValueError as error:
+        _fail(str(error))
+    uvicorn.run(api, host=host or settings.inference.host, port=port or settings.inference.port, log_level="info")

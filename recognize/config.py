@@ -75,6 +75,18 @@ class JobSettings(BaseModel):
     watch: bool = Field(True, description="Pick up new files from filesystem events (watchdog).")
 
 
+class InferenceSettings(BaseModel):
+    """Remote inference: send images to a stronger machine (a GPU box) and store the results here."""
+
+    url: str | None = Field(None, description="Base URL of a `recognize inference-server`; unset: infer locally.")
+    api_key: str | None = Field(None, description="Key the server requires and the workers send.")
+    when_down: Literal["local", "pause"] = Field("pause", description="Server unreachable: infer locally, or wait.")
+    retry_seconds: int = Field(30, ge=1, description="How long a held job waits before trying the server again.")
+    timeout: float = Field(120.0, gt=0, description="Seconds to wait for one remote result.")
+    host: str = Field("127.0.0.1", description="Address `recognize inference-server` listens on.")
+    port: int = Field(8765, ge=1, le=65535, description="Port `recognize inference-server` listens on.")
+
+
 LIBRARY_FACE_SETTINGS = frozenset(
     {"enabled", "detector", "working_size", "upsample", "min_face_px", "min_face_fraction", "min_score", "max_blur"}
 )
@@ -113,6 +125,7 @@ class Settings(BaseSettings):
     )
     faces: FaceSettings = Field(default_factory=FaceSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    inference: InferenceSettings = Field(default_factory=InferenceSettings)
 
     @classmethod
     def settings_customise_sources(

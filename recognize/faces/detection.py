@@ -5,8 +5,9 @@ Boxes and landmarks are stored in pixels of the upright original image, whatever
 
 from __future__ import annotations
 
+import base64
 import io
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -107,6 +108,7 @@ class FaceAnalysis(Analysis):
     name = "faces"
     media = frozenset({"image"})
     requires = ("metadata",)
+    remote = True
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
@@ -131,6 +133,30 @@ class FaceAnalysis(Analysis):
             self.detectors[faces.detector] = face_detector(faces.detector)
         decoded = load_image(job.path, self.settings.max_image_pixels, self.settings.min_image_side, faces.working_size)
         return find_faces(decoded, self.detectors[faces.detector], self.embedder, faces)
+
+    def encode(self, result: list[FoundFace]) -> list[dict[str, Any]]:
+        return [
+            {
+                **asdict(face),
+                "embedding": base64.b64encode(face.embedding).decode(),
+                "thumbnail": base64.b64encode(face.thumbnail).decode(),
+            }
+            for face in result
+        ]
+
+    def decode(self, data: list[dict[str, Any]]) -> list[FoundFace]:
+        return [
+            FoundFace(
+                box=tuple(item["box"]),  # type: ignore[arg-type]
+                score=float(item["score"]),
+                landmarks=item["landmarks"],
+                embedding=base64.b64decode(item["embedding"]),
+                blur=float(item["blur"]),
+                clusterable=bool(item["clusterable"]),
+                thumbnail=base64.b64decode(item["thumbnail"]),
+            )
+            for item in data
+        ]
 
     def store(self, session: Session, media_file: MediaFile, result: list[FoundFace]) -> None:
         session.execute(delete(Face).where(Face.file_id == media_file.id))

@@ -30,6 +30,7 @@ class Analysis(ABC):
     model: str
     media: ClassVar[frozenset[str]]
     requires: ClassVar[tuple[str, ...]] = ()
+    remote: ClassVar[bool] = False
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -49,6 +50,14 @@ class Analysis(ABC):
     @abstractmethod
     def compute(self, job: FileJob) -> Any:
         """Analyse one file; raise MediaError with a readable reason when it cannot be done."""
+
+    def encode(self, result: Any) -> Any:
+        """A JSON-ready form of a result, for remote inference (analyses with ``remote = True``)."""
+        raise NotImplementedError(f"{self.name} cannot run remotely")
+
+    def decode(self, data: Any) -> Any:
+        """The result back from its JSON form."""
+        raise NotImplementedError(f"{self.name} cannot run remotely")
 
     @abstractmethod
     def store(self, session: Session, media_file: MediaFile, result: Any) -> None:

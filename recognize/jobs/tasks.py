@@ -7,6 +7,7 @@ analysis; a faces chunk queues a clustering job for its users (one at a time per
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,10 +22,12 @@ from recognize.config import Settings
 from recognize.jobs.control import is_paused
 from recognize.jobs.host import in_window, rss_mb
 from recognize.jobs.registry import enabled_analyses
+from recognize.jobs.remote import InferenceUnavailable
 from recognize.jobs.work import analyse_files, claim_pending, dependents
 from recognize.storage.models import Library, utcnow
 
 PAUSE_RETRY_SECONDS = 30
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,11 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
     def analyse(name: str, file_ids: list[int]) -> None:
         wait_if_held()
         app = context.app
-        report = analyse_files(app, name, file_ids)
+        try:
+            report = analyse_files(app, name, file_ids)
+        except InferenceUnavailable as error:
+            logger.warning("%s: holding %s job for %s s", error, name, settings.inference.retry_seconds)
+            raise RetryTask(delay=settings.inference.retry_seconds) from error
         for dependent in dependents(app, name):
             with app.database.session() as session:
                 claimed = claim_pending(session, dependent, settings.jobs.requeue_after, everything, file_ids=file_ids)

@@ -18,9 +18,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from recognize.app import App
+from recognize.jobs import remote
 from recognize.jobs.analysis import Analysis, FileJob
 from recognize.jobs.registry import enabled_analyses
-from recognize.jobs.runner import Outcome, compute_outcome, store_outcome
+from recognize.jobs.runner import Outcome, store_outcome
 from recognize.storage.models import Analysis as AnalysisRow
 from recognize.storage.models import Library, MediaFile, utcnow
 
@@ -127,7 +128,12 @@ def analyse_files(app: App, name: str, file_ids: Sequence[int]) -> ChunkReport:
         if job is None:
             skipped += 1
             continue
-        outcome = compute_outcome(analysis, job)
+        try:
+            outcome = remote.compute(app.settings.inference, analysis, job)
+        except remote.InferenceUnavailable:
+            with app.database.session() as session:
+                session.get_one(AnalysisRow, (file_id, analysis.name)).attempts -= 1
+            raise
         with app.database.session() as session:
             if store_outcome(session, analysis, outcome, count_attempt=False):
                 done += outcome.error is None
