@@ -76,17 +76,27 @@ def test_sigkill_mid_chunk_loses_and_duplicates_nothing(tmp_path: Path, shared_d
     assert canonical(export(crash_home)) == canonical(export(clean_home))
 
 
-def test_worker_picks_up_new_and_deleted_files(tmp_path: Path, shared_data: Path) -> None:
+def test_worker_picks_up_files_added_and_deleted_while_it_runs(tmp_path: Path, shared_data: Path) -> None:
     library, home = tmp_path / "library", tmp_path / "home"
     library.mkdir()
     assert cli(home, "library", "add", str(library)).wait(timeout=60) == 0
-    worker = cli(home, "worker", "--workers", "1", env={"RECOGNIZE_JOBS__WATCH": "true"})
+    worker = cli(home, "worker", "--workers", "1", env={"RECOGNIZE_JOBS__CHUNK_SIZE": "1"})
     try:
         time.sleep(3)
-        copy_photos(shared_data, library, {"obama/a.jpg": PHOTOS["obama/a.jpg"], "obama/b.jpg": PHOTOS["obama/b.jpg"]})
-        assert _wait_for(home, lambda doc: sum(len(e["faces"]) for e in doc["files"]) == 2 and len(doc["persons"]) == 1)
-        (library / "obama" / "b.jpg").unlink()
-        assert _wait_for(home, lambda doc: [Path(e["path"]).name for e in doc["files"]] == ["a.jpg"])
+        copy_photos(shared_data, library, PHOTOS)
+        assert _wait_for(home, lambda doc: any(e["faces"] for e in doc["files"]))
+        copy_photos(shared_data, library, {"later/obama-720p.jpg": LATER["later/obama-720p.jpg"]})
+        (library / "rose" / "b.jpg").unlink()
+        expected = sorted({*PHOTOS, "later/obama-720p.jpg"} - {"rose/b.jpg"})
+
+        def finished(doc: dict[str, Any]) -> bool:
+            paths = sorted(str(Path(e["path"]).relative_to(library)) for e in doc["files"])
+            return paths == expected and all(len(e["faces"]) == 1 and e["error"] is None for e in doc["files"])
+
+        assert _wait_for(home, finished)
+        document = export(home)
+        obama = {e["faces"][0]["person"] for e in document["files"] if "obama" in e["path"]}
+        assert len(obama) == 1 and None not in obama
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=60)
