@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -250,21 +249,19 @@ def run(
     ctx: typer.Context,
     path: Path,
     user: UserOption = None,
-    interval: Annotated[float, typer.Option(help="Seconds between rescans for new files.")] = 60.0,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
 ) -> None:
-    """Serve a folder: process it, then keep picking up new and changed files until stopped."""
+    """Serve a folder: process it, then keep picking up new and changed files until stopped (Ctrl-C)."""
     app = _app(ctx)
-    library = app.add_library(path, user)
-    console.print(f"recognize is watching {library.root} (data in {app.settings.home}); Ctrl-C stops it")
     try:
-        while True:
-            report = app.process(path, user)
-            for name, done in report.analyses.done.items():
-                if done or report.analyses.failed[name]:
-                    console.print(f"{name}: {done} done, {report.analyses.failed[name]} failed")
-            time.sleep(interval)
-    except KeyboardInterrupt:
-        console.print("stopped")
+        library = app.add_library(path, user)
+    except LibraryError as error:
+        _fail(str(error))
+    register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
+    console.print(
+        f"recognize is processing {library.root} (data in {app.settings.home}); `recognize status` shows progress"
+    )
+    run_worker(app, workers)
 
 
 person_cli = typer.Typer(help="Correct persons: rename, merge, move a face, split, hide.", no_args_is_help=True)
