@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -16,8 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from recognize.api.auth import AuthError, create_token, create_user, revoke_token
 from recognize.api.export import export_user
 from recognize.api.inference import create_inference_app
+from recognize.api.rest import create_api
 from recognize.api.status import library_status, user_status
 from recognize.app import App
 from recognize.config import load_settings
@@ -113,7 +116,9 @@ def library_set(ctx: typer.Context, library_id: int, assignments: list[str], use
         _fail(str(error))
 
 
-user_cli = typer.Typer(help="Per-user settings.", no_args_is_help=True)
+user_cli = typer.Typer(
+    help="Users: create them (argon2-hashed passwords) and set their settings.", no_args_is_help=True
+)
 cli.add_typer(user_cli, name="user")
 
 
@@ -249,19 +254,28 @@ def run(
     ctx: typer.Context,
     path: Path,
     user: UserOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: RECOGNIZE_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: RECOGNIZE_PORT, 8080).")] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
 ) -> None:
-    """Serve a folder: process it, then keep picking up new and changed files until stopped (Ctrl-C)."""
+    """The service: the HTTP API on HOST:PORT, and workers that process PATH and pick up new files (Ctrl-C stops)."""
     app = _app(ctx)
     try:
         library = app.add_library(path, user)
     except LibraryError as error:
         _fail(str(error))
     register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
-    console.print(
-        f"recognize is processing {library.root} (data in {app.settings.home}); `recognize status` shows progress"
+    address, number = host or app.settings.host, port or app.settings.port
+    server = uvicorn.Server(
+        uvicorn.Config(create_api(App(app.settings)), host=address, port=number, log_level="warning")
     )
-    run_worker(app, workers)
+    threading.Thread(target=server.run, name="http", daemon=True).start()
+    console.print(f"recognize is processing {library.root} (data in {app.settings.home})")
+    console.print(f"API on http://{address}:{number}/api (schema: /openapi.json); `recognize status` shows progress")
+    try:
+        run_worker(app, workers)
+    finally:
+        server.should_exit = True
 
 
 person_cli = typer.Typer(help="Correct persons: rename, merge, move a face, split, hide.", no_args_is_help=True)
@@ -427,3 +441,51 @@ def inference_server(
     except ValueError as error:
         _fail(str(error))
     uvicorn.run(api, host=host or settings.inference.host, port=port or settings.inference.port, log_level="info")
+
+
+token_cli = typer.Typer(help="API tokens for scripts.", no_args_is_help=True)
+cli.add_typer(token_cli, name="token")
+
+
+@user_cli.command("add")
+def user_add(
+    ctx: typer.Context,
+    name: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
+) -> None:
+    """Create a user (the password is read from stdin, or asked for)."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("password", hide_input=True)
+    app = _app(ctx)
+    try:
+        with app.database.session() as session:
+            create_user(session, name, password, admin)
+    except AuthError as error:
+        _fail(str(error))
+    console.print(f"user {name} created" + (" (admin)" if admin else ""))
+
+
+@token_cli.command("create")
+def token_create(
+    ctx: typer.Context,
+    user: UserOption = None,
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "script",
+    days: Annotated[float | None, typer.Option(help="Expire after this many days.")] = None,
+) -> None:
+    """Create an API token and print it (it is shown only once)."""
+    app = _app(ctx)
+    with app.database.session() as session:
+        typer.echo(create_token(session, get_or_create_user(session, user or app.settings.user), name, days))
+
+
+@token_cli.command("revoke")
+def token_revoke(ctx: typer.Context, token_id: int, user: UserOption = None) -> None:
+    """Revoke a token by its id."""
+    app = _app(ctx)
+    try:
+        with app.database.session() as session:
+            revoke_token(session, get_or_create_user(session, user or app.settings.user), token_id)
+    except AuthError as error:
+        _fail(str(error))

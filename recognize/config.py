@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in home.")
     user: str = Field("admin", description="User that CLI commands act for when --user is not given.")
+    host: str = Field("127.0.0.1", description="Address the HTTP server (REST API) listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port the HTTP server listens on.")
     workers: int = Field(
         default_factory=lambda: max(1, (os.cpu_count() or 2) - 1),
         ge=1,

@@ -1,0 +1,86 @@
+"""Users and credentials: argon2 password hashes, API tokens (stored hashed), expiry and revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from recognize.storage.models import ApiToken, User, utcnow
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 8
+
+
+class AuthError(Exception):
+    """A credential or user operation was refused; the message says why."""
+
+
+def create_user(session: Session, name: str, password: str, admin: bool = False) -> User:
+    """A new user with an argon2-hashed password; names are unique."""
+    if not name.strip() or "/" in name:
+        raise AuthError("a user name must be non-empty and contain no '/'")
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(f"the password must have at least {MIN_PASSWORD} characters")
+    user = session.scalar(select(User).where(User.name == name))
+    if user is not None and user.password_hash:
+        raise AuthError(f"user {name!r} already exists")
+    if user is None:
+        user = User(name=name)
+        session.add(user)
+    user.password_hash = _hasher.hash(password)
+    user.is_admin = admin
+    session.flush()
+    return user
+
+
+def check_password(session: Session, name: str, password: str) -> User | None:
+    """The user when the password is right, else None (same work either way)."""
+    user = session.scalar(select(User).where(User.name == name))
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user if user is not None and user.password_hash else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str, days: float | None = None) -> str:
+    """A new token for ``user`` (shown once); expires after ``days`` when given."""
+    token = "rk_" + secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(days=days) if days else None
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=_digest(token), expires_at=expires))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The token's user while it is neither expired nor revoked."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None:
+        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+        if expires <= datetime.now(UTC):
+            return None
+    return session.get(User, row.user_id)
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> None:
+    """Revoke one of the user's tokens."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise AuthError(f"no token {token_id}")
+    row.revoked_at = utcnow()
+
+
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))

@@ -1,0 +1,294 @@
+"""REST API (FastAPI; schema at /openapi.json). Every query is scoped to the authenticated user.
+
+Authentication: ``Authorization: Bearer <token>`` (scripts) or HTTP Basic (user and password).
+Errors carry their status: a person/library refusal is 409 or 404, a malformed request 422, an
+unknown or foreign id 404 (another user's ids look exactly like missing ones).
+"""
+
+import io
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
+from PIL import Image
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from recognize.api.auth import check_password, user_for_token
+from recognize.api.export import export_user
+from recognize.api.status import user_status
+from recognize.app import App
+from recognize.faces import persons as ops
+from recognize.library.libraries import LibraryError, add_library, library_of
+from recognize.media.errors import MediaError
+from recognize.media.images import load_image
+from recognize.storage.models import Face, Library, MediaFile, Person, User
+
+THUMBNAIL_SIDE = 400
+Page = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+class NewLibrary(BaseModel):
+    path: str = Field(min_length=1)
+
+
+class PersonChange(BaseModel):
+    name: str | None = Field(None, max_length=200)
+    hidden: bool | None = None
+
+
+class Merge(BaseModel):
+    sources: list[int] = Field(min_length=1)
+
+
+class FaceMove(BaseModel):
+    person: int | None
+
+
+class Split(BaseModel):
+    faces: list[int] = Field(min_length=1)
+    name: str | None = Field(None, max_length=200)
+
+
+def _face_json(face: Face) -> dict[str, Any]:
+    return {
+        "id": face.id,
+        "file": face.file_id,
+        "bbox": [face.x, face.y, face.width, face.height],
+        "score": round(face.score, 4),
+        "clusterable": face.clusterable,
+        "person": face.person_id,
+        "crop": f"/api/faces/{face.id}/crop",
+    }
+
+
+def _file_json(media_file: MediaFile, root: str) -> dict[str, Any]:
+    return {
+        "id": media_file.id,
+        "library": media_file.library_id,
+        "path": str(Path(root) / media_file.rel_path),
+        "media": media_file.media,
+        "width": media_file.width,
+        "height": media_file.height,
+        "taken_at": media_file.taken_at.isoformat() if media_file.taken_at else None,
+        "camera": " ".join(filter(None, [media_file.camera_make, media_file.camera_model])) or None,
+        "gps": [media_file.gps_lat, media_file.gps_lon] if media_file.gps_lat is not None else None,
+        "duration": media_file.duration,
+        "thumbnail": f"/api/files/{media_file.id}/thumbnail",
+        "original": f"/api/files/{media_file.id}/original",
+    }
+
+
+def create_api(app: App) -> FastAPI:
+    """The REST API over one App."""
+    api = FastAPI(title="recognize", version="1")
+    bearer, basic = HTTPBearer(auto_error=False), HTTPBasic(auto_error=False)
+
+    def session() -> Any:
+        with app.database.session() as opened:
+            yield opened
+
+    Db = Annotated[Session, Depends(session)]
+
+    def current_user(
+        db: Db,
+        token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
+    ) -> User:
+        user = None
+        if token is not None:
+            user = user_for_token(db, token.credentials)
+        elif credentials is not None:
+            user = check_password(db, credentials.username, credentials.password)
+        if user is None:
+            raise HTTPException(
+                401,
+                "log in with a token (Bearer) or your user name and password (Basic)",
+                headers={"WWW-Authenticate": 'Basic realm="recognize"'},
+            )
+        return user
+
+    Me = Annotated[User, Depends(current_user)]
+
+    def owned_file(db: Session, user: User, file_id: int) -> tuple[MediaFile, Library]:
+        row = db.execute(
+            select(MediaFile, Library).join(Library).where(MediaFile.id == file_id, Library.user_id == user.id)
+        ).first()
+        if row is None:
+            raise HTTPException(404, f"no file {file_id}")
+        return row[0], row[1]
+
+    def owned_face(db: Session, user: User, face_id: int) -> Face:
+        face = db.scalar(
+            select(Face).join(MediaFile).join(Library).where(Face.id == face_id, Library.user_id == user.id)
+        )
+        if face is None:
+            raise HTTPException(404, f"no face {face_id}")
+        return face
+
+    @api.exception_handler(ops.PersonError)
+    async def person_refused(_request: Request, error: ops.PersonError) -> JSONResponse:
+        status = 404 if str(error).startswith("no ") else 409
+        return JSONResponse({"detail": str(error)}, status_code=status)
+
+    @api.exception_handler(LibraryError)
+    async def library_refused(_request: Request, error: LibraryError) -> JSONResponse:
+        status = 404 if str(error).startswith("no ") else 400
+        return JSONResponse({"detail": str(error)}, status_code=status)
+
+    @api.get("/api/me")
+    def me(user: Me) -> dict[str, Any]:
+        return {"id": user.id, "name": user.name, "admin": user.is_admin}
+
+    @api.get("/api/libraries")
+    def libraries(db: Db, user: Me) -> list[dict[str, Any]]:
+        rows = db.scalars(select(Library).where(Library.user_id == user.id).order_by(Library.id))
+        return [
+            {"id": lib.id, "root": lib.root, "scanned_at": lib.scanned_at, "settings": lib.settings} for lib in rows
+        ]
+
+    @api.post("/api/libraries", status_code=201)
+    def new_library(db: Db, user: Me, body: NewLibrary) -> dict[str, Any]:
+        library = add_library(db, user, Path(body.path))
+        return {"id": library.id, "root": library.root}
+
+    @api.delete("/api/libraries/{library_id}", status_code=204)
+    def remove_library(db: Db, user: Me, library_id: int) -> Response:
+        db.delete(library_of(db, user, library_id))
+        return Response(status_code=204)
+
+    @api.get("/api/files")
+    def files(
+        db: Db,
+        user: Me,
+        person: int | None = None,
+        media: str | None = None,
+        limit: Page = 100,
+        offset: Offset = 0,
+    ) -> dict[str, Any]:
+        query = (
+            select(MediaFile, Library.root)
+            .join(Library)
+            .where(Library.user_id == user.id, MediaFile.media.is_not(None))
+        )
+        if person is not None:
+            query = query.where(MediaFile.id.in_(select(Face.file_id).where(Face.person_id == person)))
+        if media is not None:
+            query = query.where(MediaFile.media == media)
+        total = db.scalar(select(func.count()).select_from(query.subquery()))
+        rows = db.execute(query.order_by(MediaFile.taken_at.desc(), MediaFile.id).limit(limit).offset(offset))
+        return {"total": total, "items": [_file_json(media_file, root) for media_file, root in rows]}
+
+    @api.get("/api/files/{file_id}")
+    def file(db: Db, user: Me, file_id: int) -> dict[str, Any]:
+        media_file, library = owned_file(db, user, file_id)
+        faces = db.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x))
+        return {**_file_json(media_file, library.root), "faces": [_face_json(face) for face in faces], "tags": []}
+
+    def inside_library(media_file: MediaFile, library: Library) -> Path:
+        root = Path(library.root).resolve()
+        path = (root / media_file.rel_path).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            raise HTTPException(404, f"file {media_file.id} is not in its library any more")
+        return path
+
+    @api.get("/api/files/{file_id}/original")
+    def original(db: Db, user: Me, file_id: int) -> FileResponse:
+        media_file, library = owned_file(db, user, file_id)
+        return FileResponse(
+            inside_library(media_file, library), media_type=media_file.mime or "application/octet-stream"
+        )
+
+    @api.get("/api/files/{file_id}/thumbnail")
+    def thumbnail(db: Db, user: Me, file_id: int) -> Response:
+        media_file, library = owned_file(db, user, file_id)
+        cache = app.settings.home / "thumbnails" / f"{file_id}-{(media_file.content_hash or '')[:16]}.jpg"
+        if not cache.exists():
+            if media_file.media != "image":
+                raise HTTPException(404, f"file {file_id} has no thumbnail")
+            path = inside_library(media_file, library)
+            try:
+                decoded = load_image(path, app.settings.max_image_pixels, 1, THUMBNAIL_SIDE)
+            except MediaError as error:
+                raise HTTPException(422, f"file {file_id}: {error}") from error
+            buffer = io.BytesIO()
+            Image.fromarray(decoded.pixels).save(buffer, "JPEG", quality=80)
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_bytes(buffer.getvalue())
+        return Response(
+            cache.read_bytes(), media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"}
+        )
+
+    @api.get("/api/faces/{face_id}")
+    def face(db: Db, user: Me, face_id: int) -> dict[str, Any]:
+        return _face_json(owned_face(db, user, face_id))
+
+    @api.get("/api/faces/{face_id}/crop")
+    def crop(db: Db, user: Me, face_id: int) -> Response:
+        return Response(owned_face(db, user, face_id).thumbnail, media_type="image/jpeg")
+
+    @api.post("/api/faces/{face_id}/move")
+    def move(db: Db, user: Me, face_id: int, body: FaceMove) -> dict[str, Any]:
+        return _face_json(ops.move_face(db, user.id, face_id, body.person))
+
+    @api.get("/api/faces")
+    def unassigned(db: Db, user: Me, limit: Page = 100, offset: Offset = 0) -> dict[str, Any]:
+        faces = ops.unassigned_faces(db, user.id)
+        return {"total": len(faces), "items": [_face_json(face) for face in faces[offset : offset + limit]]}
+
+    @api.get("/api/persons")
+    def persons(db: Db, user: Me, hidden: bool = False, limit: Page = 100, offset: Offset = 0) -> dict[str, Any]:
+        found = ops.list_persons(db, user.id, include_hidden=hidden)
+        items = [
+            {**vars(person), "cover": f"/api/faces/{person.cover_face}/crop" if person.cover_face else None}
+            for person in found[offset : offset + limit]
+        ]
+        return {"total": len(found), "items": items}
+
+    @api.get("/api/persons/{person_id}")
+    def person(db: Db, user: Me, person_id: int) -> dict[str, Any]:
+        summary = next((p for p in ops.list_persons(db, user.id, include_hidden=True) if p.id == person_id), None)
+        if summary is None:
+            raise HTTPException(404, f"no person {person_id}")
+        faces = db.scalars(select(Face).where(Face.person_id == person_id).order_by(Face.id))
+        return {**vars(summary), "faces": [_face_json(face) for face in faces]}
+
+    @api.patch("/api/persons/{person_id}")
+    def change_person(db: Db, user: Me, person_id: int, body: PersonChange) -> dict[str, Any]:
+        if "name" in body.model_fields_set:
+            ops.rename(db, user.id, person_id, body.name)
+        if body.hidden is not None:
+            ops.hide(db, user.id, person_id, body.hidden)
+        person = db.get_one(Person, person_id)
+        return {"id": person.id, "name": person.name, "hidden": person.hidden}
+
+    @api.post("/api/persons/{person_id}/merge")
+    def merge(db: Db, user: Me, person_id: int, body: Merge) -> dict[str, Any]:
+        merged = ops.merge(db, user.id, person_id, body.sources)
+        return {"id": merged.id, "name": merged.name}
+
+    @api.post("/api/persons/{person_id}/split", status_code=201)
+    def split(db: Db, user: Me, person_id: int, body: Split) -> dict[str, Any]:
+        new = ops.split(db, user.id, person_id, body.faces, body.name)
+        return {"id": new.id, "name": new.name}
+
+    @api.get("/api/persons/{person_id}/suggestions")
+    def suggestions(db: Db, user: Me, person_id: int) -> list[dict[str, Any]]:
+        pairs = ops.suggest_merges(db, user.id, limit=100)
+        return [
+            {"person": b if a == person_id else a, "distance": round(d, 4)} for a, b, d in pairs if person_id in (a, b)
+        ]
+
+    @api.get("/api/status")
+    def status(db: Db, user: Me) -> dict[str, Any]:
+        return user_status(db, user, app.settings)
+
+    @api.get("/api/export")
+    def export(db: Db, user: Me) -> dict[str, Any]:
+        return export_user(db, user)
+
+    return api

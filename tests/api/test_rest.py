@@ -1,0 +1,181 @@
+"""REST API in-process (ASGI transport) on a real processed library: every endpoint, two users, bad input."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from recognize.api.auth import create_token, create_user, revoke_token
+from recognize.api.export import export_user
+from recognize.api.rest import create_api
+from recognize.app import App
+from recognize.library.libraries import add_library
+from recognize.storage.models import ApiToken, Face, MediaFile, User
+
+ALICE = ("admin", "alice-password")
+BOB = ("bob", "bob-password!")
+
+
+@pytest.fixture
+def api(faces_app: tuple[App, Path], tmp_path: Path) -> tuple[TestClient, App, Path]:
+    app, root = faces_app
+    (tmp_path / "bob-photos").mkdir()
+    with app.database.session() as session:
+        create_user(session, *ALICE, admin=True)
+        bob = create_user(session, *BOB)
+        add_library(session, bob, tmp_path / "bob-photos")
+    return TestClient(create_api(app)), app, root
+
+
+def _ids(app: App) -> dict[str, int]:
+    with app.database.session() as session:
+        face = session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == "obama/a.jpg")).one()
+        return {"file": face.file_id, "face": face.id, "person": face.person_id}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/persons"),
+        ("get", "/api/files"),
+        ("get", "/api/files/1/original"),
+        ("get", "/api/faces/1/crop"),
+        ("patch", "/api/persons/1"),
+        ("get", "/api/export"),
+        ("get", "/api/status"),
+    ],
+)
+def test_everything_needs_a_login(api, method: str, path: str) -> None:
+    client, _app, _root = api
+    assert client.request(method, path).status_code == 401
+    assert client.request(method, path, auth=("admin", "wrong password")).status_code == 401
+    assert client.request(method, path, headers={"Authorization": "Bearer rk_not-a-token"}).status_code == 401
+
+
+def test_persons_files_and_faces(api) -> None:
+    client, app, root = api
+    ids = _ids(app)
+    persons = client.get("/api/persons", auth=ALICE).json()
+    assert persons["total"] == 4 and all(p["cover"] for p in persons["items"])
+    page = client.get("/api/files?limit=3&offset=0", auth=ALICE).json()
+    assert page["total"] == 10 and len(page["items"]) == 3
+    of_person = client.get(f"/api/files?person={ids['person']}", auth=ALICE).json()
+    assert of_person["total"] == 4
+    detail = client.get(f"/api/files/{ids['file']}", auth=ALICE).json()
+    assert detail["faces"][0]["person"] == ids["person"] and detail["width"] > 0
+    original = client.get(f"/api/files/{ids['file']}/original", auth=ALICE)
+    assert original.content == (root / "obama" / "a.jpg").read_bytes()
+    for path in (f"/api/files/{ids['file']}/thumbnail", f"/api/faces/{ids['face']}/crop"):
+        response = client.get(path, auth=ALICE)
+        assert response.status_code == 200 and response.content[:2] == b"\xff\xd8"
+    with app.database.session() as session:
+        expected = export_user(session, session.scalars(select(User).where(User.name == "admin")).one())
+    assert client.get("/api/export", auth=ALICE).json() == expected
+    assert client.get("/api/status", auth=ALICE).json()["libraries"][0]["analyses"]["faces"]["done"] == 10
+    assert client.get("/openapi.json").json()["info"]["title"] == "recognize"
+
+
+def test_person_operations_persist(api) -> None:
+    client, app, _root = api
+    ids = _ids(app)
+    assert client.patch(f"/api/persons/{ids['person']}", json={"name": "Barack"}, auth=ALICE).json()["name"] == "Barack"
+    assert client.get(f"/api/persons/{ids['person']}", auth=ALICE).json()["name"] == "Barack"
+    others = [p["id"] for p in client.get("/api/persons", auth=ALICE).json()["items"] if p["id"] != ids["person"]]
+    clash = client.patch(f"/api/persons/{others[0]}", json={"name": "Barack"}, auth=ALICE)
+    assert clash.status_code == 409 and "merge" in clash.json()["detail"]
+    assert (
+        client.post(f"/api/persons/{ids['person']}/merge", json={"sources": [others[0]]}, auth=ALICE).status_code == 200
+    )
+    assert client.get(f"/api/persons/{others[0]}", auth=ALICE).status_code == 404
+    moved = client.post(f"/api/faces/{ids['face']}/move", json={"person": None}, auth=ALICE).json()
+    assert moved["person"] is None
+    assert ids["face"] in [f["id"] for f in client.get("/api/faces", auth=ALICE).json()["items"]]
+    faces = client.get(f"/api/persons/{ids['person']}", auth=ALICE).json()["faces"]
+    new = client.post(
+        f"/api/persons/{ids['person']}/split", json={"faces": [faces[0]["id"]], "name": "Other"}, auth=ALICE
+    )
+    assert new.status_code == 201 and new.json()["name"] == "Other"
+    assert client.patch(f"/api/persons/{ids['person']}", json={"hidden": True}, auth=ALICE).json()["hidden"] is True
+    assert ids["person"] not in [p["id"] for p in client.get("/api/persons", auth=ALICE).json()["items"]]
+    assert isinstance(client.get(f"/api/persons/{ids['person']}/suggestions", auth=ALICE).json(), list)
+
+
+def test_another_user_sees_nothing_of_the_first(api) -> None:
+    client, app, _root = api
+    ids = _ids(app)
+    assert client.get("/api/persons", auth=BOB).json()["total"] == 0
+    assert client.get("/api/files", auth=BOB).json()["total"] == 0
+    for path in (
+        f"/api/persons/{ids['person']}",
+        f"/api/files/{ids['file']}",
+        f"/api/files/{ids['file']}/original",
+        f"/api/files/{ids['file']}/thumbnail",
+        f"/api/faces/{ids['face']}",
+        f"/api/faces/{ids['face']}/crop",
+    ):
+        assert client.get(path, auth=BOB).status_code == 404, path
+    assert client.patch(f"/api/persons/{ids['person']}", json={"name": "x"}, auth=BOB).status_code == 404
+    assert client.post(f"/api/faces/{ids['face']}/move", json={"person": None}, auth=BOB).status_code == 404
+    assert client.post(f"/api/persons/{ids['person']}/merge", json={"sources": [1]}, auth=BOB).status_code == 404
+    assert [library["root"] for library in client.get("/api/libraries", auth=BOB).json()] != []
+    assert client.get(f"/api/persons/{ids['person']}", auth=ALICE).json()["name"] is None
+
+
+def test_tokens_expire_and_can_be_revoked(api) -> None:
+    client, app, _root = api
+    with app.database.session() as session:
+        admin = session.scalars(select(User).where(User.name == "admin")).one()
+        good = create_token(session, admin, "script")
+        expired = create_token(session, admin, "old", days=-1)
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {good}"}).json()["name"] == "admin"
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {expired}"}).status_code == 401
+    with app.database.session() as session:
+        admin = session.scalars(select(User).where(User.name == "admin")).one()
+        token_id = session.scalars(select(ApiToken.id).where(ApiToken.name == "script")).one()
+        revoke_token(session, admin, token_id)
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {good}"}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/persons/1/merge", {"sources": "everyone"}),
+        ("post", "/api/persons/1/merge", {"sources": []}),
+        ("patch", "/api/persons/1", {"name": "x" * 300}),
+        ("post", "/api/faces/1/move", {}),
+        ("get", "/api/files?limit=0", None),
+        ("get", "/api/files/not-a-number", None),
+        ("post", "/api/libraries", {"path": ""}),
+    ],
+)
+def test_malformed_requests_get_422(api, method: str, path: str, body) -> None:
+    client, _app, _root = api
+    response = client.request(method, path, json=body, auth=ALICE)
+    assert response.status_code == 422 and response.json()["detail"]
+
+
+def test_a_file_swapped_for_a_link_out_of_the_library_is_not_served(api, tmp_path: Path) -> None:
+    client, app, root = api
+    ids = _ids(app)
+    secret = tmp_path / "secret.jpg"
+    secret.write_bytes(b"secret bytes")
+    target = root / "obama" / "a.jpg"
+    target.unlink()
+    os.symlink(secret, target)
+    response = client.get(f"/api/files/{ids['file']}/original", auth=ALICE)
+    assert response.status_code == 404 and b"secret" not in response.content
+
+
+def test_libraries_add_and_remove(api, tmp_path: Path) -> None:
+    client, _app, _root = api
+    folder = tmp_path / "more"
+    folder.mkdir()
+    created = client.post("/api/libraries", json={"path": str(folder)}, auth=BOB)
+    assert created.status_code == 201
+    assert client.post("/api/libraries", json={"path": str(tmp_path / "missing")}, auth=BOB).status_code == 400
+    assert client.delete(f"/api/libraries/{created.json()['id']}", auth=ALICE).status_code == 404
+    assert client.delete(f"/api/libraries/{created.json()['id']}", auth=BOB).status_code == 204
