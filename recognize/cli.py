@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 import threading
 from collections.abc import Callable
@@ -265,6 +266,14 @@ def run(
     except LibraryError as error:
         _fail(str(error))
     register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
+    with app.database.session() as session:
+        owner = get_or_create_user(session, user or app.settings.user)
+        if not owner.password_hash:
+            password = secrets.token_urlsafe(12)
+            create_user(session, owner.name, password, admin=True)
+            console.print(
+                f"first login: user [bold]{owner.name}[/], password [bold]{password}[/] (shown only this once)"
+            )
     address, number = host or app.settings.host, port or app.settings.port
     server = uvicorn.Server(
         uvicorn.Config(create_api(App(app.settings)), host=address, port=number, log_level="warning")
