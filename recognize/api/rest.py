@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 from typing import Annotated, Any
 
+from a2wsgi import WSGIMiddleware
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from recognize.api.auth import check_password, user_for_token
 from recognize.api.export import export_user
 from recognize.api.status import user_status
+from recognize.api.webdav import create_dav_app
 from recognize.app import App
 from recognize.faces import persons as ops
 from recognize.library.libraries import LibraryError, add_library, library_of
@@ -86,6 +88,7 @@ def _file_json(media_file: MediaFile, root: str) -> dict[str, Any]:
 def create_api(app: App) -> FastAPI:
     """The REST API over one App."""
     api = FastAPI(title="recognize", version="1")
+    api.mount("/dav", WSGIMiddleware(create_dav_app(app)))
     bearer, basic = HTTPBearer(auto_error=False), HTTPBasic(auto_error=False)
 
     def session() -> Any:

@@ -1,0 +1,297 @@
+"""WebDAV (wsgidav with a custom provider): a collection per person, unassigned faces, tags.
+
+Under ``/dav/<user>/``:
+- ``persons/<name or id>/<file id>-<file name>``: that person's photos (GET: the original bytes).
+  MOVE of a photo to another person's collection reassigns that face; MOVE of a person collection
+  renames the person; DELETE of a photo unassigns that face (the photo itself is never deleted).
+- ``unassigned-faces/<file id>-<file name>``: photos with faces in no person.
+- ``tags/<tag>/``: photos per tag, read-only.
+HTTP Basic with the user's password; a user only ever sees their own collections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_NOT_FOUND, DAVError
+from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
+from wsgidav.dc.base_dc import BaseDomainController
+from wsgidav.util import join_uri
+from wsgidav.wsgidav_app import WsgiDAVApp
+
+from recognize.api.auth import check_password
+from recognize.app import App
+from recognize.faces import persons as ops
+from recognize.storage.models import Face, Library, MediaFile, Person, User
+
+REALM = "recognize"
+SECTIONS = ("persons", "unassigned-faces", "tags")
+
+
+class RecognizeDomainController(BaseDomainController):
+    """Basic authentication against the users' argon2 password hashes."""
+
+    def __init__(self, wsgidav_app: Any, config: dict[str, Any]) -> None:
+        super().__init__(wsgidav_app, config)
+        self.app: App = config["recognize_app"]
+
+    def get_domain_realm(self, path_info: str, environ: dict[str, Any]) -> str:
+        return REALM
+
+    def require_authentication(self, realm: str, environ: dict[str, Any]) -> bool:
+        return True
+
+    def basic_auth_user(self, realm: str, user_name: str, password: str, environ: dict[str, Any]) -> bool:
+        with self.app.database.session() as session:
+            return check_password(session, user_name, password) is not None
+
+    def supports_http_digest_auth(self) -> bool:
+        return False
+
+
+def _photo_name(media_file: MediaFile) -> str:
+    return f"{media_file.id}-{Path(media_file.rel_path).name}"
+
+
+def _file_id(name: str) -> int:
+    head = name.split("-", 1)[0]
+    if not head.isdigit():
+        raise DAVError(HTTP_NOT_FOUND)
+    return int(head)
+
+
+class Photo(DAVNonCollection):
+    """A photo, seen through one person (or the unassigned faces); its bytes are the original's."""
+
+    def __init__(
+        self, path: str, environ: dict[str, Any], provider: RecognizeProvider, file_id: int, face_id: int | None
+    ):
+        super().__init__(path, environ)
+        self.recognize = provider
+        self.file_id, self.face_id = file_id, face_id
+        with provider.session() as session:
+            row = session.execute(select(MediaFile, Library.root).join(Library).where(MediaFile.id == file_id)).one()
+        self.media_file, root = row
+        resolved_root = Path(root).resolve()
+        self.local = (resolved_root / self.media_file.rel_path).resolve()
+        if not self.local.is_relative_to(resolved_root) or not self.local.is_file():
+            raise DAVError(HTTP_NOT_FOUND)
+
+    def get_content_length(self) -> int:
+        return self.local.stat().st_size
+
+    def get_content_type(self) -> str:
+        return self.media_file.mime or "application/octet-stream"
+
+    def get_content(self) -> Any:
+        return self.local.open("rb")
+
+    def get_etag(self) -> str:
+        return self.media_file.content_hash or str(self.media_file.mtime_ns)
+
+    def support_etag(self) -> bool:
+        return True
+
+    def get_last_modified(self) -> float:
+        return self.media_file.mtime_ns / 1e9
+
+    def support_ranges(self) -> bool:
+        return True
+
+    def handle_delete(self) -> bool:
+        if self.face_id is None:
+            raise DAVError(HTTP_FORBIDDEN, "only a photo in a person collection can be removed (it unassigns the face)")
+        self.recognize.move_face(self.environ, self.face_id, None)
+        return True
+
+    def handle_move(self, dest_path: str) -> bool:
+        target = self.recognize.person_for_path(self.environ, dest_path, photo=True)
+        if self.face_id is None or target is None:
+            raise DAVError(HTTP_FORBIDDEN, "a photo moves only from one person collection to another")
+        self.recognize.move_face(self.environ, self.face_id, target)
+        return True
+
+    def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> bool:
+        raise DAVError(HTTP_FORBIDDEN)
+
+    def delete(self) -> None:
+        raise DAVError(HTTP_FORBIDDEN)
+
+
+class Folder(DAVCollection):
+    """A virtual collection; its members are resolved by the provider from their paths."""
+
+    def __init__(self, path: str, environ: dict[str, Any], names: list[str], person_id: int | None = None):
+        super().__init__(path, environ)
+        self.names = sorted(names)
+        self.person_id = person_id
+
+    def get_member_names(self) -> list[str]:
+        return self.names
+
+    def get_member(self, name: str) -> Any:
+        return self.provider.get_resource_inst(join_uri(self.path, name), self.environ)
+
+    def handle_delete(self) -> bool:
+        raise DAVError(HTTP_FORBIDDEN, "collections cannot be deleted")
+
+    def handle_move(self, dest_path: str) -> bool:
+        provider: RecognizeProvider = self.provider
+        if self.person_id is None:
+            raise DAVError(HTTP_FORBIDDEN)
+        parent, _, new_name = dest_path.rstrip("/").rpartition("/")
+        if parent.rstrip("/") != self.path.rstrip("/").rpartition("/")[0]:
+            raise DAVError(HTTP_FORBIDDEN, "a person collection can only be renamed in place")
+        provider.rename(self.environ, self.person_id, unquote(new_name))
+        return True
+
+    def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> bool:
+        raise DAVError(HTTP_FORBIDDEN)
+
+    def create_empty_resource(self, name: str) -> Any:
+        raise DAVError(HTTP_FORBIDDEN)
+
+    def create_collection(self, name: str) -> None:
+        raise DAVError(HTTP_FORBIDDEN)
+
+
+class RecognizeProvider(DAVProvider):
+    """Resolves /<user>/persons/..., /<user>/unassigned-faces/..., /<user>/tags/... from the database."""
+
+    def __init__(self, app: App) -> None:
+        super().__init__()
+        self.app = app
+
+    def is_readonly(self) -> bool:
+        return False
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.app.database.session() as session:
+            yield session
+
+    def _user_id(self, environ: dict[str, Any], name: str) -> int:
+        if environ.get("wsgidav.auth.user_name") != name:
+            raise DAVError(HTTP_NOT_FOUND)
+        with self.session() as session:
+            user = session.scalar(select(User).where(User.name == name))
+            if user is None:
+                raise DAVError(HTTP_NOT_FOUND)
+            return user.id
+
+    def person_for_path(self, environ: dict[str, Any], path: str, photo: bool) -> int | None:
+        """The person a /<user>/persons/<label>[/<photo>] path names, or None."""
+        parts = [unquote(part) for part in path.strip("/").split("/")]
+        if len(parts) != (4 if photo else 3) or parts[1] != "persons":
+            return None
+        user_id = self._user_id(environ, parts[0])
+        with self.session() as session:
+            return self._person_id(session, user_id, parts[2])
+
+    @staticmethod
+    def _person_id(session: Session, user_id: int, label: str) -> int | None:
+        named = session.scalar(select(Person.id).where(Person.user_id == user_id, Person.name == label))
+        if named is not None:
+            return named
+        if label.isdigit():
+            person = session.get(Person, int(label))
+            if person is not None and person.user_id == user_id:
+                return person.id
+        return None
+
+    def move_face(self, environ: dict[str, Any], face_id: int, person_id: int | None) -> None:
+        user_id = self._user_id(environ, environ["wsgidav.auth.user_name"])
+        try:
+            with self.session() as session:
+                ops.move_face(session, user_id, face_id, person_id)
+        except ops.PersonError as error:
+            raise DAVError(HTTP_FORBIDDEN, str(error)) from error
+
+    def rename(self, environ: dict[str, Any], person_id: int, name: str) -> None:
+        user_id = self._user_id(environ, environ["wsgidav.auth.user_name"])
+        try:
+            with self.session() as session:
+                ops.rename(session, user_id, person_id, None if name.isdigit() and int(name) == person_id else name)
+        except ops.PersonError as error:
+            raise DAVError(HTTP_FORBIDDEN, str(error)) from error
+
+    def get_resource_inst(self, path: str, environ: dict[str, Any]) -> Any:
+        self._count_get_resource_inst += 1
+        parts = [part for part in path.strip("/").split("/") if part]
+        if any(part in (".", "..") or "\\x00" in part for part in parts):
+            return None
+        if not parts:
+            user = environ.get("wsgidav.auth.user_name")
+            return Folder("/", environ, [user] if user else [])
+        user_id = self._user_id(environ, parts[0])
+        base = f"/{parts[0]}"
+        if len(parts) == 1:
+            return Folder(base, environ, list(SECTIONS))
+        section, rest = parts[1], parts[2:]
+        if section == "persons":
+            return self._persons(environ, user_id, f"{base}/persons", rest)
+        if section == "unassigned-faces":
+            return self._unassigned(environ, user_id, f"{base}/unassigned-faces", rest)
+        if section == "tags":
+            return Folder(f"{base}/tags", environ, []) if not rest else None
+        return None
+
+    def _persons(self, environ: dict[str, Any], user_id: int, path: str, rest: list[str]) -> Any:
+        with self.session() as session:
+            if not rest:
+                return Folder(path, environ, [p.name or str(p.id) for p in ops.list_persons(session, user_id)])
+            person_id = self._person_id(session, user_id, rest[0])
+            if person_id is None:
+                return None
+            rows = session.execute(
+                select(Face.id, MediaFile)
+                .join(MediaFile, MediaFile.id == Face.file_id)
+                .where(Face.person_id == person_id)
+            ).all()
+        photos = {_photo_name(media_file): (media_file.id, face_id) for face_id, media_file in rows}
+        folder_path = f"{path}/{rest[0]}"
+        if len(rest) == 1:
+            return Folder(folder_path, environ, list(photos), person_id=person_id)
+        if len(rest) == 2 and rest[1] in photos:
+            file_id, face_id = photos[rest[1]]
+            return Photo(f"{folder_path}/{rest[1]}", environ, self, file_id, face_id)
+        return None
+
+    def _unassigned(self, environ: dict[str, Any], user_id: int, path: str, rest: list[str]) -> Any:
+        with self.session() as session:
+            faces = ops.unassigned_faces(session, user_id)
+            files = {face.file_id for face in faces}
+            media = session.scalars(select(MediaFile).where(MediaFile.id.in_(files))).all()
+        photos = {_photo_name(media_file): media_file.id for media_file in media}
+        if not rest:
+            return Folder(path, environ, list(photos))
+        if len(rest) == 1 and rest[0] in photos:
+            return Photo(f"{path}/{rest[0]}", environ, self, photos[rest[0]], None)
+        return None
+
+
+def create_dav_app(app: App, mount_path: str = "/dav") -> WsgiDAVApp:
+    """The WSGI WebDAV application over one App."""
+    config = {
+        "mount_path": mount_path,
+        "provider_mapping": {"/": RecognizeProvider(app)},
+        "http_authenticator": {
+            "domain_controller": RecognizeDomainController,
+            "accept_basic": True,
+            "accept_digest": False,
+            "default_to_digest": False,
+        },
+        "recognize_app": app,
+        "lock_storage": True,
+        "property_manager": True,
+        "verbose": 1,
+        "logging": {"enable": False},
+        "dir_browser": {"enable": False},
+    }
+    return WsgiDAVApp(config)
