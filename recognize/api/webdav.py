@@ -3,7 +3,8 @@
 Under ``/dav/<user>/``:
 - ``persons/<name or id>/<file id>-<file name>``: that person's photos (GET: the original bytes).
   MOVE of a photo to another person's collection reassigns that face; MOVE of a person collection
-  renames the person; DELETE of a photo unassigns that face (the photo itself is never deleted).
+  renames the person; DELETE of a photo unassigns that face (the photo itself is never deleted);
+  MKCOL creates an empty named person; DELETE of an empty person collection removes it.
 - ``unassigned-faces/<file id>-<file name>``: photos with faces in no person.
 - ``tags/<tag>/``: photos per tag, read-only.
 HTTP Basic with the user's password; a user only ever sees their own collections.
@@ -139,7 +140,10 @@ class Folder(DAVCollection):
         return self.provider.get_resource_inst(join_uri(self.path, name), self.environ)
 
     def handle_delete(self) -> bool:
-        raise DAVError(HTTP_FORBIDDEN, "collections cannot be deleted")
+        if self.person_id is None or self.names:
+            raise DAVError(HTTP_FORBIDDEN, "only an empty person collection can be deleted")
+        self.provider.delete_person(self.environ, self.person_id)
+        return True
 
     def handle_move(self, dest_path: str) -> bool:
         provider: RecognizeProvider = self.provider
@@ -158,7 +162,10 @@ class Folder(DAVCollection):
         raise DAVError(HTTP_FORBIDDEN)
 
     def create_collection(self, name: str) -> None:
-        raise DAVError(HTTP_FORBIDDEN)
+        parts = self.path.strip("/").split("/")
+        if len(parts) != 2 or parts[1] != "persons":
+            raise DAVError(HTTP_FORBIDDEN, "new collections can only be persons")
+        self.provider.create_person(self.environ, unquote(name))
 
 
 class RecognizeProvider(DAVProvider):
@@ -220,6 +227,27 @@ class RecognizeProvider(DAVProvider):
                 ops.rename(session, user_id, person_id, None if name.isdigit() and int(name) == person_id else name)
         except ops.PersonError as error:
             raise DAVError(HTTP_FORBIDDEN, str(error)) from error
+
+    def create_person(self, environ: dict[str, Any], name: str) -> None:
+        """MKCOL persons/<name>/: a new, empty, named person to move photos into."""
+        user_id = self._user_id(environ, environ["wsgidav.auth.user_name"])
+        try:
+            with self.session() as session:
+                person = Person(user_id=user_id)
+                session.add(person)
+                session.flush()
+                ops.rename(session, user_id, person.id, name)
+        except ops.PersonError as error:
+            raise DAVError(HTTP_FORBIDDEN, str(error)) from error
+
+    def delete_person(self, environ: dict[str, Any], person_id: int) -> None:
+        """DELETE of an empty person collection removes the person."""
+        user_id = self._user_id(environ, environ["wsgidav.auth.user_name"])
+        with self.session() as session:
+            person = session.get(Person, person_id)
+            if person is None or person.user_id != user_id:
+                raise DAVError(HTTP_NOT_FOUND)
+            session.delete(person)
 
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> Any:
         self._count_get_resource_inst += 1
