@@ -245,12 +245,12 @@ def create_api(app: App) -> FastAPI:
 
     @api.get("/api/persons")
     def persons(db: Db, user: Me, hidden: bool = False, limit: Page = 100, offset: Offset = 0) -> dict[str, Any]:
-        found = ops.list_persons(db, user.id, include_hidden=hidden)
+        found = ops.list_persons(db, user.id, include_hidden=hidden, limit=limit, offset=offset)
         items = [
             {**vars(person), "cover": f"/api/faces/{person.cover_face}/crop" if person.cover_face else None}
-            for person in found[offset : offset + limit]
+            for person in found
         ]
-        return {"total": len(found), "items": items}
+        return {"total": ops.count_persons(db, user.id, include_hidden=hidden), "items": items}
 
     @api.get("/api/persons/{person_id}")
     def person(db: Db, user: Me, person_id: int) -> dict[str, Any]:

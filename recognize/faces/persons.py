@@ -130,24 +130,42 @@ def _face(session: Session, user_id: int, face_id: int) -> Face:
     return session.get_one(Face, face_id)
 
 
-def list_persons(session: Session, user_id: int, include_hidden: bool = False) -> list[PersonSummary]:
+def list_persons(
+    session: Session, user_id: int, include_hidden: bool = False, limit: int | None = None, offset: int = 0
+) -> list[PersonSummary]:
     """Persons of a user with face counts and a cover face (the sharpest large face), most faces first."""
+    counts = select(Face.person_id, func.count().label("faces")).group_by(Face.person_id).subquery()
     query = (
-        select(Person, func.count(Face.id))
-        .outerjoin(Face, Face.person_id == Person.id)
+        select(Person, func.coalesce(counts.c.faces, 0))
+        .outerjoin(counts, counts.c.person_id == Person.id)
         .where(Person.user_id == user_id)
-        .group_by(Person.id)
-        .order_by(func.count(Face.id).desc(), Person.id)
+        .order_by(func.coalesce(counts.c.faces, 0).desc(), Person.id)
+        .offset(offset)
+        .limit(limit)
     )
     if not include_hidden:
         query = query.where(Person.hidden.is_(False))
-    summaries = []
-    for person, count in session.execute(query):
-        cover = session.scalar(
-            select(Face.id).where(Face.person_id == person.id).order_by((Face.width * (1 - Face.blur)).desc()).limit(1)
-        )
-        summaries.append(PersonSummary(person.id, person.name, person.hidden, count, cover))
-    return summaries
+    page = session.execute(query).all()
+    rank = (
+        func.row_number()
+        .over(partition_by=Face.person_id, order_by=((Face.width * (1 - Face.blur)).desc(), Face.id))
+        .label("rank")
+    )
+    ranked = (
+        select(Face.person_id, Face.id, rank).where(Face.person_id.in_([person.id for person, _ in page])).subquery()
+    )
+    covers = dict(session.execute(select(ranked.c.person_id, ranked.c.id).where(ranked.c.rank == 1)).all())
+    return [
+        PersonSummary(person.id, person.name, person.hidden, count, covers.get(person.id)) for person, count in page
+    ]
+
+
+def count_persons(session: Session, user_id: int, include_hidden: bool = False) -> int:
+    """How many persons a user has (visible ones, unless ``include_hidden``)."""
+    query = select(func.count()).select_from(Person).where(Person.user_id == user_id)
+    if not include_hidden:
+        query = query.where(Person.hidden.is_(False))
+    return session.scalar(query) or 0
 
 
 def rename(session: Session, user_id: int, person_id: int, name: str | None) -> Person:

@@ -98,4 +98,26 @@ def test_users_and_paths_are_kept_apart(dav) -> None:
         assert response.status_code in (400, 403, 404), (path, response.status_code)
         assert b"root:" not in response.content
     assert client.put(f"/dav/admin/persons/{obama}/new.jpg", content=b"x", auth=ALICE).status_code in (403, 405)
-    assert client.request("MKCOL", "/dav/admin/persons/new/", auth=ALICE).status_code in (403, 405)
+    assert client.request("MKCOL", f"/dav/admin/persons/{obama}/inside/", auth=ALICE).status_code == 403
+    assert client.request("MKCOL", "/dav/admin/tags/new/", auth=ALICE).status_code == 403
+
+
+def test_mkcol_makes_a_person_and_delete_removes_it_when_empty(dav) -> None:
+    client, app, _root = dav
+    obama, file_id = _person_of(app, "obama/a.jpg")
+    assert client.request("MKCOL", "/dav/admin/persons/Grandma/", auth=ALICE).status_code == 201
+    assert "Grandma" in listing(client, "/dav/admin/persons/")
+    assert client.request("MKCOL", "/dav/admin/persons/Grandma/", auth=ALICE).status_code == 405
+    assert client.delete(f"/dav/admin/persons/{obama}/", auth=ALICE).status_code == 403
+    moved = client.request(
+        "MOVE",
+        f"/dav/admin/persons/{obama}/{file_id}-a.jpg",
+        headers={"Destination": f"/dav/admin/persons/Grandma/{file_id}-a.jpg"},
+        auth=ALICE,
+    )
+    assert moved.status_code in (201, 204)
+    assert listing(client, "/dav/admin/persons/Grandma/") == [f"{file_id}-a.jpg"]
+    assert client.delete("/dav/admin/persons/Grandma/", auth=ALICE).status_code == 403
+    client.delete(f"/dav/admin/persons/Grandma/{file_id}-a.jpg", auth=ALICE)
+    assert client.delete("/dav/admin/persons/Grandma/", auth=ALICE).status_code == 204
+    assert "Grandma" not in listing(client, "/dav/admin/persons/")
