@@ -6,6 +6,7 @@ unknown or foreign id 404 (another user's ids look exactly like missing ones).
 """
 
 import io
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +25,9 @@ from recognize.api.status import user_status
 from recognize.api.webdav import create_dav_app
 from recognize.app import App
 from recognize.faces import persons as ops
-from recognize.library.libraries import LibraryError, add_library, library_of
+from recognize.jobs.queue import build_queue
+from recognize.jobs.tasks import register
+from recognize.library.libraries import LibraryError, add_library, configure_library, library_of
 from recognize.media.errors import MediaError
 from recognize.media.images import load_image
 from recognize.storage.models import Face, Library, MediaFile, Person, User
@@ -164,12 +167,28 @@ def create_api(app: App) -> FastAPI:
         db.delete(library_of(db, user, library_id))
         return Response(status_code=204)
 
+    @api.post("/api/libraries/{library_id}/rescan", status_code=202)
+    def rescan(db: Db, user: Me, library_id: int) -> dict[str, Any]:
+        library = library_of(db, user, library_id)
+        register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
+        return {"queued": "crawl", "library": library.id}
+
+    @api.patch("/api/libraries/{library_id}/settings")
+    def library_settings(db: Db, user: Me, library_id: int, body: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        library = library_of(db, user, library_id)
+        changes = {section: {key: str(value) for key, value in values.items()} for section, values in body.items()}
+        if set(changes) - {"faces"}:
+            raise HTTPException(422, "only faces.* settings can be set per library")
+        return configure_library(db, library, changes, app.settings.faces)
+
     @api.get("/api/files")
     def files(
         db: Db,
         user: Me,
         person: int | None = None,
         media: str | None = None,
+        taken_after: datetime | None = None,
+        taken_before: datetime | None = None,
         limit: Page = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
@@ -182,6 +201,10 @@ def create_api(app: App) -> FastAPI:
             query = query.where(MediaFile.id.in_(select(Face.file_id).where(Face.person_id == person)))
         if media is not None:
             query = query.where(MediaFile.media == media)
+        if taken_after is not None:
+            query = query.where(MediaFile.taken_at >= taken_after.replace(tzinfo=None))
+        if taken_before is not None:
+            query = query.where(MediaFile.taken_at < taken_before.replace(tzinfo=None))
         total = db.scalar(select(func.count()).select_from(query.subquery()))
         rows = db.execute(query.order_by(MediaFile.taken_at.desc(), MediaFile.id).limit(limit).offset(offset))
         return {"total": total, "items": [_file_json(media_file, root) for media_file, root in rows]}

@@ -179,3 +179,18 @@ def test_libraries_add_and_remove(api, tmp_path: Path) -> None:
     assert client.post("/api/libraries", json={"path": str(tmp_path / "missing")}, auth=BOB).status_code == 400
     assert client.delete(f"/api/libraries/{created.json()['id']}", auth=ALICE).status_code == 404
     assert client.delete(f"/api/libraries/{created.json()['id']}", auth=BOB).status_code == 204
+
+
+def test_library_settings_rescan_and_date_filter(api) -> None:
+    client, _app, _root = api
+    library_id = client.get("/api/libraries", auth=ALICE).json()[0]["id"]
+    changed = client.patch(f"/api/libraries/{library_id}/settings", json={"faces": {"detector": "cnn"}}, auth=ALICE)
+    assert changed.json() == {"faces": {"detector": "cnn"}}
+    refused = client.patch(f"/api/libraries/{library_id}/settings", json={"faces": {"detector": "magic"}}, auth=ALICE)
+    assert refused.status_code == 400 and "detector" in refused.json()["detail"]
+    assert client.patch(f"/api/libraries/{library_id}/settings", json={"faces": {"x": 1}}, auth=BOB).status_code == 404
+    assert client.post(f"/api/libraries/{library_id}/rescan", auth=ALICE).status_code == 202
+    assert client.post(f"/api/libraries/{library_id}/rescan", auth=BOB).status_code == 404
+    everything = client.get("/api/files", auth=ALICE).json()["total"]
+    before_2000 = client.get("/api/files?taken_before=2000-01-01T00:00:00", auth=ALICE).json()["total"]
+    assert everything == 10 and before_2000 < everything
