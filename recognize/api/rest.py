@@ -14,10 +14,12 @@ from a2wsgi import WSGIMiddleware
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from PIL import Image
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.middleware.sessions import SessionMiddleware
 
 from recognize.api.auth import check_password, user_for_token
 from recognize.api.export import export_user
@@ -25,16 +27,23 @@ from recognize.api.status import user_status
 from recognize.api.webdav import create_dav_app
 from recognize.app import App
 from recognize.faces import persons as ops
+from recognize.jobs.control import set_paused
 from recognize.jobs.queue import build_queue
 from recognize.jobs.tasks import register
 from recognize.library.libraries import LibraryError, add_library, configure_library, library_of
 from recognize.media.errors import MediaError
 from recognize.media.images import load_image
 from recognize.storage.models import Face, Library, MediaFile, Person, User
+from recognize.web.pages import STATIC, session_secret, ui_router
 
 THUMBNAIL_SIDE = 400
 Page = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
+
+
+class Login(BaseModel):
+    name: str = Field(min_length=1)
+    password: str = Field(min_length=1)
 
 
 class NewLibrary(BaseModel):
@@ -91,7 +100,11 @@ def _file_json(media_file: MediaFile, root: str) -> dict[str, Any]:
 def create_api(app: App) -> FastAPI:
     """The REST API over one App."""
     api = FastAPI(title="recognize", version="1")
+    secret = session_secret(app.settings.home)
+    api.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict", max_age=14 * 86400)
     api.mount("/dav", WSGIMiddleware(create_dav_app(app)))
+    api.mount("/static", StaticFiles(directory=STATIC), name="static")
+    api.include_router(ui_router(app))
     bearer, basic = HTTPBearer(auto_error=False), HTTPBasic(auto_error=False)
 
     def session() -> Any:
@@ -102,6 +115,7 @@ def create_api(app: App) -> FastAPI:
 
     def current_user(
         db: Db,
+        request: Request,
         token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
         credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
     ) -> User:
@@ -110,6 +124,10 @@ def create_api(app: App) -> FastAPI:
             user = user_for_token(db, token.credentials)
         elif credentials is not None:
             user = check_password(db, credentials.username, credentials.password)
+        elif request.session.get("user_id") is not None:
+            if request.method not in ("GET", "HEAD") and request.headers.get("x-requested-with") != "recognize":
+                raise HTTPException(403, "a browser session must send X-Requested-With: recognize (CSRF guard)")
+            user = db.get(User, request.session["user_id"])
         if user is None:
             raise HTTPException(
                 401,
@@ -145,6 +163,19 @@ def create_api(app: App) -> FastAPI:
     async def library_refused(_request: Request, error: LibraryError) -> JSONResponse:
         status = 404 if str(error).startswith("no ") else 400
         return JSONResponse({"detail": str(error)}, status_code=status)
+
+    @api.post("/api/session")
+    def login(db: Db, request: Request, body: Login) -> dict[str, Any]:
+        user = check_password(db, body.name, body.password)
+        if user is None:
+            raise HTTPException(401, "wrong user name or password")
+        request.session["user_id"] = user.id
+        return {"id": user.id, "name": user.name}
+
+    @api.delete("/api/session", status_code=204)
+    def logout(request: Request) -> Response:
+        request.session.clear()
+        return Response(status_code=204)
 
     @api.get("/api/me")
     def me(user: Me) -> dict[str, Any]:
@@ -308,6 +339,20 @@ def create_api(app: App) -> FastAPI:
         return [
             {"person": b if a == person_id else a, "distance": round(d, 4)} for a, b, d in pairs if person_id in (a, b)
         ]
+
+    @api.post("/api/pause", status_code=204)
+    def pause(db: Db, user: Me) -> Response:
+        if not user.is_admin:
+            raise HTTPException(403, "only an administrator can pause processing")
+        set_paused(db, True)
+        return Response(status_code=204)
+
+    @api.post("/api/resume", status_code=204)
+    def resume(db: Db, user: Me) -> Response:
+        if not user.is_admin:
+            raise HTTPException(403, "only an administrator can resume processing")
+        set_paused(db, False)
+        return Response(status_code=204)
 
     @api.get("/api/status")
     def status(db: Db, user: Me) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Web UI: server-rendered pages (Jinja2) with a little JavaScript over the REST API."""

@@ -1,0 +1,159 @@
+"""The UI's pages: people, person, photo, unassigned faces, processing, search, login.
+
+Pages read through the same library functions as the REST API; changes go through the REST API
+from the browser (session cookie plus the ``X-Requested-With`` CSRF header).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import or_, select
+
+from recognize.api.status import user_status
+from recognize.app import App
+from recognize.faces import persons as ops
+from recognize.jobs.control import is_paused
+from recognize.storage.models import Face, Library, MediaFile, Person, User
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+PAGE = 60
+
+
+def session_secret(home: Path) -> str:
+    """The key that signs session cookies, made once per instance and kept in the data folder."""
+    path = home / "session.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def ui_router(app: App) -> APIRouter:
+    """Routes of the web UI."""
+    router = APIRouter(include_in_schema=False)
+    templates = Jinja2Templates(directory=HERE / "templates")
+
+    def render(request: Request, name: str, user: User | None, **context: Any) -> Response:
+        return templates.TemplateResponse(request, name, {"user": user, **context})
+
+    def page_user(request: Request) -> User:
+        user_id = request.session.get("user_id")
+        with app.database.session() as session:
+            user = session.get(User, user_id) if user_id is not None else None
+        if user is None:
+            raise HTTPException(303, headers={"Location": "/login"})
+        return user
+
+    @router.get("/login", response_class=HTMLResponse)
+    def login(request: Request) -> Response:
+        return render(request, "login.html", None)
+
+    @router.get("/", response_class=HTMLResponse)
+    def people(request: Request, offset: int = 0) -> Response:
+        user = page_user(request)
+        with app.database.session() as session:
+            found = ops.list_persons(session, user.id, limit=PAGE, offset=max(0, offset))
+            total = ops.count_persons(session, user.id)
+            unassigned = len(ops.unassigned_faces(session, user.id))
+        return render(
+            request, "people.html", user, persons=found, total=total, offset=offset, page=PAGE, unassigned=unassigned
+        )
+
+    @router.get("/persons/{person_id}", response_class=HTMLResponse)
+    def person(request: Request, person_id: int) -> Response:
+        user = page_user(request)
+        with app.database.session() as session:
+            summary = next(
+                (p for p in ops.list_persons(session, user.id, include_hidden=True) if p.id == person_id), None
+            )
+            if summary is None:
+                raise HTTPException(404, f"no person {person_id}")
+            faces = session.scalars(select(Face).where(Face.person_id == person_id).order_by(Face.id)).all()
+            others = [p for p in ops.list_persons(session, user.id) if p.id != person_id]
+            suggested = [
+                (b if a == person_id else a, d)
+                for a, b, d in ops.suggest_merges(session, user.id, limit=50)
+                if person_id in (a, b)
+            ]
+        names = {p.id: p.name or f"Person {p.id}" for p in others}
+        return render(
+            request, "person.html", user, person=summary, faces=faces, others=others, suggested=suggested, names=names
+        )
+
+    @router.get("/unassigned", response_class=HTMLResponse)
+    def unassigned(request: Request) -> Response:
+        user = page_user(request)
+        with app.database.session() as session:
+            faces = ops.unassigned_faces(session, user.id)[:300]
+            others = ops.list_persons(session, user.id)
+        return render(request, "unassigned.html", user, faces=faces, others=others)
+
+    @router.get("/photos/{file_id}", response_class=HTMLResponse)
+    def photo(request: Request, file_id: int) -> Response:
+        user = page_user(request)
+        with app.database.session() as session:
+            row = session.execute(
+                select(MediaFile, Library.root).join(Library).where(MediaFile.id == file_id, Library.user_id == user.id)
+            ).first()
+            if row is None:
+                raise HTTPException(404, f"no photo {file_id}")
+            media_file, root = row
+            faces = session.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x)).all()
+            persons = ops.list_persons(session, user.id, include_hidden=True)
+        names = {p.id: p.name or f"Person {p.id}" for p in persons}
+        return render(
+            request,
+            "photo.html",
+            user,
+            file=media_file,
+            path=str(Path(root) / media_file.rel_path),
+            faces=faces,
+            persons=persons,
+            names=names,
+        )
+
+    @router.get("/processing", response_class=HTMLResponse)
+    def processing(request: Request) -> Response:
+        user = page_user(request)
+        with app.database.session() as session:
+            status = user_status(session, user, app.settings)
+            paused = is_paused(session)
+        return render(request, "processing.html", user, status=status, paused=paused, settings=app.settings)
+
+    @router.get("/search", response_class=HTMLResponse)
+    def search(request: Request, q: str = "") -> Response:
+        user = page_user(request)
+        term = q.strip()
+        persons: list[Person] = []
+        files: list[MediaFile] = []
+        if term:
+            like = f"%{term}%"
+            with app.database.session() as session:
+                persons = list(
+                    session.scalars(select(Person).where(Person.user_id == user.id, Person.name.ilike(like)))
+                )
+                files = list(
+                    session.scalars(
+                        select(MediaFile)
+                        .join(Library)
+                        .where(Library.user_id == user.id, MediaFile.media.is_not(None))
+                        .where(or_(MediaFile.rel_path.ilike(like), MediaFile.camera_model.ilike(like)))
+                        .limit(200)
+                    )
+                )
+        return render(request, "search.html", user, q=term, persons=persons, files=files)
+
+    @router.get("/logout")
+    def logout(request: Request) -> Response:
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    return router

@@ -1,0 +1,85 @@
+// recognize UI: every change goes through the REST API with the session cookie and the CSRF header.
+"use strict";
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-Requested-With": "recognize" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) {
+    let detail = response.statusText;
+    try { detail = (await response.json()).detail; } catch (_) { /* not JSON */ }
+    throw new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
+  }
+  return response.status === 204 ? null : response.json();
+}
+
+function show(message) {
+  const box = document.getElementById("message");
+  box.textContent = message;
+  box.hidden = false;
+}
+
+function on(id, event, handler) {
+  const element = document.getElementById(id);
+  if (element) {
+    element.addEventListener(event, async (e) => {
+      e.preventDefault();
+      try { await handler(element, e); } catch (error) { show(error.message); }
+    });
+  }
+}
+
+on("login", "submit", async (form) => {
+  const data = new FormData(form);
+  await api("POST", "/api/session", { name: data.get("name"), password: data.get("password") });
+  location.href = "/";
+});
+
+on("rename", "submit", async (form) => {
+  await api("PATCH", `/api/persons/${form.dataset.person}`, { name: new FormData(form).get("name") });
+  location.reload();
+});
+
+on("merge", "submit", async (form) => {
+  const source = Number(new FormData(form).get("source"));
+  await api("POST", `/api/persons/${form.dataset.person}/merge`, { sources: [source] });
+  location.reload();
+});
+
+on("hide", "click", async (button) => {
+  await api("PATCH", `/api/persons/${button.dataset.person}`, { hidden: button.dataset.hidden === "true" });
+  location.href = "/";
+});
+
+on("pause", "click", async (button) => {
+  await api("POST", `/api/${button.dataset.paused === "true" ? "resume" : "pause"}`);
+  location.reload();
+});
+
+on("faces", "submit", async (form, event) => {
+  const data = new FormData(form);
+  const faces = data.getAll("face").map(Number);
+  const action = event.submitter ? event.submitter.value : "move";
+  if (faces.length === 0) { show("Select one or more faces first."); return; }
+  if (action === "split") {
+    const created = await api("POST", `/api/persons/${form.dataset.person}/split`, { faces });
+    location.href = `/persons/${created.id}`;
+    return;
+  }
+  const target = action === "unassign" ? null : Number(data.get("target")) || null;
+  if (action === "move" && target === null) { show("Choose the person to move the faces to."); return; }
+  for (const face of faces) { await api("POST", `/api/faces/${face}/move`, { person: target }); }
+  location.reload();
+});
+
+document.querySelectorAll("select.reassign").forEach((select) => {
+  select.addEventListener("change", async () => {
+    try {
+      await api("POST", `/api/faces/${select.dataset.face}/move`, { person: Number(select.value) || null });
+      location.reload();
+    } catch (error) { show(error.message); }
+  });
+});

@@ -1,0 +1,104 @@
+"""The web UI in headless Chromium: log in, see persons, rename, merge, move a face, search; reloads persist."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from recognize.storage.models import Face, MediaFile
+from tests.web.conftest import ARTIFACTS, PASSWORD
+
+
+def _log_in(page, base: str) -> None:
+    page.goto(f"{base}/")
+    assert page.url.endswith("/login")
+    page.fill("input[name=name]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _person_of(app, rel_path: str) -> tuple[int, int]:
+    with app.database.session() as session:
+        face = session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == rel_path)).one()
+        return face.person_id, face.id
+
+
+def test_wrong_password_is_refused(page, server) -> None:
+    base, _app = server
+    page.goto(f"{base}/login")
+    page.fill("input[name=name]", "admin")
+    page.fill("input[name=password]", "not the password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#message:not([hidden])")
+    assert "wrong user name or password" in page.inner_text("#message")
+    assert page.url.endswith("/login")
+
+
+def test_people_rename_merge_move_and_search(page, server) -> None:
+    base, app = server
+    _log_in(page, base)
+    assert page.locator(".person-card").count() == 4
+    page.screenshot(path=ARTIFACTS / "people.png", full_page=True)
+
+    obama, obama_face = _person_of(app, "obama/a.jpg")
+    page.goto(f"{base}/persons/{obama}")
+    page.fill("#rename input[name=name]", "Barack Obama")
+    page.click("#rename button")
+    page.wait_for_selector("h1:has-text('Barack Obama')")
+    page.reload()
+    assert "Barack Obama" in page.inner_text("h1")
+    page.screenshot(path=ARTIFACTS / "person.png", full_page=True)
+
+    kit, _ = _person_of(app, "kit/a.jpeg")
+    rose, _ = _person_of(app, "rose/a.jpg")
+    page.goto(f"{base}/persons/{kit}")
+    page.select_option("#merge select[name=source]", str(rose))
+    page.click("#merge button")
+    page.wait_for_selector("h1:has-text('4 photos')")
+    page.goto(f"{base}/")
+    assert page.locator(".person-card").count() == 3
+
+    page.goto(f"{base}/persons/{obama}")
+    page.check(f"input[name=face][value='{obama_face}']")
+    page.click("button[value=unassign]")
+    page.wait_for_selector("h1:has-text('3 photos')")
+    page.goto(f"{base}/unassigned")
+    assert page.locator(f"input[name=face][value='{obama_face}']").count() == 1
+    assert _person_of(app, "obama/a.jpg")[0] is None
+
+    page.fill("input[type=search]", "Barack")
+    page.press("input[type=search]", "Enter")
+    page.wait_for_url(f"{base}/search?q=Barack")
+    assert page.locator(".person-card:has-text('Barack Obama')").count() == 1
+    page.screenshot(path=ARTIFACTS / "search.png", full_page=True)
+
+
+def test_photo_page_shows_boxes_and_reassigns(page, server) -> None:
+    base, app = server
+    _log_in(page, base)
+    _biden, biden_face = _person_of(app, "biden/a.jpg")
+    obama, _ = _person_of(app, "obama/a.jpg")
+    with app.database.session() as session:
+        file_id = session.get(Face, biden_face).file_id
+    page.goto(f"{base}/photos/{file_id}")
+    assert page.locator(".photo .box").count() == 1
+    page.screenshot(path=ARTIFACTS / "photo.png", full_page=True)
+    with page.expect_navigation():
+        page.select_option(f"select.reassign[data-face='{biden_face}']", str(obama))
+    page.reload()
+    assert page.locator(f"select.reassign[data-face='{biden_face}']").input_value() == str(obama)
+    assert _person_of(app, "biden/a.jpg")[0] == obama
+
+
+def test_processing_page_and_phone_width(page, server) -> None:
+    base, _app = server
+    _log_in(page, base)
+    page.goto(f"{base}/processing")
+    assert page.locator("table").first.inner_text().count("faces") == 1
+    page.click("#pause")
+    page.wait_for_selector("h1:has-text('paused')")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    page.screenshot(path=ARTIFACTS / "people-phone.png", full_page=True)
