@@ -30,7 +30,7 @@ from recognize.faces import persons as ops
 from recognize.jobs.control import set_paused
 from recognize.jobs.queue import build_queue
 from recognize.jobs.tasks import register
-from recognize.library.libraries import LibraryError, add_library, configure_library, library_of
+from recognize.library.libraries import LibraryError, add_library, configure_library, configure_user, library_of
 from recognize.media.errors import MediaError
 from recognize.media.images import load_image
 from recognize.storage.models import Face, Library, MediaFile, Person, User
@@ -353,6 +353,13 @@ def create_api(app: App) -> FastAPI:
             raise HTTPException(403, "only an administrator can resume processing")
         set_paused(db, False)
         return Response(status_code=204)
+
+    @api.patch("/api/me/settings")
+    def my_settings(db: Db, user: Me, body: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        changes = {section: {key: str(value) for key, value in values.items()} for section, values in body.items()}
+        if set(changes) - {"faces"}:
+            raise HTTPException(422, "only faces.* clustering settings can be set per user")
+        return configure_user(db, user, changes, app.settings.faces)
 
     @api.get("/api/status")
     def status(db: Db, user: Me) -> dict[str, Any]:

@@ -82,6 +82,7 @@ def library_status(session: Session, library: Library, settings: Settings) -> di
     return {
         "id": library.id,
         "root": library.root,
+        "settings": library.settings or {},
         "scanned_at": library.scanned_at.isoformat() if library.scanned_at else None,
         "files": {str(media or "not media"): count for media, count in media_counts.items()},
         "analyses": analyses,

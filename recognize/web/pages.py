@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 
 from recognize.api.status import user_status
 from recognize.app import App
+from recognize.config import LIBRARY_FACE_SETTINGS, USER_FACE_SETTINGS, face_settings_with
 from recognize.faces import persons as ops
 from recognize.jobs.control import is_paused
 from recognize.storage.models import Face, Library, MediaFile, Person, User
@@ -24,6 +25,7 @@ from recognize.storage.models import Face, Library, MediaFile, Person, User
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 PAGE = 60
+FACE_PAGE = 200
 
 
 def session_secret(home: Path) -> str:
@@ -68,7 +70,7 @@ def ui_router(app: App) -> APIRouter:
         )
 
     @router.get("/persons/{person_id}", response_class=HTMLResponse)
-    def person(request: Request, person_id: int) -> Response:
+    def person(request: Request, person_id: int, offset: int = 0) -> Response:
         user = page_user(request)
         with app.database.session() as session:
             summary = next(
@@ -76,7 +78,13 @@ def ui_router(app: App) -> APIRouter:
             )
             if summary is None:
                 raise HTTPException(404, f"no person {person_id}")
-            faces = session.scalars(select(Face).where(Face.person_id == person_id).order_by(Face.id)).all()
+            faces = session.scalars(
+                select(Face)
+                .where(Face.person_id == person_id)
+                .order_by(Face.id)
+                .offset(max(0, offset))
+                .limit(FACE_PAGE)
+            ).all()
             others = [p for p in ops.list_persons(session, user.id) if p.id != person_id]
             suggested = [
                 (b if a == person_id else a, d)
@@ -85,7 +93,16 @@ def ui_router(app: App) -> APIRouter:
             ]
         names = {p.id: p.name or f"Person {p.id}" for p in others}
         return render(
-            request, "person.html", user, person=summary, faces=faces, others=others, suggested=suggested, names=names
+            request,
+            "person.html",
+            user,
+            person=summary,
+            faces=faces,
+            others=others,
+            suggested=suggested,
+            names=names,
+            offset=offset,
+            page=FACE_PAGE,
         )
 
     @router.get("/unassigned", response_class=HTMLResponse)
@@ -126,7 +143,25 @@ def ui_router(app: App) -> APIRouter:
         with app.database.session() as session:
             status = user_status(session, user, app.settings)
             paused = is_paused(session)
-        return render(request, "processing.html", user, status=status, paused=paused, settings=app.settings)
+            mine = face_settings_with(
+                app.settings.faces, session.get_one(User, user.id).settings.get("faces", {}), USER_FACE_SETTINGS
+            )
+        libraries = {
+            library["id"]: face_settings_with(
+                app.settings.faces, library["settings"].get("faces", {}), LIBRARY_FACE_SETTINGS
+            )
+            for library in status["libraries"]
+        }
+        return render(
+            request,
+            "processing.html",
+            user,
+            status=status,
+            paused=paused,
+            settings=app.settings,
+            mine=mine,
+            libraries=libraries,
+        )
 
     @router.get("/search", response_class=HTMLResponse)
     def search(request: Request, q: str = "") -> Response:

@@ -102,3 +102,22 @@ def test_processing_page_and_phone_width(page, server) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     page.screenshot(path=ARTIFACTS / "people-phone.png", full_page=True)
+
+
+def test_settings_forms_save_validated_values(page, server) -> None:
+    base, _app = server
+    _log_in(page, base)
+    page.goto(f"{base}/processing")
+    page.fill("#user-settings input[name=cluster_distance]", "0.38")
+    page.click("#user-settings button")
+    page.wait_for_selector("#message:has-text('Saved')")
+    page.select_option("form.library-settings select[name=detector]", "cnn")
+    page.fill("form.library-settings input[name=working_size]", "100")
+    assert page.locator("form.library-settings input[name=working_size]").evaluate("e => e.validity.valid") is False
+    page.fill("form.library-settings input[name=working_size]", "1200")
+    page.click("form.library-settings button")
+    page.wait_for_selector("#message:has-text('applies to files')")
+    page.reload()
+    assert page.locator("#user-settings input[name=cluster_distance]").input_value() == "0.38"
+    assert page.locator("form.library-settings select[name=detector]").input_value() == "cnn"
+    assert page.locator("form.library-settings input[name=working_size]").input_value() == "1200"

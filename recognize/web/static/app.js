@@ -75,6 +75,23 @@ on("faces", "submit", async (form, event) => {
   location.reload();
 });
 
+on("user-settings", "submit", async (form) => {
+  await api("PATCH", "/api/me/settings", { faces: Object.fromEntries(new FormData(form)) });
+  show("Saved: unassigned faces are grouped with these settings from the next run.");
+});
+
+document.querySelectorAll("form.library-settings").forEach((form) => {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries(new FormData(form));
+    values.enabled = form.elements.enabled.checked;
+    try {
+      await api("PATCH", `/api/libraries/${form.dataset.library}/settings`, { faces: values });
+      show("Saved: applies to files analysed from now on.");
+    } catch (error) { show(error.message); }
+  });
+});
+
 document.querySelectorAll("select.reassign").forEach((select) => {
   select.addEventListener("change", async () => {
     try {
