@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from recognize.faces.persons import list_persons
 from recognize.media.sniff import claimed_media
-from recognize.storage.models import Face, FileError, Library, MediaFile, User
+from recognize.storage.models import Face, FileError, Library, MediaFile, Tag, User
 
 
 def _errors_by_file(session: Session, library_ids: list[int]) -> tuple[dict[int, list[str]], list[FileError]]:
@@ -38,6 +38,7 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
     libraries = {library.id: library for library in session.scalars(select(Library).where(Library.user_id == user.id))}
     errors, orphans = _errors_by_file(session, list(libraries))
     faces = _faces_by_file(session, list(libraries))
+    tags = _tags_by_file(session, list(libraries))
     files: list[dict[str, Any]] = []
     query = (
         select(MediaFile)
@@ -53,7 +54,7 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
                 "path": os.path.join(libraries[media_file.library_id].root, media_file.rel_path),
                 "media": media_file.media or claimed_media(media_file.rel_path),
                 "error": "; ".join(messages) if messages else None,
-                "tags": [],
+                "tags": tags.get(media_file.id, []),
                 "faces": faces.get(media_file.id, []),
             }
         )
@@ -69,6 +70,21 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
         for person in list_persons(session, user.id, include_hidden=True)
     ]
     return {"files": files, "persons": persons}
+
+
+def _tags_by_file(session: Session, library_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    by_file: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    query = (
+        select(Tag)
+        .join(MediaFile, MediaFile.id == Tag.file_id)
+        .where(MediaFile.library_id.in_(library_ids))
+        .order_by(Tag.file_id, Tag.kind, Tag.score.desc(), Tag.name)
+    )
+    for tag in session.scalars(query):
+        by_file[tag.file_id].append(
+            {"name": tag.name, "kind": tag.kind, "score": round(tag.score, 4), "model": tag.model}
+        )
+    return by_file
 
 
 def _faces_by_file(session: Session, library_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

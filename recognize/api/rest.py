@@ -33,7 +33,8 @@ from recognize.jobs.tasks import register
 from recognize.library.libraries import LibraryError, add_library, configure_library, configure_user, library_of
 from recognize.media.errors import MediaError
 from recognize.media.images import load_image
-from recognize.storage.models import Face, Library, MediaFile, Person, User
+from recognize.storage.models import Face, Library, MediaFile, Person, Tag, User
+from recognize.tags.query import user_tags
 from recognize.web.pages import STATIC, session_secret, ui_router
 
 THUMBNAIL_SIDE = 400
@@ -217,6 +218,7 @@ def create_api(app: App) -> FastAPI:
         db: Db,
         user: Me,
         person: int | None = None,
+        tag: str | None = None,
         media: str | None = None,
         taken_after: datetime | None = None,
         taken_before: datetime | None = None,
@@ -230,6 +232,8 @@ def create_api(app: App) -> FastAPI:
         )
         if person is not None:
             query = query.where(MediaFile.id.in_(select(Face.file_id).where(Face.person_id == person)))
+        if tag is not None:
+            query = query.where(MediaFile.id.in_(select(Tag.file_id).where(Tag.name == tag)))
         if media is not None:
             query = query.where(MediaFile.media == media)
         if taken_after is not None:
@@ -244,7 +248,12 @@ def create_api(app: App) -> FastAPI:
     def file(db: Db, user: Me, file_id: int) -> dict[str, Any]:
         media_file, library = owned_file(db, user, file_id)
         faces = db.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x))
-        return {**_file_json(media_file, library.root), "faces": [_face_json(face) for face in faces], "tags": []}
+        tags = db.scalars(select(Tag).where(Tag.file_id == file_id).order_by(Tag.kind, Tag.score.desc()))
+        return {
+            **_file_json(media_file, library.root),
+            "faces": [_face_json(face) for face in faces],
+            "tags": [{"name": t.name, "kind": t.kind, "score": round(t.score, 4), "model": t.model} for t in tags],
+        }
 
     def inside_library(media_file: MediaFile, library: Library) -> Path:
         root = Path(library.root).resolve()
@@ -279,6 +288,11 @@ def create_api(app: App) -> FastAPI:
         return Response(
             cache.read_bytes(), media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"}
         )
+
+    @api.get("/api/tags")
+    def tags(db: Db, user: Me, kind: str | None = None, limit: Page = 100, offset: Offset = 0) -> dict[str, Any]:
+        found = user_tags(db, user.id, kind)
+        return {"total": len(found), "items": found[offset : offset + limit]}
 
     @api.get("/api/faces/{face_id}")
     def face(db: Db, user: Me, face_id: int) -> dict[str, Any]:

@@ -6,8 +6,9 @@ from recognize.config import Settings
 from recognize.faces.detection import FaceAnalysis
 from recognize.jobs.analysis import Analysis
 from recognize.media.analysis import MetadataAnalysis
+from recognize.tags.places import PlacesAnalysis
 
-ANALYSES: tuple[type[Analysis], ...] = (MetadataAnalysis, FaceAnalysis)
+ANALYSES: tuple[type[Analysis], ...] = (MetadataAnalysis, FaceAnalysis, PlacesAnalysis)
 
 
 def enabled_analyses(settings: Settings) -> list[Analysis]:

@@ -20,7 +20,8 @@ from recognize.app import App
 from recognize.config import LIBRARY_FACE_SETTINGS, USER_FACE_SETTINGS, face_settings_with
 from recognize.faces import persons as ops
 from recognize.jobs.control import is_paused
-from recognize.storage.models import Face, Library, MediaFile, Person, User
+from recognize.storage.models import Face, Library, MediaFile, Person, Tag, User
+from recognize.tags.query import user_tags
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -57,6 +58,10 @@ def ui_router(app: App) -> APIRouter:
     @router.get("/login", response_class=HTMLResponse)
     def login(request: Request) -> Response:
         return render(request, "login.html", None)
+
+    @router.post("/login")
+    def login_without_script() -> Response:
+        return RedirectResponse("/login", status_code=303)
 
     @router.get("/", response_class=HTMLResponse)
     def people(request: Request, offset: int = 0) -> Response:
@@ -124,6 +129,7 @@ def ui_router(app: App) -> APIRouter:
                 raise HTTPException(404, f"no photo {file_id}")
             media_file, root = row
             faces = session.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x)).all()
+            tags = session.scalars(select(Tag).where(Tag.file_id == file_id).order_by(Tag.kind, Tag.score.desc())).all()
             persons = ops.list_persons(session, user.id, include_hidden=True)
         names = {p.id: p.name or f"Person {p.id}" for p in persons}
         return render(
@@ -133,6 +139,7 @@ def ui_router(app: App) -> APIRouter:
             file=media_file,
             path=str(Path(root) / media_file.rel_path),
             faces=faces,
+            tags=tags,
             persons=persons,
             names=names,
         )
@@ -169,6 +176,7 @@ def ui_router(app: App) -> APIRouter:
         term = q.strip()
         persons: list[Person] = []
         files: list[MediaFile] = []
+        tags: list[dict[str, Any]] = []
         if term:
             like = f"%{term}%"
             with app.database.session() as session:
@@ -180,11 +188,39 @@ def ui_router(app: App) -> APIRouter:
                         select(MediaFile)
                         .join(Library)
                         .where(Library.user_id == user.id, MediaFile.media.is_not(None))
-                        .where(or_(MediaFile.rel_path.ilike(like), MediaFile.camera_model.ilike(like)))
+                        .where(
+                            or_(
+                                MediaFile.rel_path.ilike(like),
+                                MediaFile.camera_model.ilike(like),
+                                MediaFile.id.in_(select(Tag.file_id).where(Tag.name.ilike(like))),
+                            )
+                        )
                         .limit(200)
                     )
                 )
-        return render(request, "search.html", user, q=term, persons=persons, files=files)
+                tags = [t for t in user_tags(session, user.id) if term.lower() in t["name"].lower()]
+        return render(request, "search.html", user, q=term, persons=persons, files=files, tags=tags)
+
+    @router.get("/tags", response_class=HTMLResponse)
+    def tags(request: Request, kind: str | None = None) -> Response:
+        user = page_user(request)
+        with app.database.session() as session:
+            found = user_tags(session, user.id, kind)
+        return render(request, "tags.html", user, tags=found, kind=kind)
+
+    @router.get("/tags/{name}", response_class=HTMLResponse)
+    def tag(request: Request, name: str) -> Response:
+        user = page_user(request)
+        with app.database.session() as session:
+            files = list(
+                session.scalars(
+                    select(MediaFile)
+                    .join(Library)
+                    .where(Library.user_id == user.id, MediaFile.id.in_(select(Tag.file_id).where(Tag.name == name)))
+                    .limit(500)
+                )
+            )
+        return render(request, "search.html", user, q=name, persons=[], files=files, tags=[])
 
     @router.get("/logout")
     def logout(request: Request) -> Response:

@@ -15,6 +15,7 @@ from recognize.api.rest import create_api
 from recognize.app import App
 from recognize.library.libraries import add_library
 from recognize.storage.models import ApiToken, Face, MediaFile, User
+from tests.media_factory import jpeg_with_exif
 
 ALICE = ("admin", "alice-password")
 BOB = ("bob", "bob-password!")
@@ -194,3 +195,16 @@ def test_library_settings_rescan_and_date_filter(api) -> None:
     everything = client.get("/api/files", auth=ALICE).json()["total"]
     before_2000 = client.get("/api/files?taken_before=2000-01-01T00:00:00", auth=ALICE).json()["total"]
     assert everything == 10 and before_2000 < everything
+
+
+def test_tags_list_and_filter(api) -> None:
+    client, app, root = api
+    jpeg_with_exif(root / "paris.jpg", gps=(48.8584, 2.2945))
+    app.process(root)
+    places = client.get("/api/tags?kind=place", auth=ALICE).json()
+    assert {"name": "France", "kind": "place", "files": 1} in places["items"]
+    tagged = client.get("/api/files?tag=France", auth=ALICE).json()
+    assert tagged["total"] == 1 and tagged["items"][0]["path"].endswith("paris.jpg")
+    detail = client.get(f"/api/files/{tagged['items'][0]['id']}", auth=ALICE).json()
+    assert any(tag["name"] == "France" and tag["model"].startswith("reverse_geocoder") for tag in detail["tags"])
+    assert client.get("/api/tags", auth=BOB).json()["total"] == 0

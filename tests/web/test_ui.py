@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from recognize.storage.models import Face, MediaFile
+from tests.media_factory import jpeg_with_exif
 from tests.web.conftest import ARTIFACTS, PASSWORD
 
 
+def _open(page, url: str) -> None:
+    """Go to a page and wait until its script has attached the handlers."""
+    page.goto(url)
+    page.wait_for_selector("body[data-ready]")
+
+
 def _log_in(page, base: str) -> None:
-    page.goto(f"{base}/")
+    _open(page, f"{base}/")
     assert page.url.endswith("/login")
     page.fill("input[name=name]", "admin")
     page.fill("input[name=password]", PASSWORD)
@@ -25,7 +34,7 @@ def _person_of(app, rel_path: str) -> tuple[int, int]:
 
 def test_wrong_password_is_refused(page, server) -> None:
     base, _app = server
-    page.goto(f"{base}/login")
+    _open(page, f"{base}/login")
     page.fill("input[name=name]", "admin")
     page.fill("input[name=password]", "not the password")
     page.click("button[type=submit]")
@@ -41,7 +50,7 @@ def test_people_rename_merge_move_and_search(page, server) -> None:
     page.screenshot(path=ARTIFACTS / "people.png", full_page=True)
 
     obama, obama_face = _person_of(app, "obama/a.jpg")
-    page.goto(f"{base}/persons/{obama}")
+    _open(page, f"{base}/persons/{obama}")
     page.fill("#rename input[name=name]", "Barack Obama")
     page.click("#rename button")
     page.wait_for_selector("h1:has-text('Barack Obama')")
@@ -51,18 +60,18 @@ def test_people_rename_merge_move_and_search(page, server) -> None:
 
     kit, _ = _person_of(app, "kit/a.jpeg")
     rose, _ = _person_of(app, "rose/a.jpg")
-    page.goto(f"{base}/persons/{kit}")
+    _open(page, f"{base}/persons/{kit}")
     page.select_option("#merge select[name=source]", str(rose))
     page.click("#merge button")
     page.wait_for_selector("h1:has-text('4 photos')")
-    page.goto(f"{base}/")
+    _open(page, f"{base}/")
     assert page.locator(".person-card").count() == 3
 
-    page.goto(f"{base}/persons/{obama}")
+    _open(page, f"{base}/persons/{obama}")
     page.check(f"input[name=face][value='{obama_face}']")
     page.click("button[value=unassign]")
     page.wait_for_selector("h1:has-text('3 photos')")
-    page.goto(f"{base}/unassigned")
+    _open(page, f"{base}/unassigned")
     assert page.locator(f"input[name=face][value='{obama_face}']").count() == 1
     assert _person_of(app, "obama/a.jpg")[0] is None
 
@@ -80,7 +89,7 @@ def test_photo_page_shows_boxes_and_reassigns(page, server) -> None:
     obama, _ = _person_of(app, "obama/a.jpg")
     with app.database.session() as session:
         file_id = session.get(Face, biden_face).file_id
-    page.goto(f"{base}/photos/{file_id}")
+    _open(page, f"{base}/photos/{file_id}")
     assert page.locator(".photo .box").count() == 1
     page.screenshot(path=ARTIFACTS / "photo.png", full_page=True)
     with page.expect_navigation():
@@ -93,12 +102,12 @@ def test_photo_page_shows_boxes_and_reassigns(page, server) -> None:
 def test_processing_page_and_phone_width(page, server) -> None:
     base, _app = server
     _log_in(page, base)
-    page.goto(f"{base}/processing")
+    _open(page, f"{base}/processing")
     assert page.locator("table").first.inner_text().count("faces") == 1
     page.click("#pause")
     page.wait_for_selector("h1:has-text('paused')")
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{base}/")
+    _open(page, f"{base}/")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     page.screenshot(path=ARTIFACTS / "people-phone.png", full_page=True)
@@ -107,7 +116,7 @@ def test_processing_page_and_phone_width(page, server) -> None:
 def test_settings_forms_save_validated_values(page, server) -> None:
     base, _app = server
     _log_in(page, base)
-    page.goto(f"{base}/processing")
+    _open(page, f"{base}/processing")
     page.fill("#user-settings input[name=cluster_distance]", "0.38")
     page.click("#user-settings button")
     page.wait_for_selector("#message:has-text('Saved')")
@@ -121,3 +130,21 @@ def test_settings_forms_save_validated_values(page, server) -> None:
     assert page.locator("#user-settings input[name=cluster_distance]").input_value() == "0.38"
     assert page.locator("form.library-settings select[name=detector]").input_value() == "cnn"
     assert page.locator("form.library-settings input[name=working_size]").input_value() == "1200"
+
+
+def test_places_are_browsable_and_searchable(page, server) -> None:
+    base, app = server
+    root = app.libraries()[0].root
+    jpeg_with_exif(Path(root) / "paris.jpg", gps=(48.8584, 2.2945))
+    app.process(Path(root))
+    _log_in(page, base)
+    _open(page, f"{base}/tags?kind=place")
+    page.click("a:has-text('France')")
+    assert page.locator(".photos img").count() == 1
+    page.fill("input[type=search]", "ile-de")
+    page.press("input[type=search]", "Enter")
+    page.wait_for_url(f"{base}/search?q=ile-de")
+    assert page.locator(".tag-list a:has-text('Ile-de-France')").count() == 1
+    page.click(".photos a")
+    assert "Ile-de-France" in page.inner_text(".facts")
+    page.screenshot(path=ARTIFACTS / "places.png", full_page=True)

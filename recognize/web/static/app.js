@@ -100,3 +100,5 @@ document.querySelectorAll("select.reassign").forEach((select) => {
     } catch (error) { show(error.message); }
   });
 });
+
+document.body.dataset.ready = "true";

@@ -1,0 +1,25 @@
+"""Reading tags: a user's tags with their photo counts, for lists and browsing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from recognize.storage.models import Library, MediaFile, Tag
+
+
+def user_tags(session: Session, user_id: int, kind: str | None = None) -> list[dict[str, Any]]:
+    """Tags of a user's files: name, kind, photo count; most photos first."""
+    query = (
+        select(Tag.name, Tag.kind, func.count(func.distinct(Tag.file_id)))
+        .join(MediaFile, MediaFile.id == Tag.file_id)
+        .join(Library, Library.id == MediaFile.library_id)
+        .where(Library.user_id == user_id)
+        .group_by(Tag.name, Tag.kind)
+        .order_by(func.count(func.distinct(Tag.file_id)).desc(), Tag.name)
+    )
+    if kind is not None:
+        query = query.where(Tag.kind == kind)
+    return [{"name": name, "kind": tag_kind, "files": count} for name, tag_kind, count in session.execute(query)]
