@@ -23,6 +23,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from recognize.api.auth import check_password, user_for_token
 from recognize.api.export import export_user
+from recognize.api.search import search
 from recognize.api.status import user_status
 from recognize.api.webdav import create_dav_app
 from recognize.app import App
@@ -293,6 +294,15 @@ def create_api(app: App) -> FastAPI:
     def tags(db: Db, user: Me, kind: str | None = None, limit: Page = 100, offset: Offset = 0) -> dict[str, Any]:
         found = user_tags(db, user.id, kind)
         return {"total": len(found), "items": found[offset : offset + limit]}
+
+    @api.get("/api/search")
+    def find(db: Db, user: Me, q: Annotated[str, Query(min_length=1)], limit: Page = 100) -> dict[str, Any]:
+        found = search(db, user.id, q, limit)
+        return {
+            "persons": [{"id": p.id, "name": p.name} for p in found.persons],
+            "tags": found.tags,
+            "files": [_file_json(media_file, media_file.library.root) for media_file in found.files],
+        }
 
     @api.get("/api/faces/{face_id}")
     def face(db: Db, user: Me, face_id: int) -> dict[str, Any]:

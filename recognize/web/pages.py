@@ -13,14 +13,15 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
+from recognize.api.search import search
 from recognize.api.status import user_status
 from recognize.app import App
 from recognize.config import LIBRARY_FACE_SETTINGS, USER_FACE_SETTINGS, face_settings_with
 from recognize.faces import persons as ops
 from recognize.jobs.control import is_paused
-from recognize.storage.models import Face, Library, MediaFile, Person, Tag, User
+from recognize.storage.models import Face, Library, MediaFile, Tag, User
 from recognize.tags.query import user_tags
 
 HERE = Path(__file__).parent
@@ -111,12 +112,22 @@ def ui_router(app: App) -> APIRouter:
         )
 
     @router.get("/unassigned", response_class=HTMLResponse)
-    def unassigned(request: Request) -> Response:
+    def unassigned(request: Request, offset: int = 0) -> Response:
         user = page_user(request)
         with app.database.session() as session:
-            faces = ops.unassigned_faces(session, user.id)[:300]
+            everything = ops.unassigned_faces(session, user.id)
             others = ops.list_persons(session, user.id)
-        return render(request, "unassigned.html", user, faces=faces, others=others)
+        faces = everything[max(0, offset) : max(0, offset) + FACE_PAGE]
+        return render(
+            request,
+            "unassigned.html",
+            user,
+            faces=faces,
+            total=len(everything),
+            others=others,
+            offset=offset,
+            page=FACE_PAGE,
+        )
 
     @router.get("/photos/{file_id}", response_class=HTMLResponse)
     def photo(request: Request, file_id: int) -> Response:
@@ -171,35 +182,13 @@ def ui_router(app: App) -> APIRouter:
         )
 
     @router.get("/search", response_class=HTMLResponse)
-    def search(request: Request, q: str = "") -> Response:
+    def search_page(request: Request, q: str = "") -> Response:
         user = page_user(request)
-        term = q.strip()
-        persons: list[Person] = []
-        files: list[MediaFile] = []
-        tags: list[dict[str, Any]] = []
-        if term:
-            like = f"%{term}%"
-            with app.database.session() as session:
-                persons = list(
-                    session.scalars(select(Person).where(Person.user_id == user.id, Person.name.ilike(like)))
-                )
-                files = list(
-                    session.scalars(
-                        select(MediaFile)
-                        .join(Library)
-                        .where(Library.user_id == user.id, MediaFile.media.is_not(None))
-                        .where(
-                            or_(
-                                MediaFile.rel_path.ilike(like),
-                                MediaFile.camera_model.ilike(like),
-                                MediaFile.id.in_(select(Tag.file_id).where(Tag.name.ilike(like))),
-                            )
-                        )
-                        .limit(200)
-                    )
-                )
-                tags = [t for t in user_tags(session, user.id) if term.lower() in t["name"].lower()]
-        return render(request, "search.html", user, q=term, persons=persons, files=files, tags=tags)
+        with app.database.session() as session:
+            found = search(session, user.id, q)
+        return render(
+            request, "search.html", user, q=q.strip(), persons=found.persons, files=found.files, tags=found.tags
+        )
 
     @router.get("/tags", response_class=HTMLResponse)
     def tags(request: Request, kind: str | None = None) -> Response:

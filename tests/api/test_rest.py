@@ -208,3 +208,17 @@ def test_tags_list_and_filter(api) -> None:
     detail = client.get(f"/api/files/{tagged['items'][0]['id']}", auth=ALICE).json()
     assert any(tag["name"] == "France" and tag["model"].startswith("reverse_geocoder") for tag in detail["tags"])
     assert client.get("/api/tags", auth=BOB).json()["total"] == 0
+
+
+def test_search_finds_persons_tags_and_files(api) -> None:
+    client, app, root = api
+    jpeg_with_exif(root / "paris.jpg", gps=(48.8584, 2.2945))
+    app.process(root)
+    ids = _ids(app)
+    client.patch(f"/api/persons/{ids['person']}", json={"name": "Barack Obama"}, auth=ALICE)
+    assert [p["name"] for p in client.get("/api/search?q=barack", auth=ALICE).json()["persons"]] == ["Barack Obama"]
+    found = client.get("/api/search?q=france", auth=ALICE).json()
+    assert {t["name"] for t in found["tags"]} == {"France", "Ile-de-France"}
+    assert [f["path"].rsplit("/", 1)[-1] for f in found["files"]] == ["paris.jpg"]
+    assert client.get("/api/search?q=france", auth=BOB).json() == {"persons": [], "tags": [], "files": []}
+    assert client.get("/api/search?q=", auth=ALICE).status_code == 422
