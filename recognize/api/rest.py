@@ -364,19 +364,19 @@ def create_api(app: App) -> FastAPI:
             {"person": b if a == person_id else a, "distance": round(d, 4)} for a, b, d in pairs if person_id in (a, b)
         ]
 
+    def hold(db: Session, user: User, paused: bool) -> Response:
+        if not user.is_admin:
+            raise HTTPException(403, "only an administrator can pause or resume processing")
+        set_paused(db, paused)
+        return Response(status_code=204)
+
     @api.post("/api/pause", status_code=204)
     def pause(db: Db, user: Me) -> Response:
-        if not user.is_admin:
-            raise HTTPException(403, "only an administrator can pause processing")
-        set_paused(db, True)
-        return Response(status_code=204)
+        return hold(db, user, True)
 
     @api.post("/api/resume", status_code=204)
     def resume(db: Db, user: Me) -> Response:
-        if not user.is_admin:
-            raise HTTPException(403, "only an administrator can resume processing")
-        set_paused(db, False)
-        return Response(status_code=204)
+        return hold(db, user, False)
 
     @api.patch("/api/me/settings")
     def my_settings(db: Db, user: Me, body: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from recognize.config import Settings
 from recognize.jobs.analysis import Analysis as AnalysisKind
 from recognize.jobs.registry import enabled_analyses
+from recognize.jobs.runner import prerequisites_done
 from recognize.storage.models import Analysis, FileError, Library, MediaFile, User, utcnow
 
 RATE_WINDOW = 600
@@ -20,14 +21,9 @@ def _eligible(session: Session, library: Library, analysis: AnalysisKind) -> int
     """Files this analysis will handle: the right media, prerequisites done, enabled for the library."""
     if not analysis.enabled_for(library.settings or {}):
         return 0
-    query = select(func.count()).where(MediaFile.library_id == library.id, MediaFile.media.in_(analysis.media))
-    for required in analysis.requires:
-        needed = aliased(Analysis)
-        query = query.where(
-            select(needed.file_id)
-            .where(needed.file_id == MediaFile.id, needed.name == required, needed.state == "done")
-            .exists()
-        )
+    query = select(func.count()).where(
+        MediaFile.library_id == library.id, MediaFile.media.in_(analysis.media), *prerequisites_done(analysis)
+    )
     return session.scalar(query) or 0
 
 

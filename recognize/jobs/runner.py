@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from recognize.config import Settings
@@ -45,6 +45,17 @@ class Outcome:
     error: str | None = None
 
 
+def prerequisites_done(analysis: Analysis) -> list[ColumnElement[bool]]:
+    """WHERE clauses: every analysis this one requires has finished successfully on the file."""
+    clauses = []
+    for required in analysis.requires:
+        needed = aliased(AnalysisRow)
+        clauses.append(
+            exists().where(and_(needed.file_id == MediaFile.id, needed.name == required, needed.state == "done"))
+        )
+    return clauses
+
+
 def pending_jobs(session: Session, library_ids: Sequence[int], analysis: Analysis) -> list[FileJob]:
     """Files of these libraries that this analysis has not handled yet and whose prerequisites succeeded."""
     own = aliased(AnalysisRow)
@@ -55,14 +66,10 @@ def pending_jobs(session: Session, library_ids: Sequence[int], analysis: Analysi
             MediaFile.library_id.in_(library_ids),
             MediaFile.media.in_(analysis.media),
             ~exists().where(and_(own.file_id == MediaFile.id, own.name == analysis.name)),
+            *prerequisites_done(analysis),
         )
         .order_by(MediaFile.id)
     )
-    for required in analysis.requires:
-        needed = aliased(AnalysisRow)
-        query = query.where(
-            exists().where(and_(needed.file_id == MediaFile.id, needed.name == required, needed.state == "done"))
-        )
     return [
         FileJob(file_id, Path(root) / rel_path, media, options or {})
         for file_id, root, rel_path, media, options in session.execute(query)

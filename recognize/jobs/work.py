@@ -21,7 +21,7 @@ from recognize.app import App
 from recognize.jobs import remote
 from recognize.jobs.analysis import Analysis, FileJob
 from recognize.jobs.registry import enabled_analyses
-from recognize.jobs.runner import Outcome, store_outcome
+from recognize.jobs.runner import Outcome, prerequisites_done, store_outcome
 from recognize.storage.models import Analysis as AnalysisRow
 from recognize.storage.models import Library, MediaFile, utcnow
 
@@ -73,13 +73,7 @@ def claim_pending(
         query = query.where(MediaFile.library_id == library_id)
     if file_ids is not None:
         query = query.where(MediaFile.id.in_(list(file_ids)))
-    for required in analysis.requires:
-        needed = aliased(AnalysisRow)
-        query = query.where(
-            select(needed.file_id)
-            .where(needed.file_id == MediaFile.id, needed.name == required, needed.state == "done")
-            .exists()
-        )
+    query = query.where(*prerequisites_done(analysis))
     claimed = []
     for file_id, existing, options in session.execute(query).all():
         if not analysis.enabled_for(options or {}):

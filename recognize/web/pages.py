@@ -40,6 +40,11 @@ def session_secret(home: Path) -> str:
     return path.read_text().strip()
 
 
+def display_names(persons: list[ops.PersonSummary]) -> dict[int, str]:
+    """Person id -> the name shown (unnamed persons get "Person <id>")."""
+    return {person.id: person.name or f"Person {person.id}" for person in persons}
+
+
 def ui_router(app: App) -> APIRouter:
     """Routes of the web UI."""
     router = APIRouter(include_in_schema=False)
@@ -97,7 +102,7 @@ def ui_router(app: App) -> APIRouter:
                 for a, b, d in ops.suggest_merges(session, user.id, limit=50)
                 if person_id in (a, b)
             ]
-        names = {p.id: p.name or f"Person {p.id}" for p in others}
+        names = display_names(others)
         return render(
             request,
             "person.html",
@@ -142,7 +147,7 @@ def ui_router(app: App) -> APIRouter:
             faces = session.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x)).all()
             tags = session.scalars(select(Tag).where(Tag.file_id == file_id).order_by(Tag.kind, Tag.score.desc())).all()
             persons = ops.list_persons(session, user.id, include_hidden=True)
-        names = {p.id: p.name or f"Person {p.id}" for p in persons}
+        names = display_names(persons)
         return render(
             request,
             "photo.html",

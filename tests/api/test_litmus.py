@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.tools import require_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "litmus-password"
 EXPECTED_MINIMUM = {"basic": 8, "copymove": 5, "props": 9, "locks": 7, "http": 4}
@@ -25,12 +26,7 @@ EXPECTED_MINIMUM = {"basic": 8, "copymove": 5, "props": 9, "locks": 7, "http": 4
 
 @pytest.fixture
 def litmus() -> str:
-    found = shutil.which("litmus")
-    if found is None:
-        if os.environ.get("RECOGNIZE_TEST_REQUIRE_POSTGRES"):
-            pytest.fail("litmus is required in CI (.ci/run installs it)")
-        pytest.skip("litmus is not installed (apt-get install litmus)")
-    return found
+    return require_tool("litmus")
 
 
 def test_litmus_groups(litmus: str, tmp_path: Path, shared_data: Path) -> None:
