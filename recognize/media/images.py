@@ -111,16 +111,17 @@ def _exif_facts(image: Image.Image) -> dict[str, object]:
     }
 
 
-def read_image_info(path: Path, max_pixels: int, min_side: int) -> ImageInfo:
-    """Read size and EXIF facts, and decode the pixels once (at reduced size) to prove they are whole."""
+def read_image_info(path: Path, max_pixels: int, min_side: int, verify: bool = True) -> ImageInfo:
+    """Read size and EXIF facts; with ``verify``, decode the pixels once (at reduced size) to prove they are whole."""
     with _open(path, max_pixels, min_side) as image:
         width, height = _upright_size(image)
         facts = _exif_facts(image)
-        image.draft("RGB", (max(1, image.size[0] // 8), max(1, image.size[1] // 8)))
-        try:
-            image.load()
-        except (OSError, ValueError, SyntaxError) as error:
-            raise MediaError(f"image data is damaged: {error}") from error
+        if verify:
+            image.draft("RGB", (max(1, image.size[0] // 8), max(1, image.size[1] // 8)))
+            try:
+                image.load()
+            except (OSError, ValueError, SyntaxError) as error:
+                raise MediaError(f"image data is damaged: {error}") from error
     return ImageInfo(width=width, height=height, **facts)  # type: ignore[arg-type]
 
 

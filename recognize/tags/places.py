@@ -33,7 +33,7 @@ class PlacesAnalysis(Analysis):
         self._geocoder: reverse_geocoder.RGeocoder | None = None
 
     def compute(self, job: FileJob) -> list[tuple[str, str, float]]:
-        info = read_image_info(job.path, self.settings.max_image_pixels, self.settings.min_image_side)
+        info = read_image_info(job.path, self.settings.max_image_pixels, self.settings.min_image_side, verify=False)
         if info.gps_lat is None or info.gps_lon is None:
             return []
         if self._geocoder is None:
