@@ -31,6 +31,7 @@ from recognize.faces.persons import PersonError
 from recognize.jobs.control import set_paused
 from recognize.jobs.foreground import process_foreground
 from recognize.jobs.queue import build_queue
+from recognize.jobs.registry import analysis_names
 from recognize.jobs.tasks import register
 from recognize.jobs.worker import run_worker
 from recognize.library.libraries import (
@@ -41,6 +42,7 @@ from recognize.library.libraries import (
     library_of,
     parse_assignments,
 )
+from recognize.search.query import search
 from recognize.storage.models import Library
 
 cli = typer.Typer(
@@ -104,14 +106,18 @@ def library_list(ctx: typer.Context, user: UserOption = None) -> None:
 
 @library_cli.command("set")
 def library_set(ctx: typer.Context, library_id: int, assignments: list[str], user: UserOption = None) -> None:
-    """Override face detection settings for one library, e.g. faces.detector=cnn faces.min_face_px=60."""
+    """Override settings for one library, e.g. faces.detector=cnn faces.min_face_px=60 analyses.text=on."""
     app = _app(ctx)
     try:
         with app.database.session() as session:
             owner = get_or_create_user(session, user or app.settings.user)
             library = library_of(session, owner, library_id)
             typer.echo(
-                json.dumps(configure_library(session, library, parse_assignments(assignments), app.settings.faces))
+                json.dumps(
+                    configure_library(
+                        session, library, parse_assignments(assignments), app.settings.faces, analysis_names()
+                    )
+                )
             )
     except LibraryError as error:
         _fail(str(error))
@@ -248,6 +254,32 @@ def export(ctx: typer.Context, user: UserOption = None) -> None:
         document = export_user(session, get_or_create_user(session, user or app.settings.user))
     json.dump(document, sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+@cli.command("search")
+def search_command(
+    ctx: typer.Context,
+    query: str,
+    user: UserOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="Most files to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of lines.")] = False,
+) -> None:
+    """Files whose tags, places, person names, text or dates match every word of QUERY, best first."""
+    app = _app(ctx)
+    with app.database.session() as session:
+        owner = get_or_create_user(session, user or app.settings.user)
+        found = search(session, owner.id, query, limit)
+        rows = [
+            {"path": str(Path(f.library.root) / f.rel_path), "media": f.media, "score": found.scores[f.id]}
+            for f in found.files
+        ]
+    if as_json:
+        typer.echo(json.dumps({"persons": [p.name for p in found.persons], "files": rows}, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['score']:.3f}\t{row['path']}")
+    if not rows:
+        typer.echo(f"nothing matches {query!r}", err=True)
 
 
 @cli.command()

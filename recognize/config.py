@@ -87,6 +87,53 @@ class InferenceSettings(BaseModel):
     port: int = Field(8765, ge=1, le=65535, description="Port `recognize inference-server` listens on.")
 
 
+class ObjectSettings(BaseModel):
+    """Objects and scenes in photos (ImageNet-1000 classifier)."""
+
+    enabled: bool = Field(True, description="Tag photos with objects and scenes.")
+    threshold: float = Field(0.15, gt=0, le=1, description="Probability a class (or everyday tag) needs to be kept.")
+    top_k: int = Field(5, ge=1, le=50, description="At most this many fine classes per photo.")
+    working_size: int = Field(512, ge=224, description="Longest side, in pixels, photos are decoded at.")
+
+
+class VideoSettings(BaseModel):
+    """Videos: frames sampled and shown to the object classifier and the face pipeline."""
+
+    enabled: bool = Field(True, description="Tag videos and find their faces.")
+    frames_per_minute: float = Field(12.0, gt=0, description="Frames sampled per minute of video.")
+    min_frames: int = Field(3, ge=1, description="Frames sampled from even the shortest clip.")
+    max_frames: int = Field(60, ge=1, description="Frames sampled from even the longest video.")
+    min_frame_share: float = Field(0.5, gt=0, le=1, description="Share of the sampled frames a tag must be seen in.")
+
+
+class MusicSettings(BaseModel):
+    """Music: genre, mood and instrument tags (MusiCNN, MTT and MSD taggers)."""
+
+    enabled: bool = Field(True, description="Tag audio files.")
+    threshold: float = Field(0.2, gt=0, le=1, description="Mean probability a tag needs over the clip.")
+    min_music_score: float = Field(
+        0.25, gt=0, le=1, description="An instrument or genre must reach this for a clip to count as music."
+    )
+    top_k: int = Field(5, ge=1, le=50, description="At most this many tags per tagger.")
+    max_seconds: float = Field(600.0, gt=0, description="Only this much of a long file is listened to.")
+
+
+class TextSettings(BaseModel):
+    """Text in photos (OCR): off by default, it costs about a second per photo."""
+
+    enabled: bool = Field(False, description="Read printed text in photos.")
+    min_confidence: float = Field(0.6, ge=0, le=1, description="Lines read with less confidence are dropped.")
+
+
+class TagSettings(BaseModel):
+    """Every tagging analysis."""
+
+    objects: ObjectSettings = Field(default_factory=ObjectSettings)
+    video: VideoSettings = Field(default_factory=VideoSettings)
+    music: MusicSettings = Field(default_factory=MusicSettings)
+    text: TextSettings = Field(default_factory=TextSettings)
+
+
 LIBRARY_FACE_SETTINGS = frozenset(
     {"enabled", "detector", "working_size", "upsample", "min_face_px", "min_face_fraction", "min_score", "max_blur"}
 )
@@ -128,6 +175,7 @@ class Settings(BaseSettings):
     faces: FaceSettings = Field(default_factory=FaceSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     inference: InferenceSettings = Field(default_factory=InferenceSettings)
+    tags: TagSettings = Field(default_factory=TagSettings)
 
     @classmethod
     def settings_customise_sources(

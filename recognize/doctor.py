@@ -12,6 +12,15 @@ import dlib
 
 from recognize.config import Settings
 from recognize.models.dlib_weights import MMOD, RESNET, SHAPE_PREDICTOR_5, checksum, weights_path
+from recognize.models.efficientnet_lite0 import ONNX_FILE, ONNX_SHA256
+from recognize.models.musicnn import MusicnnMsd, MusicnnMtt
+from recognize.models.onnx_session import WEIGHTS
+
+BUNDLED = (
+    (ONNX_FILE, ONNX_SHA256),
+    (MusicnnMtt.onnx_file, MusicnnMtt.onnx_sha256),
+    (MusicnnMsd.onnx_file, MusicnnMsd.onnx_sha256),
+)
 
 CPU_FEATURES = ("sse4_2", "avx", "avx2", "avx512f", "fma", "neon", "asimd")
 
@@ -52,6 +61,18 @@ def report(settings: Settings) -> dict[str, Any]:
             models.append({"file": name, "path": str(path), "bytes": path.stat().st_size, "sha256": checksum(path)})
         except FileNotFoundError as error:
             models.append({"file": name, "error": str(error)})
+    for name, recorded in BUNDLED:
+        path = WEIGHTS / name
+        digest = checksum(path)
+        models.append(
+            {
+                "file": name,
+                "path": str(path),
+                "bytes": path.stat().st_size,
+                "sha256": digest,
+                "intact": digest == recorded,
+            }
+        )
     cuda_devices = dlib.cuda.get_num_devices() if dlib.DLIB_USE_CUDA else 0
     return {
         "machine": {"platform": platform.platform(), "cpu_cores": os.cpu_count(), "cpu_features": _cpu_features()},

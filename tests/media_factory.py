@@ -69,3 +69,58 @@ def truncated_copy(source: Path, path: Path, keep: float = 0.5) -> Path:
     data = source.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
     return path
+
+
+def video_from_photos(path: Path, photos: list[Path], seconds_each: float = 2.0, fps: int = 5) -> Path:
+    """An H.264 MP4 showing each photo in turn (faces in video: the photos' people appear in its frames)."""
+    import av
+
+    frames = [Image.open(photo).convert("RGB") for photo in photos]
+    width, height = 640, 480
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for image in frames:
+            canvas = Image.new("RGB", (width, height))
+            image.thumbnail((width, height))
+            canvas.paste(image, ((width - image.width) // 2, (height - image.height) // 2))
+            for _ in range(int(seconds_each * fps)):
+                container.mux(stream.encode(av.VideoFrame.from_image(canvas)))
+        container.mux(stream.encode(None))
+    return path
+
+
+def audio_only_mp4(path: Path, seconds: float = 1.0, rate: int = 16000) -> Path:
+    """An MP4 that holds only an AAC audio stream: a "video" with no video stream."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=rate)
+        samples = (0.2 * np.sin(2 * np.pi * 440 * np.arange(int(seconds * rate)) / rate)).astype(np.float32)
+        for start in range(0, samples.size, 1024):
+            frame = av.AudioFrame.from_ndarray(samples[np.newaxis, start : start + 1024], format="flt", layout="mono")
+            frame.sample_rate = rate
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path
+
+
+def zero_length_clip(path: Path) -> Path:
+    """A WAV file with a valid header and no samples."""
+    import wave
+
+    with wave.open(str(path), "wb") as clip:
+        clip.setnchannels(1)
+        clip.setsampwidth(2)
+        clip.setframerate(16000)
+    return path
+
+
+def corrupt_copy(source: Path, path: Path) -> Path:
+    """The source's header followed by garbage: a damaged audio or video file with the right magic bytes."""
+    data = source.read_bytes()
+    path.write_bytes(data[:200] + bytes((i * 37) % 251 for i in range(20_000)))
+    return path

@@ -89,7 +89,10 @@ def test_process_records_every_bad_file_and_analyses_the_rest(world_dir: Path, s
         assert by_name[name]["error"] is not None, name
         assert words in by_name[name]["error"], (name, by_name[name]["error"])
     for name in ("fruits.jpg", "butterfly.jpg"):
-        assert by_name[name] == {"path": str(root / name), "media": "image", "error": None, "tags": [], "faces": []}
+        entry = by_name[name]
+        assert (entry["path"], entry["media"], entry["error"], entry["faces"]) == (str(root / name), "image", None, [])
+    assert "fruit" in {tag["name"] for tag in by_name["fruits.jpg"]["tags"]}
+    assert "butterfly" in {tag["name"] for tag in by_name["butterfly.jpg"]["tags"]}
     status = json.loads(recognize(home, "status", "--json", as_nobody=as_nobody).stdout)
     library = status["libraries"][0]
     assert library["analyses"]["metadata"]["done"] == 2

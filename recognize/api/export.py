@@ -3,8 +3,11 @@
 Shape (stable; tools rely on it)::
 
     {"files": [{"path", "media", "error", "tags": [{"name", "kind", "score", "model"}],
-                "faces": [{"bbox": [x, y, w, h], "score", "person"}]}],
+                "faces": [{"bbox": [x, y, w, h], "score", "person"}], "text"}],
      "persons": [{"id", "name", "faces"}]}
+
+A video's faces also carry ``frame_ms`` (where in the video the face was seen); ``text`` is the
+text read in a photo (OCR), or null.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from recognize.faces.persons import list_persons
 from recognize.media.sniff import claimed_media
-from recognize.storage.models import Face, FileError, Library, MediaFile, Tag, User
+from recognize.storage.models import Face, FileError, FileText, Library, MediaFile, Tag, User
 
 
 def _errors_by_file(session: Session, library_ids: list[int]) -> tuple[dict[int, list[str]], list[FileError]]:
@@ -39,6 +42,13 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
     errors, orphans = _errors_by_file(session, list(libraries))
     faces = _faces_by_file(session, list(libraries))
     tags = _tags_by_file(session, list(libraries))
+    texts = dict(
+        session.execute(
+            select(FileText.file_id, FileText.content)
+            .join(MediaFile, MediaFile.id == FileText.file_id)
+            .where(MediaFile.library_id.in_(list(libraries)))
+        ).all()
+    )
     files: list[dict[str, Any]] = []
     query = (
         select(MediaFile)
@@ -56,6 +66,7 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
                 "error": "; ".join(messages) if messages else None,
                 "tags": tags.get(media_file.id, []),
                 "faces": faces.get(media_file.id, []),
+                "text": texts.get(media_file.id),
             }
         )
     for orphan in orphans:
@@ -63,7 +74,14 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
         if media is not None:
             path = os.path.join(libraries[orphan.library_id].root, orphan.path)
             files.append(
-                {"path": path, "media": media, "error": f"{orphan.stage}: {orphan.reason}", "tags": [], "faces": []}
+                {
+                    "path": path,
+                    "media": media,
+                    "error": f"{orphan.stage}: {orphan.reason}",
+                    "tags": [],
+                    "faces": [],
+                    "text": None,
+                }
             )
     persons = [
         {"id": person.id, "name": person.name, "faces": person.faces, "hidden": person.hidden}
@@ -90,13 +108,14 @@ def _tags_by_file(session: Session, library_ids: list[int]) -> dict[int, list[di
 def _faces_by_file(session: Session, library_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     by_file: dict[int, list[dict[str, Any]]] = defaultdict(list)
     query = (
-        select(Face.file_id, Face.id, Face.x, Face.y, Face.width, Face.height, Face.score, Face.person_id)
+        select(
+            Face.file_id, Face.id, Face.x, Face.y, Face.width, Face.height, Face.score, Face.person_id, Face.frame_ms
+        )
         .join(MediaFile, MediaFile.id == Face.file_id)
         .where(MediaFile.library_id.in_(library_ids))
-        .order_by(Face.file_id, Face.x)
+        .order_by(Face.file_id, Face.frame_ms, Face.x)
     )
-    for file_id, face_id, x, y, width, height, score, person_id in session.execute(query):
-        by_file[file_id].append(
-            {"id": face_id, "bbox": [x, y, width, height], "score": round(score, 4), "person": person_id}
-        )
+    for file_id, face_id, x, y, width, height, score, person_id, frame_ms in session.execute(query):
+        face = {"id": face_id, "bbox": [x, y, width, height], "score": round(score, 4), "person": person_id}
+        by_file[file_id].append(face if frame_ms is None else {**face, "frame_ms": frame_ms})
     return by_file

@@ -19,7 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from recognize.config import Settings
 from recognize.doctor import report as machine_report
 from recognize.jobs.analysis import FileJob
-from recognize.jobs.registry import enabled_analyses
+from recognize.jobs.registry import all_analyses
 from recognize.media.errors import MediaError
 
 MAX_BODY = 512 * 2**20
@@ -30,7 +30,7 @@ def create_inference_app(settings: Settings) -> FastAPI:
     key = settings.inference.api_key
     if not key:
         raise ValueError("set RECOGNIZE_INFERENCE__API_KEY: the inference server never runs unprotected")
-    analyses = {analysis.name: analysis for analysis in enabled_analyses(settings) if analysis.remote}
+    analyses = {analysis.name: analysis for analysis in all_analyses(settings) if analysis.remote}
     app = FastAPI(title="recognize inference", version="1")
 
     def authorised(authorization: Annotated[str | None, Header()] = None) -> None:

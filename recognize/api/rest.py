@@ -23,17 +23,19 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from recognize.api.auth import check_password, user_for_token
 from recognize.api.export import export_user
-from recognize.api.search import search
 from recognize.api.status import user_status
 from recognize.api.webdav import create_dav_app
 from recognize.app import App
 from recognize.faces import persons as ops
 from recognize.jobs.control import set_paused
 from recognize.jobs.queue import build_queue
+from recognize.jobs.registry import analysis_names
 from recognize.jobs.tasks import register
 from recognize.library.libraries import LibraryError, add_library, configure_library, configure_user, library_of
 from recognize.media.errors import MediaError
 from recognize.media.images import load_image
+from recognize.media.video import sample_frames
+from recognize.search.query import search
 from recognize.storage.models import Face, Library, MediaFile, Person, Tag, User
 from recognize.tags.query import user_tags
 from recognize.web.pages import STATIC, session_secret, ui_router
@@ -210,9 +212,9 @@ def create_api(app: App) -> FastAPI:
     def library_settings(db: Db, user: Me, library_id: int, body: dict[str, dict[str, Any]]) -> dict[str, Any]:
         library = library_of(db, user, library_id)
         changes = {section: {key: str(value) for key, value in values.items()} for section, values in body.items()}
-        if set(changes) - {"faces"}:
-            raise HTTPException(422, "only faces.* settings can be set per library")
-        return configure_library(db, library, changes, app.settings.faces)
+        if set(changes) - {"faces", "analyses"}:
+            raise HTTPException(422, "only faces.* and analyses.* settings can be set per library")
+        return configure_library(db, library, changes, app.settings.faces, analysis_names())
 
     @api.get("/api/files")
     def files(
@@ -275,15 +277,19 @@ def create_api(app: App) -> FastAPI:
         media_file, library = owned_file(db, user, file_id)
         cache = app.settings.home / "thumbnails" / f"{file_id}-{(media_file.content_hash or '')[:16]}.jpg"
         if not cache.exists():
-            if media_file.media != "image":
+            if media_file.media not in ("image", "video"):
                 raise HTTPException(404, f"file {file_id} has no thumbnail")
             path = inside_library(media_file, library)
             try:
-                decoded = load_image(path, app.settings.max_image_pixels, 1, THUMBNAIL_SIDE)
+                if media_file.media == "video":
+                    moment = min(1.0, (media_file.duration or 0) / 10)
+                    pixels = sample_frames(path, [moment], THUMBNAIL_SIDE)[0].pixels
+                else:
+                    pixels = load_image(path, app.settings.max_image_pixels, 1, THUMBNAIL_SIDE).pixels
             except MediaError as error:
                 raise HTTPException(422, f"file {file_id}: {error}") from error
             buffer = io.BytesIO()
-            Image.fromarray(decoded.pixels).save(buffer, "JPEG", quality=80)
+            Image.fromarray(pixels).save(buffer, "JPEG", quality=80)
             cache.parent.mkdir(parents=True, exist_ok=True)
             cache.write_bytes(buffer.getvalue())
         return Response(
@@ -296,12 +302,17 @@ def create_api(app: App) -> FastAPI:
         return {"total": len(found), "items": found[offset : offset + limit]}
 
     @api.get("/api/search")
-    def find(db: Db, user: Me, q: Annotated[str, Query(min_length=1)], limit: Page = 100) -> dict[str, Any]:
-        found = search(db, user.id, q, limit)
+    def find(
+        db: Db, user: Me, q: Annotated[str, Query(min_length=1)], limit: Page = 100, offset: Offset = 0
+    ) -> dict[str, Any]:
+        found = search(db, user.id, q, limit, offset)
         return {
             "persons": [{"id": p.id, "name": p.name} for p in found.persons],
             "tags": found.tags,
-            "files": [_file_json(media_file, media_file.library.root) for media_file in found.files],
+            "files": [
+                {**_file_json(media_file, media_file.library.root), "score": found.scores[media_file.id]}
+                for media_file in found.files
+            ],
         }
 
     @api.get("/api/faces/{face_id}")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from recognize.config import Settings
 from recognize.jobs.analysis import Analysis as AnalysisKind
-from recognize.jobs.registry import enabled_analyses
+from recognize.jobs.registry import all_analyses
 from recognize.jobs.runner import prerequisites_done
 from recognize.storage.models import Analysis, FileError, Library, MediaFile, User, utcnow
 
@@ -42,7 +42,9 @@ def library_status(session: Session, library: Library, settings: Settings) -> di
         ).all()
     )
     analyses: dict[str, dict[str, int]] = {}
-    for analysis in enabled_analyses(settings):
+    for analysis in all_analyses(settings):
+        if not analysis.enabled_for(library.settings or {}):
+            continue
         eligible = _eligible(session, library, analysis)
         states = dict(
             session.execute(

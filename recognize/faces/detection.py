@@ -34,6 +34,7 @@ class FoundFace:
     blur: float
     clusterable: bool
     thumbnail: bytes
+    frame_ms: int | None = None
 
 
 def blur_score(gray: np.ndarray) -> float:
@@ -71,9 +72,13 @@ def _thumbnail(image: Image.Image, box: Box, size: int) -> bytes:
 
 
 def find_faces(
-    decoded: DecodedImage, detector: FaceDetector, embedder: FaceEmbedder, gates: FaceSettings
+    decoded: DecodedImage,
+    detector: FaceDetector,
+    embedder: FaceEmbedder,
+    gates: FaceSettings,
+    frame_ms: int | None = None,
 ) -> list[FoundFace]:
-    """Every face of a decoded image, described and gated."""
+    """Every face of a decoded image (or of the video frame at ``frame_ms``), described and gated."""
     pixels = decoded.pixels
     height, width = pixels.shape[:2]
     image = Image.fromarray(pixels)
@@ -97,9 +102,33 @@ def find_faces(
                 blur=blur,
                 clusterable=passes_gates(max(original[2], original[3]), short_side, detection.score, blur, gates),
                 thumbnail=_thumbnail(image, box, gates.thumbnail_size),
+                frame_ms=frame_ms,
             )
         )
     return faces
+
+
+def store_faces(session: Session, file_id: int, faces: list[FoundFace]) -> None:
+    """Replace a file's faces with these."""
+    session.execute(delete(Face).where(Face.file_id == file_id))
+    for found in faces:
+        x, y, w, h = found.box
+        session.add(
+            Face(
+                file_id=file_id,
+                x=x,
+                y=y,
+                width=w,
+                height=h,
+                score=found.score,
+                landmarks=found.landmarks,
+                embedding=found.embedding,
+                blur=found.blur,
+                clusterable=found.clusterable,
+                thumbnail=found.thumbnail,
+                frame_ms=found.frame_ms,
+            )
+        )
 
 
 class FaceAnalysis(Analysis):
@@ -109,6 +138,7 @@ class FaceAnalysis(Analysis):
     media = frozenset({"image"})
     requires = ("metadata",)
     remote = True
+    finds_faces = True
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
@@ -121,18 +151,23 @@ class FaceAnalysis(Analysis):
         return face_settings_with(self.settings.faces, library_settings.get("faces", {}), LIBRARY_FACE_SETTINGS)
 
     def enabled_for(self, library_settings: dict[str, Any]) -> bool:
-        return self.settings_for(library_settings).enabled
+        switch = library_settings.get("analyses", {}).get(self.name)
+        return self.settings_for(library_settings).enabled if switch is None else bool(switch)
 
     def model_for(self, library_settings: dict[str, Any]) -> str:
         detector = DETECTORS[self.settings_for(library_settings).detector]
         return f"{detector.name}+{self.embedder.name}"
 
-    def compute(self, job: FileJob) -> list[FoundFace]:
-        faces = self.settings_for(job.library_settings)
+    def detector_for(self, faces: FaceSettings) -> FaceDetector:
+        """The detector these settings name, loaded once per worker."""
         if faces.detector not in self.detectors:
             self.detectors[faces.detector] = face_detector(faces.detector)
+        return self.detectors[faces.detector]
+
+    def compute(self, job: FileJob) -> list[FoundFace]:
+        faces = self.settings_for(job.library_settings)
         decoded = load_image(job.path, self.settings.max_image_pixels, self.settings.min_image_side, faces.working_size)
-        return find_faces(decoded, self.detectors[faces.detector], self.embedder, faces)
+        return find_faces(decoded, self.detector_for(faces), self.embedder, faces)
 
     def encode(self, result: list[FoundFace]) -> list[dict[str, Any]]:
         return [
@@ -154,26 +189,10 @@ class FaceAnalysis(Analysis):
                 blur=float(item["blur"]),
                 clusterable=bool(item["clusterable"]),
                 thumbnail=base64.b64decode(item["thumbnail"]),
+                frame_ms=item.get("frame_ms"),
             )
             for item in data
         ]
 
     def store(self, session: Session, media_file: MediaFile, result: list[FoundFace]) -> None:
-        session.execute(delete(Face).where(Face.file_id == media_file.id))
-        for found in result:
-            x, y, w, h = found.box
-            session.add(
-                Face(
-                    file_id=media_file.id,
-                    x=x,
-                    y=y,
-                    width=w,
-                    height=h,
-                    score=found.score,
-                    landmarks=found.landmarks,
-                    embedding=found.embedding,
-                    blur=found.blur,
-                    clusterable=found.clusterable,
-                    thumbnail=found.thumbnail,
-                )
-            )
+        store_faces(session, media_file.id, result)

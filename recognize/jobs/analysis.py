@@ -31,17 +31,19 @@ class Analysis(ABC):
     media: ClassVar[frozenset[str]]
     requires: ClassVar[tuple[str, ...]] = ()
     remote: ClassVar[bool] = False
+    finds_faces: ClassVar[bool] = False
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
     def enabled(self) -> bool:
-        """Whether the settings ask for this analysis."""
+        """Whether the instance settings turn this analysis on for libraries that do not say."""
         return True
 
     def enabled_for(self, library_settings: dict[str, Any]) -> bool:
-        """Whether a library's own settings leave this analysis on."""
-        return True
+        """Whether this analysis runs on a library's files: its ``analyses.NAME`` switch, else ``enabled()``."""
+        switch = library_settings.get("analyses", {}).get(self.name)
+        return self.enabled() if switch is None else bool(switch)
 
     def model_for(self, library_settings: dict[str, Any]) -> str:
         """The model (name and version) that analyses a file of a library with these settings."""

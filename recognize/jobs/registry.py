@@ -6,11 +6,28 @@ from recognize.config import Settings
 from recognize.faces.detection import FaceAnalysis
 from recognize.jobs.analysis import Analysis
 from recognize.media.analysis import MetadataAnalysis
+from recognize.tags.music import MusicAnalysis
+from recognize.tags.objects import ObjectsAnalysis
 from recognize.tags.places import PlacesAnalysis
+from recognize.tags.text import TextAnalysis
+from recognize.tags.video import VideoAnalysis
 
-ANALYSES: tuple[type[Analysis], ...] = (MetadataAnalysis, FaceAnalysis, PlacesAnalysis)
+ANALYSES: tuple[type[Analysis], ...] = (
+    MetadataAnalysis,
+    FaceAnalysis,
+    PlacesAnalysis,
+    ObjectsAnalysis,
+    VideoAnalysis,
+    MusicAnalysis,
+    TextAnalysis,
+)
 
 
-def enabled_analyses(settings: Settings) -> list[Analysis]:
-    """Instances of the analyses the settings enable, dependencies first."""
-    return [analysis for analysis in (cls(settings) for cls in ANALYSES) if analysis.enabled()]
+def all_analyses(settings: Settings) -> list[Analysis]:
+    """Every analysis, dependencies first; whether one runs on a library's files is its ``enabled_for``."""
+    return [cls(settings) for cls in ANALYSES]
+
+
+def analysis_names() -> frozenset[str]:
+    """The names a library's ``analyses.NAME=on|off`` switches may use."""
+    return frozenset(cls.name for cls in ANALYSES)

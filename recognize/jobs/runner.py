@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, aliased
 
 from recognize.config import Settings
 from recognize.jobs.analysis import Analysis, FileJob
-from recognize.jobs.registry import enabled_analyses
+from recognize.jobs.registry import all_analyses
 from recognize.media.errors import MediaError
+from recognize.search.documents import refresh_documents
 from recognize.storage.database import Database
 from recognize.storage.models import Analysis as AnalysisRow
 from recognize.storage.models import FileError, Library, MediaFile, utcnow
@@ -81,7 +82,7 @@ _worker_analyses: dict[str, Analysis] = {}
 
 
 def _start_worker(settings: Settings) -> None:
-    _worker_analyses.update({analysis.name: analysis for analysis in enabled_analyses(settings)})
+    _worker_analyses.update({analysis.name: analysis for analysis in all_analyses(settings)})
 
 
 def compute_outcome(analysis: Analysis, job: FileJob) -> Outcome:
@@ -111,6 +112,8 @@ def store_outcome(session: Session, analysis: Analysis, outcome: Outcome, count_
     row.updated_at = utcnow()
     if outcome.error is None:
         analysis.store(session, media_file, outcome.result)
+        session.flush()
+        refresh_documents(session, [media_file.id])
         row.state = "done"
     else:
         session.add(
@@ -133,7 +136,7 @@ class Runner:
     def __init__(self, database: Database, settings: Settings, progress: Progress | None = None) -> None:
         self.database = database
         self.settings = settings
-        self.analyses = enabled_analyses(settings)
+        self.analyses = all_analyses(settings)
         self.progress = progress or (lambda _name, _done, _total: None)
 
     def run(self, library_ids: Sequence[int]) -> RunReport:

@@ -21,9 +21,9 @@ from recognize.app import App
 from recognize.config import Settings
 from recognize.jobs.control import is_paused
 from recognize.jobs.host import in_window, rss_mb
-from recognize.jobs.registry import enabled_analyses
+from recognize.jobs.registry import all_analyses
 from recognize.jobs.remote import InferenceUnavailable
-from recognize.jobs.work import analyse_files, claim_pending, dependents
+from recognize.jobs.work import analyse_files, analysis_named, claim_pending, dependents
 from recognize.storage.models import Library, utcnow
 
 PAUSE_RETRY_SECONDS = 30
@@ -80,7 +80,7 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                 if library is None:
                     return
                 app.scan([library])
-                for analysis in enabled_analyses(settings):
+                for analysis in all_analyses(settings):
                     with app.database.session() as session:
                         claimed = claim_pending(
                             session, analysis, settings.jobs.requeue_after, everything, library_id=library_id
@@ -107,7 +107,7 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
             with app.database.session() as session:
                 claimed = claim_pending(session, dependent, settings.jobs.requeue_after, everything, file_ids=file_ids)
             queue_chunks(dependent.name, claimed)
-        if name == "faces":
+        if analysis_named(app, name).finds_faces:
             for user_id in sorted(report.users):
                 cluster(user_id)
         after_task()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from recognize.app import App
 from recognize.jobs import remote
 from recognize.jobs.analysis import Analysis, FileJob
-from recognize.jobs.registry import enabled_analyses
+from recognize.jobs.registry import all_analyses
 from recognize.jobs.runner import Outcome, prerequisites_done, store_outcome
 from recognize.storage.models import Analysis as AnalysisRow
 from recognize.storage.models import Library, MediaFile, utcnow
@@ -38,7 +38,7 @@ class ChunkReport:
 
 def analysis_named(app: App, name: str) -> Analysis:
     """The enabled analysis called ``name``."""
-    for analysis in enabled_analyses(app.settings):
+    for analysis in all_analyses(app.settings):
         if analysis.name == name:
             return analysis
     raise KeyError(f"no enabled analysis {name!r}")
@@ -138,4 +138,4 @@ def analyse_files(app: App, name: str, file_ids: Sequence[int]) -> ChunkReport:
 
 def dependents(app: App, name: str) -> list[Analysis]:
     """Enabled analyses that need ``name`` done first (faces need metadata)."""
-    return [analysis for analysis in enabled_analyses(app.settings) if name in analysis.requires]
+    return [analysis for analysis in all_analyses(app.settings) if name in analysis.requires]

@@ -16,6 +16,19 @@ class LibraryError(Exception):
     """A library operation was refused; the message says why."""
 
 
+SECTIONS = ("faces", "analyses")
+SWITCH_VALUES = {
+    "on": True,
+    "true": True,
+    "1": True,
+    "yes": True,
+    "off": False,
+    "false": False,
+    "0": False,
+    "no": False,
+}
+
+
 def get_or_create_user(session: Session, name: str) -> User:
     """The user called ``name``, created (without password) when missing."""
     user = session.scalar(select(User).where(User.name == name))
@@ -51,15 +64,26 @@ def user_libraries(session: Session, user: User) -> list[Library]:
 
 
 def parse_assignments(assignments: list[str]) -> dict[str, dict[str, str]]:
-    """``["faces.detector=cnn"]`` -> ``{"faces": {"detector": "cnn"}}``; malformed items are refused."""
+    """``["faces.detector=cnn", "analyses.text=on"]`` -> ``{"faces": {...}, "analyses": {...}}``; bad items refused."""
     parsed: dict[str, dict[str, str]] = {}
     for item in assignments:
         key, sep, value = item.partition("=")
         section, dot, name = key.strip().partition(".")
-        if not sep or not dot or section != "faces":
-            raise LibraryError(f"{item!r}: expected faces.NAME=VALUE")
+        if not sep or not dot or section not in SECTIONS:
+            raise LibraryError(f"{item!r}: expected faces.NAME=VALUE or analyses.NAME=on|off")
         parsed.setdefault(section, {})[name] = value.strip()
     return parsed
+
+
+def _switches(changes: dict[str, str], analysis_names: frozenset[str]) -> dict[str, bool]:
+    switches = {}
+    for name, value in changes.items():
+        if name not in analysis_names:
+            raise LibraryError(f"analyses.{name}: no such analysis (known: {', '.join(sorted(analysis_names))})")
+        if str(value).lower() not in SWITCH_VALUES:
+            raise LibraryError(f"analyses.{name}={value}: expected on or off")
+        switches[name] = SWITCH_VALUES[str(value).lower()]
+    return switches
 
 
 def _merged(
@@ -74,10 +98,17 @@ def _merged(
 
 
 def configure_library(
-    session: Session, library: Library, changes: dict[str, dict[str, str]], base: FaceSettings
+    session: Session,
+    library: Library,
+    changes: dict[str, dict[str, str]],
+    base: FaceSettings,
+    analysis_names: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """Set per-library face detection settings (validated); returns the library's overrides."""
-    library.settings = _merged(library.settings or {}, changes, base, LIBRARY_FACE_SETTINGS)
+    """Set per-library face detection settings and analysis switches (validated); returns the overrides."""
+    current = library.settings or {}
+    switches = {**current.get("analyses", {}), **_switches(changes.get("analyses", {}), analysis_names)}
+    merged = _merged(current, {"faces": changes.get("faces", {})}, base, LIBRARY_FACE_SETTINGS)
+    library.settings = {**merged, "analyses": switches} if switches else merged
     return library.settings
 
 
@@ -85,6 +116,8 @@ def configure_user(
     session: Session, user: User, changes: dict[str, dict[str, str]], base: FaceSettings
 ) -> dict[str, Any]:
     """Set per-user clustering settings (validated); returns the user's overrides."""
+    if set(changes) - {"faces"}:
+        raise LibraryError("only faces.* clustering settings can be set per user")
     user.settings = _merged(user.settings or {}, changes, base, USER_FACE_SETTINGS)
     return user.settings
 

@@ -1,4 +1,4 @@
-"""The interfaces every model implements: a detector finds faces, an embedder describes one."""
+"""The interfaces every model implements: faces (detect, describe), image labels, audio tags, text."""
 
 from __future__ import annotations
 
@@ -82,3 +82,47 @@ class FaceEmbedder(Model):
     @abstractmethod
     def describe(self, pixels: np.ndarray, box: Box) -> FaceDescription:
         """Landmarks and embedding of the face in ``box``."""
+
+
+@dataclass(frozen=True)
+class Label:
+    """One class a model sees, with its probability (0..1)."""
+
+    name: str
+    score: float
+
+
+class ImageClassifier(Model):
+    """Scores an RGB image against a fixed set of classes."""
+
+    task = "image-classification"
+
+    @abstractmethod
+    def classify(self, pixels: np.ndarray) -> np.ndarray:
+        """Probabilities of every class for ``pixels`` (H x W x 3, uint8), in the order of ``classes``."""
+
+    @property
+    @abstractmethod
+    def classes(self) -> list[str]:
+        """Human-readable class names."""
+
+
+class AudioTagger(Model):
+    """Scores a mono waveform against a fixed set of tags."""
+
+    task = "audio-tagging"
+    sample_rate: ClassVar[int]
+
+    @abstractmethod
+    def tag(self, waveform: np.ndarray) -> list[Label]:
+        """Every tag with its mean probability over the clip (float32 mono at ``sample_rate``), best first."""
+
+
+class TextReader(Model):
+    """Finds and reads printed text in an RGB image."""
+
+    task = "text-recognition"
+
+    @abstractmethod
+    def read(self, pixels: np.ndarray) -> list[Label]:
+        """Text lines found, each with the recogniser's confidence, in reading order."""

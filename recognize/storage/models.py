@@ -154,6 +154,7 @@ class Face(Base):
     thumbnail: Mapped[bytes] = mapped_column(LargeBinary)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"), index=True)
     assigned_by: Mapped[str | None] = mapped_column(String(8))
+    frame_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -200,3 +201,27 @@ class Tag(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     score: Mapped[float] = mapped_column(Float)
     model: Mapped[str] = mapped_column(String(100))
+
+
+class FileText(Base):
+    """Text read in a photo (OCR), line by line, with the model that read it."""
+
+    __tablename__ = "file_texts"
+
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+    model: Mapped[str] = mapped_column(String(100))
+
+
+class SearchDocument(Base):
+    """Everything searchable about a file but person names: tags, places, text, dates, path words.
+
+    SQLite indexes ``body`` with an FTS5 table kept in step by triggers; PostgreSQL with a GIN
+    index on ``to_tsvector('simple', body)`` (migration 0007).
+    """
+
+    __tablename__ = "search_documents"
+
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)

@@ -32,7 +32,7 @@ class PlacesAnalysis(Analysis):
         super().__init__(settings)
         self._geocoder: reverse_geocoder.RGeocoder | None = None
 
-    def compute(self, job: FileJob) -> list[tuple[str, str, float]]:
+    def compute(self, job: FileJob) -> list[tuple[str, str, float, str]]:
         info = read_image_info(job.path, self.settings.max_image_pixels, self.settings.min_image_side, verify=False)
         if info.gps_lat is None or info.gps_lon is None:
             return []
@@ -41,7 +41,7 @@ class PlacesAnalysis(Analysis):
         place: dict[str, Any] = self._geocoder.query([(info.gps_lat, info.gps_lon)])[0]
         country = pycountry.countries.get(alpha_2=place["cc"])
         names = [place["name"], place["admin1"], country.name if country else place["cc"]]
-        return [(name, "place", 1.0) for name in names if name]
+        return [(name, "place", 1.0, MODEL) for name in names if name]
 
-    def store(self, session: Session, media_file: MediaFile, result: list[tuple[str, str, float]]) -> None:
-        replace_tags(session, media_file.id, MODEL, result)
+    def store(self, session: Session, media_file: MediaFile, result: list[tuple[str, str, float, str]]) -> None:
+        replace_tags(session, media_file.id, [MODEL], result)

@@ -15,13 +15,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from recognize.api.search import search
 from recognize.api.status import user_status
 from recognize.app import App
 from recognize.config import LIBRARY_FACE_SETTINGS, USER_FACE_SETTINGS, face_settings_with
 from recognize.faces import persons as ops
 from recognize.jobs.control import is_paused
-from recognize.storage.models import Face, Library, MediaFile, Tag, User
+from recognize.search.query import search
+from recognize.storage.models import Face, FileText, Library, MediaFile, Tag, User
 from recognize.tags.query import user_tags
 
 HERE = Path(__file__).parent
@@ -146,6 +146,7 @@ def ui_router(app: App) -> APIRouter:
             media_file, root = row
             faces = session.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x)).all()
             tags = session.scalars(select(Tag).where(Tag.file_id == file_id).order_by(Tag.kind, Tag.score.desc())).all()
+            text = session.get(FileText, file_id)
             persons = ops.list_persons(session, user.id, include_hidden=True)
         names = display_names(persons)
         return render(
@@ -156,6 +157,7 @@ def ui_router(app: App) -> APIRouter:
             path=str(Path(root) / media_file.rel_path),
             faces=faces,
             tags=tags,
+            text=text,
             persons=persons,
             names=names,
         )

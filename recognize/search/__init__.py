@@ -1,0 +1,1 @@
+"""Full-text search over a user's files: SQLite FTS5 on the embedded default, PostgreSQL full-text otherwise."""

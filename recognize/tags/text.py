@@ -1,0 +1,43 @@
+"""Text in photos (OCR): receipts, signs, documents; stored per photo and searchable. Off by default."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from recognize.config import Settings
+from recognize.jobs.analysis import Analysis, FileJob
+from recognize.media.images import load_image
+from recognize.models.base import Label, TextReader
+from recognize.models.registry import text_reader
+from recognize.storage.models import FileText, MediaFile
+
+WORKING_SIZE = 2000
+
+
+class TextAnalysis(Analysis):
+    """Printed text lines read with enough confidence."""
+
+    name = "text"
+    media = frozenset({"image"})
+    requires = ("metadata",)
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.reader: TextReader = text_reader()
+        self.model = self.reader.name
+
+    def enabled(self) -> bool:
+        return self.settings.tags.text.enabled
+
+    def compute(self, job: FileJob) -> list[Label]:
+        decoded = load_image(job.path, self.settings.max_image_pixels, self.settings.min_image_side, WORKING_SIZE)
+        minimum = self.settings.tags.text.min_confidence
+        return [line for line in self.reader.read(decoded.pixels) if line.score >= minimum]
+
+    def store(self, session: Session, media_file: MediaFile, result: list[Label]) -> None:
+        session.execute(delete(FileText).where(FileText.file_id == media_file.id))
+        if result:
+            confidence = min(line.score for line in result)
+            content = "\n".join(line.name for line in result)
+            session.add(FileText(file_id=media_file.id, content=content, confidence=confidence, model=self.model))

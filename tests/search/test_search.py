@@ -1,0 +1,64 @@
+"""Full-text search (FTS5 on SQLite, tsvector on PostgreSQL): tags, places, person names, dates; ranked."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from recognize.app import App
+from recognize.cli import cli
+from recognize.faces import persons as person_ops
+from recognize.library.libraries import find_user
+from recognize.search.query import search
+from tests.media_factory import jpeg_with_exif
+
+
+def _names(app: App, query: str) -> list[str]:
+    with app.database.session() as session:
+        found = search(session, find_user(session, app.settings.user).id, query)
+        return [Path(f.rel_path).name for f in found.files]
+
+
+def test_search_matches_tags_places_persons_and_dates(app: App, shared_data: Path, tmp_path: Path) -> None:
+    root = tmp_path / "library"
+    root.mkdir()
+    shutil.copy(shared_data / "photos/debian-python3-skimage/chelsea.png", root)
+    shutil.copy(shared_data / "photos/dlib-ffmpeg_data/dog.jpg", root)
+    jpeg_with_exif(root / "eiffel.jpg", gps=(48.8584, 2.2945))
+    faces = shared_data / "faces/face_recognition/examples"
+    shutil.copy(faces / "obama.jpg", root / "a.jpg")
+    shutil.copy(faces / "obama2.jpg", root / "b.jpg")
+    app.process(root)
+    assert _names(app, "cat") == ["chelsea.png"]
+    assert _names(app, "Dog")[0] == "dog.jpg"
+    assert _names(app, "ile-de-france") == ["eiffel.jpg"]
+    assert _names(app, "france 2021") == ["eiffel.jpg"]
+    assert _names(app, "june") == ["eiffel.jpg"]
+    assert _names(app, "cat paris") == []
+    assert _names(app, "") == []
+    with app.database.session() as session:
+        user = find_user(session, app.settings.user)
+        person = person_ops.list_persons(session, user.id)[0]
+        person_ops.rename(session, user.id, person.id, "Barack Obama")
+    assert sorted(_names(app, "barack")) == ["a.jpg", "b.jpg"]
+    with app.database.session() as session:
+        found = search(session, find_user(session, app.settings.user).id, "obama")
+        assert [p.name for p in found.persons] == ["Barack Obama"]
+
+
+def test_search_cli_prints_ranked_paths(sqlite_app: App, shared_data: Path, tmp_path: Path) -> None:
+    root = tmp_path / "library"
+    root.mkdir()
+    shutil.copy(shared_data / "photos/debian-python3-skimage/coffee.png", root)
+    shutil.copy(shared_data / "photos/debian-python3-skimage/chelsea.png", root)
+    sqlite_app.process(root)
+    home = str(sqlite_app.settings.home)
+    result = CliRunner().invoke(cli, ["--data-dir", home, "search", "espresso", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["files"]
+    assert [Path(row["path"]).name for row in rows] == ["coffee.png"] and rows[0]["score"] > 0
+    result = CliRunner().invoke(cli, ["--data-dir", home, "search", "zebra"])
+    assert result.exit_code == 0 and "nothing matches" in result.output
