@@ -20,6 +20,7 @@ from recognize.app import App
 from recognize.config import LIBRARY_FACE_SETTINGS, USER_FACE_SETTINGS, face_settings_with
 from recognize.faces import persons as ops
 from recognize.jobs.control import is_paused
+from recognize.jobs.registry import all_analyses
 from recognize.search.query import search
 from recognize.storage.models import Face, FileText, Library, MediaFile, Tag, User
 from recognize.tags.query import user_tags
@@ -28,6 +29,7 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 PAGE = 60
 FACE_PAGE = 200
+UNSWITCHABLE = frozenset({"metadata", "faces"})
 
 
 def session_secret(home: Path) -> str:
@@ -177,6 +179,14 @@ def ui_router(app: App) -> APIRouter:
             )
             for library in status["libraries"]
         }
+        switches = {
+            library["id"]: {
+                analysis.name: analysis.enabled_for(library["settings"])
+                for analysis in all_analyses(app.settings)
+                if analysis.name not in UNSWITCHABLE
+            }
+            for library in status["libraries"]
+        }
         return render(
             request,
             "processing.html",
@@ -186,6 +196,7 @@ def ui_router(app: App) -> APIRouter:
             settings=app.settings,
             mine=mine,
             libraries=libraries,
+            switches=switches,
         )
 
     @router.get("/search", response_class=HTMLResponse)

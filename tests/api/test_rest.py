@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,10 @@ def test_library_settings_rescan_and_date_filter(api) -> None:
     refused = client.patch(f"/api/libraries/{library_id}/settings", json={"faces": {"detector": "magic"}}, auth=ALICE)
     assert refused.status_code == 400 and "detector" in refused.json()["detail"]
     assert client.patch(f"/api/libraries/{library_id}/settings", json={"faces": {"x": 1}}, auth=BOB).status_code == 404
+    switched = client.patch(f"/api/libraries/{library_id}/settings", json={"analyses": {"text": "on"}}, auth=ALICE)
+    assert switched.json() == {"faces": {"detector": "cnn"}, "analyses": {"text": True}}
+    unknown = client.patch(f"/api/libraries/{library_id}/settings", json={"analyses": {"xray": "on"}}, auth=ALICE)
+    assert unknown.status_code == 400 and "xray" in unknown.json()["detail"]
     assert client.post(f"/api/libraries/{library_id}/rescan", auth=ALICE).status_code == 202
     assert client.post(f"/api/libraries/{library_id}/rescan", auth=BOB).status_code == 404
     everything = client.get("/api/files", auth=ALICE).json()["total"]
@@ -222,3 +227,14 @@ def test_search_finds_persons_tags_and_files(api) -> None:
     assert [f["path"].rsplit("/", 1)[-1] for f in found["files"]] == ["paris.jpg"]
     assert client.get("/api/search?q=france", auth=BOB).json() == {"persons": [], "tags": [], "files": []}
     assert client.get("/api/search?q=", auth=ALICE).status_code == 422
+
+
+def test_videos_have_frame_thumbnails_and_search_results_carry_scores(api, shared_data: Path) -> None:
+    client, app, root = api
+    shutil.copy(shared_data / "video/imageio-binaries/cockatoo.mp4", root / "cockatoo.mp4")
+    app.process(root)
+    found = client.get("/api/search?q=cockatoo", auth=ALICE).json()["files"]
+    assert [f["media"] for f in found] == ["video"] and found[0]["score"] > 0
+    thumbnail = client.get(f"/api/files/{found[0]['id']}/thumbnail", auth=ALICE)
+    assert thumbnail.status_code == 200 and thumbnail.content[:2] == b"\xff\xd8"
+    assert client.get(f"/api/files/{found[0]['id']}/thumbnail", auth=BOB).status_code == 404

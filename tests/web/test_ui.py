@@ -130,6 +130,13 @@ def test_settings_forms_save_validated_values(page, server) -> None:
     assert page.locator("#user-settings input[name=cluster_distance]").input_value() == "0.38"
     assert page.locator("form.library-settings select[name=detector]").input_value() == "cnn"
     assert page.locator("form.library-settings input[name=working_size]").input_value() == "1200"
+    assert page.locator("form.library-analyses input[name=text]").is_checked() is False
+    assert page.locator("form.library-analyses input[name=objects]").is_checked() is True
+    page.check("form.library-analyses input[name=text]")
+    page.click("form.library-analyses button")
+    page.wait_for_selector("#message:has-text('applies to files')")
+    page.reload()
+    assert page.locator("form.library-analyses input[name=text]").is_checked() is True
 
 
 def test_places_are_browsable_and_searchable(page, server) -> None:

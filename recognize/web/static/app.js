@@ -92,6 +92,17 @@ document.querySelectorAll("form.library-settings").forEach((form) => {
   });
 });
 
+document.querySelectorAll("form.library-analyses").forEach((form) => {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const switches = Object.fromEntries([...form.querySelectorAll("input[type=checkbox]")].map((box) => [box.name, box.checked ? "on" : "off"]));
+    try {
+      await api("PATCH", `/api/libraries/${form.dataset.library}/settings`, { analyses: switches });
+      show("Saved: applies to files analysed from now on.");
+    } catch (error) { show(error.message); }
+  });
+});
+
 document.querySelectorAll("select.reassign").forEach((select) => {
   select.addEventListener("change", async () => {
     try {
