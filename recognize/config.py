@@ -118,10 +118,16 @@ class MusicSettings(BaseModel):
     max_seconds: float = Field(600.0, gt=0, description="Only this much of a long file is listened to.")
 
 
-class TextSettings(BaseModel):
-    """Text in photos (OCR): off by default, it costs about a second per photo."""
+OCR_DEFAULT_CORES = 8
 
-    enabled: bool = Field(False, description="Read printed text in photos.")
+
+class TextSettings(BaseModel):
+    """Text in photos (OCR): about a second per photo, so off by default on small machines."""
+
+    enabled: bool = Field(
+        default_factory=lambda: (os.cpu_count() or 1) >= OCR_DEFAULT_CORES,
+        description=f"Read printed text in photos (default: on with {OCR_DEFAULT_CORES} or more cores).",
+    )
     min_confidence: float = Field(0.6, ge=0, le=1, description="Lines read with less confidence are dropped.")
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from recognize.app import App
+from recognize.config import TextSettings
 from recognize.jobs.registry import analysis_names
 from recognize.library.libraries import LibraryError, configure_library, find_user, library_of, parse_assignments
 from recognize.search.query import search
@@ -33,13 +35,21 @@ def _switch(app: App, library_id: int, *assignments: str) -> dict:
         )
 
 
+def test_ocr_is_off_by_default_on_small_machines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert TextSettings().enabled is False
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    assert TextSettings().enabled is True
+
+
 def test_text_is_read_only_where_switched_on(app: App, tmp_path: Path) -> None:
     root = tmp_path / "library"
     root.mkdir()
     _receipt(root / "receipt.png", ["GROCERY STORE", "TOTAL 42.50 EUR"])
+    library = app.add_library(root)
+    _switch(app, library.id, "analyses.text=off")
     app.process(root)
     assert exported_files(app)["receipt.png"]["text"] is None
-    library = app.add_library(root)
     assert _switch(app, library.id, "analyses.text=on")["analyses"] == {"text": True}
     app.process(root)
     text = exported_files(app)["receipt.png"]["text"]
