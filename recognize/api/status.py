@@ -18,9 +18,7 @@ RATE_WINDOW = 600
 
 
 def _eligible(session: Session, library: Library, analysis: AnalysisKind) -> int:
-    """Files this analysis will handle: the right media, prerequisites done, enabled for the library."""
-    if not analysis.enabled_for(library.settings or {}):
-        return 0
+    """Files this analysis will handle in a library it is enabled for: the right media, prerequisites done."""
     query = select(func.count()).where(
         MediaFile.library_id == library.id, MediaFile.media.in_(analysis.media), *prerequisites_done(analysis)
     )

@@ -19,7 +19,17 @@ from recognize.library.walk import Found, Skipped, display_path, walk
 from recognize.media.errors import MediaError
 from recognize.media.sniff import SNIFF_BYTES, Sniffed, claimed_media, sniff_bytes, sniff_with_ffmpeg
 from recognize.storage.database import Database
-from recognize.storage.models import Analysis, Face, FileError, Library, MediaFile, Tag, utcnow
+from recognize.storage.models import (
+    Analysis,
+    Face,
+    FileError,
+    FileText,
+    Library,
+    MediaFile,
+    SearchDocument,
+    Tag,
+    utcnow,
+)
 
 HASH_CHUNK = 1 << 20
 BATCH = 1000
@@ -249,6 +259,8 @@ def forget_results(session: Session, file_id: int) -> None:
     session.execute(delete(Analysis).where(Analysis.file_id == file_id))
     session.execute(delete(Face).where(Face.file_id == file_id))
     session.execute(delete(Tag).where(Tag.file_id == file_id))
+    session.execute(delete(FileText).where(FileText.file_id == file_id))
+    session.execute(delete(SearchDocument).where(SearchDocument.file_id == file_id))
     session.execute(delete(FileError).where(FileError.file_id == file_id))
 
 

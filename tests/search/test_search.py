@@ -62,3 +62,17 @@ def test_search_cli_prints_ranked_paths(sqlite_app: App, shared_data: Path, tmp_
     assert [Path(row["path"]).name for row in rows] == ["coffee.png"] and rows[0]["score"] > 0
     result = CliRunner().invoke(cli, ["--data-dir", home, "search", "zebra"])
     assert result.exit_code == 0 and "nothing matches" in result.output
+
+
+def test_changed_content_is_searched_by_its_new_tags(sqlite_app: App, shared_data: Path, tmp_path: Path) -> None:
+    root = tmp_path / "library"
+    root.mkdir()
+    photo = root / "picture.png"
+    shutil.copy(shared_data / "photos/debian-python3-skimage/chelsea.png", photo)
+    sqlite_app.process(root)
+    assert _names(sqlite_app, "cat") == ["picture.png"]
+    shutil.copy(shared_data / "photos/debian-python3-skimage/coffee.png", photo)
+    sqlite_app.scan(sqlite_app.libraries())
+    assert _names(sqlite_app, "cat") == []
+    sqlite_app.process(root)
+    assert _names(sqlite_app, "cat") == [] and _names(sqlite_app, "espresso") == ["picture.png"]
