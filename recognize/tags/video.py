@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from recognize.config import Settings
@@ -32,6 +33,13 @@ class VideoResult:
     frames: int
     tags: list[tuple[str, float]] = field(default_factory=list)
     faces: list[FoundFace] = field(default_factory=list)
+
+
+def downscaled(pixels: np.ndarray, side: int) -> np.ndarray:
+    """A frame at most ``side`` pixels long, reduced the way photos are for the classifier."""
+    image = Image.fromarray(pixels)
+    image.thumbnail((side, side), Image.Resampling.BILINEAR)
+    return np.asarray(image)
 
 
 def distinct_faces(faces: list[FoundFace], distance: float) -> list[FoundFace]:
@@ -72,10 +80,10 @@ class VideoAnalysis(Analysis):
     def _tags(self, frames: list[Frame]) -> list[tuple[str, float]]:
         totals: dict[str, float] = {}
         seen: dict[str, int] = {}
+        objects = self.settings.tags.objects
         for frame in frames:
-            for label in labels_from(
-                self.classifier.classify(frame.pixels), self.classifier.classes, self.settings.tags.objects
-            ):
+            probabilities = self.classifier.classify(downscaled(frame.pixels, objects.working_size))
+            for label in labels_from(probabilities, self.classifier.classes, objects):
                 totals[label.name] = totals.get(label.name, 0.0) + label.score
                 seen[label.name] = seen.get(label.name, 0) + 1
         needed = self.settings.tags.video.min_frame_share * len(frames)

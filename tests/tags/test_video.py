@@ -10,7 +10,7 @@ from recognize.faces.persons import list_persons
 from recognize.library.libraries import find_user
 from recognize.storage.models import Face
 from tests.media_factory import audio_only_mp4
-from tests.tags.helpers import exported_files
+from tests.tags.helpers import exported_files, tag_names
 
 FACES = "faces/face_recognition/examples"
 
@@ -35,5 +35,6 @@ def test_video_face_joins_the_person_from_a_photo(app: App, shared_data: Path, t
         assert [person.faces for person in persons] == [2]
         assert session.get(Face, video_faces[0]["id"]).thumbnail[:2] == b"\xff\xd8"
     assert files["cockatoo.mp4"]["error"] is None and files["cockatoo.mp4"]["faces"] == []
+    assert "bird" in tag_names(files["cockatoo.mp4"], "object")
     assert all(tag["model"] == "efficientnet-lite0-0.1.0" for tag in files["cockatoo.mp4"]["tags"])
     assert "no video stream" in files["no-picture.mp4"]["error"]
