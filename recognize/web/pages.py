@@ -213,7 +213,8 @@ def ui_router(app: App) -> APIRouter:
         user = page_user(request)
         with app.database.session() as session:
             found = user_tags(session, user.id, kind)
-        return render(request, "tags.html", user, tags=found, kind=kind)
+            kinds = sorted({tag["kind"] for tag in user_tags(session, user.id)})
+        return render(request, "tags.html", user, tags=found, kind=kind, kinds=kinds)
 
     @router.get("/tags/{name}", response_class=HTMLResponse)
     def tag(request: Request, name: str) -> Response:

@@ -155,3 +155,9 @@ def test_places_are_browsable_and_searchable(page, server) -> None:
     page.click(".photos a")
     assert "Ile-de-France" in page.inner_text(".facts")
     page.screenshot(path=ARTIFACTS / "places.png", full_page=True)
+    _open(page, f"{base}/tags")
+    page.click("nav.kinds a:has-text('object')")
+    page.wait_for_url(f"{base}/tags?kind=object")
+    assert page.locator(".tag-list li").count() >= 1
+    assert page.locator(".tag-list small:has-text('place')").count() == 0
+    page.screenshot(path=ARTIFACTS / "object-tags.png", full_page=True)
