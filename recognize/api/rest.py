@@ -309,6 +309,7 @@ def create_api(app: App) -> FastAPI:
         return {
             "persons": [{"id": p.id, "name": p.name} for p in found.persons],
             "tags": found.tags,
+            "total": found.total,
             "files": [
                 {**_file_json(media_file, media_file.library.root), "score": found.scores[media_file.id]}
                 for media_file in found.files

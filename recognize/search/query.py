@@ -1,8 +1,9 @@
 """``recognize search``: files whose tags, places, person names, OCR text or dates match every word, ranked.
 
 Each word may match the file's document (prefix match: "beach" finds "beaches") or the name of a
-person seen in the file. The rank adds up each word's full-text rank (FTS5 bm25 on SQLite,
-ts_rank on PostgreSQL), with a person-name match counting as a strong hit.
+person seen in the file. The rank adds up, per word, one for a document match plus its full-text rank
+(FTS5 bm25 on SQLite, ts_rank on PostgreSQL), or two for a person-name match; ties go to the
+most recently added file. Only the requested page of files is loaded.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from recognize.search.documents import WORDS
-from recognize.storage.models import Face, Library, MediaFile, Person
+from recognize.storage.models import Face, MediaFile, Person
 from recognize.tags.query import user_tags
 
 WORD_HIT = 1.0
@@ -33,12 +34,13 @@ POSTGRES_MATCH = text(
 
 @dataclass
 class SearchResult:
-    """What matched: persons and tags by name, and the files ranked best first with their scores."""
+    """What matched: persons and tags by name, and a page of the files, best first, with their scores."""
 
     persons: list[Person] = field(default_factory=list)
     tags: list[dict[str, Any]] = field(default_factory=list)
     files: list[MediaFile] = field(default_factory=list)
     scores: dict[int, float] = field(default_factory=dict)
+    total: int = 0
 
 
 def query_words(query: str) -> list[str]:
@@ -78,9 +80,9 @@ def search(session: Session, user_id: int, query: str, limit: int = 200, offset:
             hits[file_id] = hits.get(file_id, 0.0) + WORD_HIT + rank
         scores = hits if scores is None else {f: scores[f] + hits[f] for f in scores.keys() & hits.keys()}
     assert scores is not None
-    files = {f.id: f for f in session.scalars(select(MediaFile).join(Library).where(MediaFile.id.in_(list(scores))))}
-    ranked = sorted(files.values(), key=lambda f: (-scores[f.id], -(f.taken_at.timestamp() if f.taken_at else 0), f.id))
-    page = ranked[offset : offset + limit]
-    phrase = query.strip().lower()
-    tags = [tag for tag in user_tags(session, user_id) if phrase in tag["name"].lower()]
-    return SearchResult(list(persons.values()), tags, page, {f.id: round(scores[f.id], 4) for f in page})
+    page_ids = sorted(scores, key=lambda file_id: (-scores[file_id], -file_id))[offset : offset + limit]
+    files = {f.id: f for f in session.scalars(select(MediaFile).where(MediaFile.id.in_(page_ids)))}
+    page = [files[file_id] for file_id in page_ids if file_id in files]
+    tags = user_tags(session, user_id, name_contains=query.strip())
+    found = {f.id: round(scores[f.id], 4) for f in page}
+    return SearchResult(list(persons.values()), tags, page, found, total=len(scores))

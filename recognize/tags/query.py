@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 from recognize.storage.models import Library, MediaFile, Tag
 
 
-def user_tags(session: Session, user_id: int, kind: str | None = None) -> list[dict[str, Any]]:
-    """Tags of a user's files: name, kind, photo count; most photos first."""
+def user_tags(
+    session: Session, user_id: int, kind: str | None = None, name_contains: str | None = None
+) -> list[dict[str, Any]]:
+    """Tags of a user's files (of one kind, whose name contains some text): name, kind, file count; most first."""
     query = (
         select(Tag.name, Tag.kind, func.count(func.distinct(Tag.file_id)))
         .join(MediaFile, MediaFile.id == Tag.file_id)
@@ -22,4 +24,6 @@ def user_tags(session: Session, user_id: int, kind: str | None = None) -> list[d
     )
     if kind is not None:
         query = query.where(Tag.kind == kind)
+    if name_contains:
+        query = query.where(Tag.name.ilike(f"%{name_contains}%"))
     return [{"name": name, "kind": tag_kind, "files": count} for name, tag_kind, count in session.execute(query)]
