@@ -19,14 +19,14 @@ NOBODY = 65534
 
 
 def recognize(
-    home: Path, *args: str, as_nobody: bool = False, no_network: bool = False
+    home: Path, *args: str, as_nobody: bool = False, no_network: bool = False, **variables: str
 ) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "recognize", "--data-dir", str(home), *args]
     if as_nobody:
         command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
     if no_network:
         command = ["unshare", "-rn", *command]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), **variables}
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
 
 
@@ -112,10 +112,24 @@ def test_process_works_without_any_network(tmp_path: Path, shared_data: Path) ->
     assert interfaces.stdout.strip() == "['lo']", "the namespace still has a network interface"
     root = tmp_path / "library"
     shutil.copytree(shared_data / "photos" / "dlib-ffmpeg_data", root)
-    result = recognize(tmp_path / "home", "process", str(root), no_network=True)
+    shutil.copy(shared_data / "audio/librosa-data/sorohanro_-_solo-trumpet-06.hq.ogg", root / "trumpet.ogg")
+    shutil.copy(shared_data / "video/imageio-binaries/realshort.mp4", root)
+    every_model = {"RECOGNIZE_TAGS__TEXT__ENABLED": "true"}
+    result = recognize(tmp_path / "home", "process", str(root), no_network=True, **every_model)
     assert result.returncode == 0, result.stderr
     document = json.loads(recognize(tmp_path / "home", "export", no_network=True).stdout)
-    assert len(document["files"]) == 5 and all(entry["error"] is None for entry in document["files"])
+    assert len(document["files"]) == 7 and all(entry["error"] is None for entry in document["files"])
+    by_name = {Path(entry["path"]).name: entry for entry in document["files"]}
+    assert "jazz" in {tag["name"] for tag in by_name["trumpet.ogg"]["tags"]}
+    assert "dog" in {tag["name"] for tag in by_name["dog.jpg"]["tags"]}
+    status = json.loads(recognize(tmp_path / "home", "status", "--json", no_network=True, **every_model).stdout)
+    analyses = status["libraries"][0]["analyses"]
+    assert {name: analyses[name]["done"] for name in ("objects", "text", "music", "video")} == {
+        "objects": 5,
+        "text": 5,
+        "music": 1,
+        "video": 1,
+    }
 
 
 def test_library_add_refuses_a_missing_folder(tmp_path: Path) -> None:
