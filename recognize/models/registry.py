@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from recognize.models.base import AudioTagger, FaceDetector, FaceEmbedder, ImageClassifier, Model, TextReader
 from recognize.models.efficientnet_lite0 import EfficientNetLite0
 from recognize.models.hog_detector import HogDetector
@@ -10,6 +12,8 @@ from recognize.models.musicnn import MusicnnMsd, MusicnnMtt
 from recognize.models.rapidocr_reader import RapidOcr
 from recognize.models.resnet_embedder import ResnetEmbedder
 
+AnyModel = TypeVar("AnyModel", bound=Model)
+
 DETECTORS: dict[str, type[FaceDetector]] = {"hog": HogDetector, "cnn": MmodDetector}
 EMBEDDERS: dict[str, type[FaceEmbedder]] = {"resnet": ResnetEmbedder}
 CLASSIFIERS: dict[str, type[ImageClassifier]] = {"efficientnet-lite0": EfficientNetLite0}
@@ -17,7 +21,7 @@ AUDIO_TAGGERS: dict[str, type[AudioTagger]] = {"musicnn-mtt": MusicnnMtt, "music
 TEXT_READERS: dict[str, type[TextReader]] = {"rapidocr": RapidOcr}
 
 
-def _make(table: dict[str, type[Model]], kind: str, name: str) -> Model:
+def _make(table: dict[str, type[AnyModel]], kind: str, name: str) -> AnyModel:
     try:
         return table[name]()
     except KeyError:
@@ -26,34 +30,24 @@ def _make(table: dict[str, type[Model]], kind: str, name: str) -> Model:
 
 def face_detector(name: str) -> FaceDetector:
     """A face detector by its settings name (hog, cnn)."""
-    detector = _make(DETECTORS, "face detector", name)  # type: ignore[arg-type]
-    assert isinstance(detector, FaceDetector)
-    return detector
+    return _make(DETECTORS, "face detector", name)
 
 
 def face_embedder(name: str = "resnet") -> FaceEmbedder:
     """A face embedder by name."""
-    embedder = _make(EMBEDDERS, "face embedder", name)  # type: ignore[arg-type]
-    assert isinstance(embedder, FaceEmbedder)
-    return embedder
+    return _make(EMBEDDERS, "face embedder", name)
 
 
 def image_classifier(name: str = "efficientnet-lite0") -> ImageClassifier:
     """An ImageNet classifier by name."""
-    classifier = _make(CLASSIFIERS, "image classifier", name)  # type: ignore[arg-type]
-    assert isinstance(classifier, ImageClassifier)
-    return classifier
+    return _make(CLASSIFIERS, "image classifier", name)
 
 
 def audio_tagger(name: str) -> AudioTagger:
     """A music tagger by name (musicnn-mtt, musicnn-msd)."""
-    tagger = _make(AUDIO_TAGGERS, "audio tagger", name)  # type: ignore[arg-type]
-    assert isinstance(tagger, AudioTagger)
-    return tagger
+    return _make(AUDIO_TAGGERS, "audio tagger", name)
 
 
 def text_reader(name: str = "rapidocr") -> TextReader:
     """An OCR reader by name."""
-    reader = _make(TEXT_READERS, "text reader", name)  # type: ignore[arg-type]
-    assert isinstance(reader, TextReader)
-    return reader
+    return _make(TEXT_READERS, "text reader", name)
