@@ -19,7 +19,6 @@ FFT_SIZE = 512
 HOP = 256
 PATCH_FRAMES = 187
 MEL_BASIS_FILE = "musicnn_mel_basis.npy"
-BATCH = 16
 
 MTT_LABELS = [
     "guitar", "classical", "slow", "techno", "strings", "drums", "electronic", "rock", "fast", "piano",
@@ -59,7 +58,11 @@ def patches(features: np.ndarray) -> np.ndarray:
 
 
 class Musicnn(AudioTagger):
-    """One MusiCNN tagger: mean sigmoid output over the clip's 3 s patches."""
+    """One MusiCNN tagger: mean sigmoid output over the clip's 3 s patches.
+
+    Patches go through one at a time: faster here than batches, and a batch of 16 held 450 MB
+    more of activations (measured on a 61 s clip).
+    """
 
     sample_rate = SAMPLE_RATE
     onnx_file: ClassVar[str]
@@ -74,9 +77,7 @@ class Musicnn(AudioTagger):
         session, mel_basis = self.loaded
         batch = patches(log_mel(waveform, mel_basis))
         inputs = session.get_inputs()[0].name
-        scores = np.concatenate(
-            [session.run(None, {inputs: batch[i : i + BATCH]})[0] for i in range(0, len(batch), BATCH)]
-        )
+        scores = np.concatenate([session.run(None, {inputs: patch[np.newaxis]})[0] for patch in batch])
         labels = (Label(name, float(score)) for name, score in zip(self.labels, scores.mean(axis=0), strict=True))
         return sorted(labels, key=lambda label: -label.score)
 
