@@ -4,7 +4,8 @@ Photos: every still image of ../shared/data/faces (face_recognition examples, dl
 face-api.js group and expression photos; tight crops excluded), copied into one folder. The
 baseline is ../shared/tools/face_recognition_baseline.py (full-resolution decode, HOG with one
 upsample, 5-point shape, one-jitter descriptor, one process). The pipeline is the whole
-`recognize process` command (scan, decode, detect, embed, store, cluster) with --workers N.
+`recognize process` command (scan, decode, detect, embed, store, cluster) with --workers N and
+the taggers off (objects, video, music, text), so both sides do the face work only.
 Peak memory is the largest sum of RSS over the process tree, sampled every 50 ms.
 
 The shared photos are small (most under 1 MP); a phone library is 12 MP. So the same comparison
@@ -83,11 +84,15 @@ def _tree_rss(pid: int) -> int:
     return total * 1024
 
 
-def timed(command: list[str]) -> tuple[float, int, str]:
+TAGGERS_OFF = {f"RECOGNIZE_TAGS__{name}__ENABLED": "false" for name in ("OBJECTS", "VIDEO", "MUSIC", "TEXT")}
+
+
+def timed(command: list[str], variables: dict[str, str] | None = None) -> tuple[float, int, str]:
     """Wall seconds, peak process-tree RSS in bytes, and stdout of a command."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL)
+        env = {**os.environ, **(variables or {})}
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, env=env)
         peak = 0
         while process.poll() is None:
             peak = max(peak, _tree_rss(process.pid))
@@ -105,7 +110,7 @@ def compare(photos_dir: Path, count: int, home: Path, workers: int) -> None:
     base_s, base_rss, base_out = timed(baseline)
     base_photos, base_faces = (int(n) for n in base_out.split())
     ours = [sys.executable, "-m", "recognize", "--data-dir", str(home), "process", str(photos_dir)]
-    ours_s, ours_rss, _ = timed([*ours, "--workers", str(workers)])
+    ours_s, ours_rss, _ = timed([*ours, "--workers", str(workers)], TAGGERS_OFF)
     exported = subprocess.run(
         [sys.executable, "-m", "recognize", "--data-dir", str(home), "export"],
         capture_output=True,

@@ -18,8 +18,6 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from sklearn.cluster import AgglomerativeClustering
-from sklearn.neighbors import NearestNeighbors
 
 FAR = 1e6
 NEIGHBOURS = 32
@@ -36,7 +34,12 @@ def pairwise(embeddings: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(0.0, 2.0 - 2.0 * similarity)).astype(np.float64)
 
 
+# scikit-learn is imported where it is used: importing it costs every `recognize` command a second.
+
+
 def _complete_linkage(distances: np.ndarray, threshold: float) -> np.ndarray:
+    from sklearn.cluster import AgglomerativeClustering
+
     if len(distances) == 1:
         return np.zeros(1, dtype=int)
     model = AgglomerativeClustering(
@@ -47,6 +50,8 @@ def _complete_linkage(distances: np.ndarray, threshold: float) -> np.ndarray:
 
 def _components(embeddings: np.ndarray, threshold: float) -> np.ndarray:
     """Component label per face in the graph of nearest neighbours closer than ``threshold``."""
+    from sklearn.neighbors import NearestNeighbors
+
     count = len(embeddings)
     neighbours = NearestNeighbors(n_neighbors=min(NEIGHBOURS, count)).fit(embeddings)
     distances, indices = neighbours.kneighbors(embeddings)
