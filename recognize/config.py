@@ -58,7 +58,9 @@ class JobSettings(BaseModel):
     """Background processing: queue, chunking, retries and how light it is on the host."""
 
     queue_url: str | None = Field(None, description="Queue storage: default a SQLite file in home; postgresql://...")
-    chunk_size: int = Field(8, ge=1, description="Files per analysis job.")
+    chunk_size: int = Field(
+        8, ge=1, description="Most files per analysis job (fewer when that leaves a local worker idle)."
+    )
     max_attempts: int = Field(
         3, ge=1, description="A file that failed (or crashed a worker) this often is marked failed."
     )

@@ -28,7 +28,7 @@ def _remaining(app: App, library: Library) -> tuple[int, dict[str, dict[str, int
 
 def process_foreground(app: App, library: Library, workers: int, progress: Progress | None = None) -> None:
     """Crawl one library and analyse every file with ``workers`` queue workers; return when all is done."""
-    settings = app.settings
+    settings = app.settings.model_copy(update={"workers": workers})
     limit_process(settings.jobs.niceness, settings.jobs.threads_per_worker)
     queue = build_queue(settings.resolved_queue_url)
     tasks = register(queue, settings, everything=True)

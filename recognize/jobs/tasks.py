@@ -8,6 +8,7 @@ analysis; a faces chunk queues a clustering job for its users (one at a time per
 from __future__ import annotations
 
 import logging
+import math
 import os
 from dataclasses import dataclass
 from datetime import timedelta
@@ -90,7 +91,8 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
             return
 
     def queue_chunks(name: str, file_ids: list[int]) -> None:
-        size = settings.jobs.chunk_size
+        """Queue the files in chunks of at most ``chunk_size``, small enough that every local worker gets one."""
+        size = max(1, min(settings.jobs.chunk_size, math.ceil(len(file_ids) / settings.workers)))
         for start in range(0, len(file_ids), size):
             analyse(name, file_ids[start : start + size])
 
