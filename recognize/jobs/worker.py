@@ -59,13 +59,13 @@ def watch_libraries(app: App, tasks: Tasks) -> Observer:
 def run_worker(app: App, workers: int | None = None) -> None:
     """Consume the queue until interrupted (SIGINT/SIGTERM finish running tasks first)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    settings = app.settings
+    settings = app.settings.model_copy(update={"workers": workers or app.settings.workers})
     limit_process(settings.jobs.niceness, settings.jobs.threads_per_worker)
     queue = build_queue(settings.resolved_queue_url)
     tasks = register(queue, settings)
     observer = watch_libraries(app, tasks) if settings.jobs.watch else None
     app.database.dispose()
-    consumer = queue.create_consumer(workers=workers or settings.workers, worker_type="process", flush_locks=True)
+    consumer = queue.create_consumer(workers=settings.workers, worker_type="process", flush_locks=True)
     consumer.start()
     if observer is not None:
         observer.start()
