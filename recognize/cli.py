@@ -33,6 +33,7 @@ from recognize.jobs.foreground import process_foreground
 from recognize.jobs.queue import build_queue
 from recognize.jobs.registry import analysis_names
 from recognize.jobs.tasks import register
+from recognize.jobs.work import analyse_again
 from recognize.jobs.worker import run_worker
 from recognize.library.libraries import (
     LibraryError,
@@ -41,6 +42,7 @@ from recognize.library.libraries import (
     get_or_create_user,
     library_of,
     parse_assignments,
+    user_libraries,
 )
 from recognize.search.query import search
 from recognize.storage.models import Library
@@ -187,6 +189,32 @@ def worker(
 ) -> None:
     """Consume the queue on this machine (shares the database and the queue; sees the libraries at the same paths)."""
     run_worker(_app(ctx), workers)
+
+
+@cli.command()
+def reanalyse(
+    ctx: typer.Context,
+    analysis: str,
+    user: UserOption = None,
+    library: Annotated[int | None, typer.Option("--library", help="Only this library (id).")] = None,
+) -> None:
+    """Run one tagging analysis (objects, places, music, text...) again on a user's files, with today's settings."""
+    app = _app(ctx)
+    with app.database.session() as session:
+        owner = get_or_create_user(session, user or app.settings.user)
+        try:
+            if library is not None:
+                library_of(session, owner, library)
+            count = analyse_again(session, owner.id, analysis, library)
+        except (ValueError, LibraryError) as error:
+            _fail(str(error))
+        roots = [lib.id for lib in user_libraries(session, owner) if library in (None, lib.id)]
+    tasks = register(build_queue(app.settings.resolved_queue_url), app.settings)
+    for library_id in roots:
+        tasks.crawl(library_id)
+    console.print(
+        f"{analysis}: {count} files will be analysed again (queued for the workers; or run recognize process)"
+    )
 
 
 @cli.command()

@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from recognize.app import App
 from recognize.jobs import remote
 from recognize.jobs.analysis import Analysis, FileJob
-from recognize.jobs.registry import all_analyses
+from recognize.jobs.registry import ANALYSES, all_analyses
 from recognize.jobs.runner import Outcome, prerequisites_done, store_outcome
 from recognize.storage.models import Analysis as AnalysisRow
-from recognize.storage.models import Library, MediaFile, utcnow
+from recognize.storage.models import FileError, Library, MediaFile, utcnow
 
 
 @dataclass(frozen=True)
@@ -139,3 +139,24 @@ def analyse_files(app: App, name: str, file_ids: Sequence[int]) -> ChunkReport:
 def dependents(app: App, name: str) -> list[Analysis]:
     """Enabled analyses that need ``name`` done first (faces need metadata)."""
     return [analysis for analysis in all_analyses(app.settings) if name in analysis.requires]
+
+
+def analyse_again(session: Session, user_id: int, name: str, library_id: int | None = None) -> int:
+    """Forget one analysis's state (and its errors) for a user's files so it runs again, with today's
+    settings; the earlier results stay until the new ones replace them. Returns how many files.
+
+    Analyses that find faces are refused: new faces would drop the user's corrections to persons.
+    """
+    kinds = {kind.name: kind for kind in ANALYSES}
+    if name not in kinds:
+        raise ValueError(f"no analysis {name!r} (known: {', '.join(sorted(kinds))})")
+    if kinds[name].finds_faces:
+        raise ValueError(f"{name} finds faces: running it again would drop your corrections to persons")
+    files = select(MediaFile.id).join(Library).where(Library.user_id == user_id)
+    if library_id is not None:
+        files = files.where(MediaFile.library_id == library_id)
+    forgotten = session.execute(
+        delete(AnalysisRow).where(AnalysisRow.name == name, AnalysisRow.file_id.in_(files))
+    ).rowcount
+    session.execute(delete(FileError).where(FileError.stage == name, FileError.file_id.in_(files)))
+    return forgotten

@@ -5,7 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from recognize.app import App
+from recognize.cli import cli
+from recognize.config import load_settings
 from tests.tags.helpers import exported_files, tag_names
 
 
@@ -25,3 +29,23 @@ def test_photos_get_object_tags_with_model_and_score(app: App, shared_data: Path
     before = files["chelsea.png"]["tags"]
     app.process(root)
     assert exported_files(app)["chelsea.png"]["tags"] == before
+
+
+def test_reanalyse_applies_new_settings_and_refuses_faces(tmp_path: Path, shared_data: Path) -> None:
+    root = tmp_path / "library"
+    root.mkdir()
+    shutil.copy(shared_data / "photos/debian-python3-skimage/chelsea.png", root)
+    home = tmp_path / "home"
+    app = App(load_settings(home=home, workers=1))
+    app.process(root)
+    assert len(exported_files(app)["chelsea.png"]["tags"]) > 1
+    app.close()
+    strict = App(load_settings(home=home, workers=1, tags={"objects": {"threshold": 0.9}}))
+    result = CliRunner().invoke(cli, ["--data-dir", str(home), "reanalyse", "objects"])
+    assert result.exit_code == 0 and "1 files will be analysed again" in result.output, result.output
+    strict.process(root)
+    assert [tag["name"] for tag in exported_files(strict)["chelsea.png"]["tags"]] == ["cat"]
+    for name, words in (("faces", "corrections"), ("colours", "no analysis")):
+        refused = CliRunner().invoke(cli, ["--data-dir", str(home), "reanalyse", name])
+        assert refused.exit_code != 0 and words in refused.output
+    strict.close()
