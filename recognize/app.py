@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from recognize.config import USER_FACE_SETTINGS, Settings, face_settings_with
 from recognize.faces.persons import ClusterReport, update_persons
+from recognize.jobs.analysis import Analysis
+from recognize.jobs.registry import all_analyses
 from recognize.jobs.runner import Progress, Runner, RunReport
 from recognize.library.libraries import add_library, get_or_create_user, user_libraries
 from recognize.library.scanner import ScanReport, scan_library
@@ -42,6 +45,11 @@ class App:
         """One library by id (any user's: callers check ownership)."""
         with self.database.session() as session:
             return session.get(Library, library_id)
+
+    @cached_property
+    def analyses(self) -> dict[str, Analysis]:
+        """Every analysis by name, built once per App (per worker process): loaded models stay loaded."""
+        return {analysis.name: analysis for analysis in all_analyses(self.settings)}
 
     def libraries(self, user: str | None = None) -> list[Library]:
         """The libraries of a user."""

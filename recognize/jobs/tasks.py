@@ -22,7 +22,6 @@ from recognize.app import App
 from recognize.config import Settings
 from recognize.jobs.control import is_paused
 from recognize.jobs.host import in_window, rss_mb
-from recognize.jobs.registry import all_analyses
 from recognize.jobs.remote import InferenceUnavailable
 from recognize.jobs.work import analyse_files, analysis_named, claim_pending, dependents
 from recognize.storage.models import Library, utcnow
@@ -81,7 +80,7 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                 if library is None:
                     return
                 app.scan([library])
-                for analysis in all_analyses(settings):
+                for analysis in app.analyses.values():
                     with app.database.session() as session:
                         claimed = claim_pending(
                             session, analysis, settings.jobs.requeue_after, everything, library_id=library_id

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from recognize.app import App
 from recognize.jobs import remote
 from recognize.jobs.analysis import Analysis, FileJob
-from recognize.jobs.registry import ANALYSES, all_analyses
+from recognize.jobs.registry import ANALYSES
 from recognize.jobs.runner import Outcome, prerequisites_done, store_outcome
 from recognize.storage.models import Analysis as AnalysisRow
 from recognize.storage.models import FileError, Library, MediaFile, utcnow
@@ -37,11 +37,11 @@ class ChunkReport:
 
 
 def analysis_named(app: App, name: str) -> Analysis:
-    """The enabled analysis called ``name``."""
-    for analysis in all_analyses(app.settings):
-        if analysis.name == name:
-            return analysis
-    raise KeyError(f"no enabled analysis {name!r}")
+    """The analysis called ``name`` (the App's instance, whose models stay loaded between chunks)."""
+    try:
+        return app.analyses[name]
+    except KeyError:
+        raise KeyError(f"no analysis {name!r}") from None
 
 
 def claim_pending(
@@ -137,8 +137,8 @@ def analyse_files(app: App, name: str, file_ids: Sequence[int]) -> ChunkReport:
 
 
 def dependents(app: App, name: str) -> list[Analysis]:
-    """Enabled analyses that need ``name`` done first (faces need metadata)."""
-    return [analysis for analysis in all_analyses(app.settings) if name in analysis.requires]
+    """Analyses that need ``name`` done first (faces need metadata)."""
+    return [analysis for analysis in app.analyses.values() if name in analysis.requires]
 
 
 def analyse_again(session: Session, user_id: int, name: str, library_id: int | None = None) -> int:
