@@ -57,7 +57,9 @@ class FaceSettings(BaseModel):
 class JobSettings(BaseModel):
     """Background processing: queue, chunking, retries and how light it is on the host."""
 
-    queue_url: str | None = Field(None, description="Queue storage: default a SQLite file in home; postgresql://...")
+    queue_url: str | None = Field(
+        None, description="Queue storage: default a SQLite file in home; postgresql://... or redis://host:port/db."
+    )
     chunk_size: int = Field(
         8, ge=1, description="Most files per analysis job (fewer when that leaves a local worker idle)."
     )

@@ -20,7 +20,7 @@ def _bin_dir() -> str | None:
     return os.path.dirname(initdb) if initdb else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -45,7 +45,7 @@ def temporary_postgres(also_listen_on: str | None = None) -> Iterator[str | None
     folder = tempfile.mkdtemp(prefix="recognize-pg-")
     os.chmod(folder, 0o777)
     data = os.path.join(folder, "data")
-    port = _free_port()
+    port = free_port()
     run = lambda *args: subprocess.run(_as_server_user(list(args)), check=True, capture_output=True)  # noqa: E731
     run(f"{bin_dir}/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
     if also_listen_on:

@@ -1,24 +1,27 @@
-"""The queue engine: huey, with SQLite storage by default or PostgreSQL storage for several machines."""
+"""The queue engine: huey, with SQLite storage by default, or PostgreSQL or Redis storage for several machines."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from huey import Huey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey
 
 CREATE_ATTEMPTS = 5
 
 
 def build_queue(url: str) -> Huey:
-    """A huey instance on ``sqlite:///PATH`` or ``postgresql://user@host:port/db`` (huey's SQL storage)."""
+    """A huey instance on ``sqlite:///PATH``, ``postgresql://user@host:port/db`` (huey's SQL storage) or
+    ``redis://host:port/db`` (huey's Redis storage)."""
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteHuey("recognize", filename=str(path), results=False, utc=True, timeout=30)
     if url.startswith(("postgresql://", "postgres://")):
         return _postgres_queue(url)
-    raise ValueError(f"unsupported queue URL {url!r}: use sqlite:///PATH or postgresql://...")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey("recognize", url=url, results=False, utc=True)
+    raise ValueError(f"unsupported queue URL {url!r}: use sqlite:///PATH, postgresql://... or redis://...")
 
 
 def _postgres_queue(url: str) -> Huey:

@@ -1,4 +1,4 @@
-"""The queue cascade with real worker processes: crash safety, new and deleted files, PostgreSQL queue."""
+"""The queue cascade with real worker processes: crash safety, new and deleted files, PostgreSQL and Redis queues."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ from typing import Any
 from recognize.api.status import user_status
 from recognize.app import App
 from recognize.config import load_settings
+from recognize.jobs.queue import build_queue
 from recognize.jobs.work import analyse_files
 from recognize.library.libraries import find_user
 from recognize.storage.models import Analysis
 from tests.faces.conftest import LATER, PHOTOS, copy_photos
+from tests.redis_server import temporary_redis
+from tests.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,6 +124,18 @@ def test_postgresql_database_and_queue(tmp_path: Path, shared_data: Path, postgr
     document = export(tmp_path / "home", env=env)
     assert [len(entry["faces"]) for entry in document["files"]] == [1, 1]
     assert len(document["persons"]) == 1 and document["persons"][0]["faces"] == 2
+
+
+def test_redis_queue(tmp_path: Path, shared_data: Path) -> None:
+    with temporary_redis(require_tool("redis-server")) as queue_url:
+        library = tmp_path / "library"
+        copy_photos(shared_data, library, {"kit/a.jpeg": PHOTOS["kit/a.jpeg"], "kit/b.jpeg": PHOTOS["kit/b.jpeg"]})
+        env = {"RECOGNIZE_JOBS__QUEUE_URL": queue_url}
+        assert cli(tmp_path / "home", "process", str(library), "--workers", "2", env=env).wait(timeout=300) == 0
+        document = export(tmp_path / "home", env=env)
+        assert [len(entry["faces"]) for entry in document["files"]] == [1, 1]
+        assert len(document["persons"]) == 1 and document["persons"][0]["faces"] == 2
+        assert build_queue(queue_url).pending_count() == 0
 
 
 def test_a_file_that_keeps_crashing_is_marked_failed(sqlite_app: App, tmp_path: Path, shared_data: Path) -> None:
