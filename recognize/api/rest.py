@@ -96,7 +96,7 @@ def _file_json(media_file: MediaFile, root: str) -> dict[str, Any]:
         "camera": " ".join(filter(None, [media_file.camera_make, media_file.camera_model])) or None,
         "gps": [media_file.gps_lat, media_file.gps_lon] if media_file.gps_lat is not None else None,
         "duration": media_file.duration,
-        "thumbnail": f"/api/files/{media_file.id}/thumbnail",
+        "thumbnail": f"/api/files/{media_file.id}/thumbnail" if media_file.media in ("image", "video") else None,
         "original": f"/api/files/{media_file.id}/original",
     }
 
