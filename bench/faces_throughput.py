@@ -28,6 +28,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from recognize.config import TagSettings
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FACES = SHARED / "data" / "faces"
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
@@ -84,7 +86,7 @@ def _tree_rss(pid: int) -> int:
     return total * 1024
 
 
-TAGGERS_OFF = {f"RECOGNIZE_TAGS__{name}__ENABLED": "false" for name in ("OBJECTS", "VIDEO", "MUSIC", "TEXT")}
+TAGGERS_OFF = {f"RECOGNIZE_TAGS__{name.upper()}__ENABLED": "false" for name in TagSettings.model_fields}
 
 
 def timed(command: list[str], variables: dict[str, str] | None = None) -> tuple[float, int, str]:

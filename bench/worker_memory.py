@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from faces_throughput import TAGGERS_OFF
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 FILES = [
     "photos/debian-python3-skimage/chelsea.png",
@@ -27,7 +29,6 @@ FILES = [
     "video/imageio-binaries/cockatoo.mp4",
     "faces/face_recognition/examples/short_hamilton_clip.mp4",
 ]
-TAGGERS_OFF = {f"RECOGNIZE_TAGS__{name}__ENABLED": "false" for name in ("OBJECTS", "VIDEO", "MUSIC", "TEXT")}
 CONFIGURATIONS = {
     "faces and places only (baseline)": TAGGERS_OFF,
     "every tagger but OCR (defaults below 8 cores)": {"RECOGNIZE_TAGS__TEXT__ENABLED": "false"},
