@@ -1,7 +1,12 @@
-"""Model factory: (task, name) to class; fails loudly on an unknown pair. Adding a model is one line here."""
+"""Model factory: (task, name) to class; fails loudly on an unknown pair. Adding a model is one line here.
+
+Each factory hands out one instance per process and name, so analyses that use the same model
+(photos and video frames, photo and video faces) share its loaded weights.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TypeVar
 
 from recognize.models.base import AudioTagger, FaceDetector, FaceEmbedder, ImageClassifier, Model, TextReader
@@ -28,26 +33,31 @@ def _make(table: dict[str, type[AnyModel]], kind: str, name: str) -> AnyModel:
         raise ValueError(f"unknown {kind} {name!r}; known: {', '.join(sorted(table))}") from None
 
 
+@cache
 def face_detector(name: str) -> FaceDetector:
     """A face detector by its settings name (hog, cnn)."""
     return _make(DETECTORS, "face detector", name)
 
 
+@cache
 def face_embedder(name: str = "resnet") -> FaceEmbedder:
     """A face embedder by name."""
     return _make(EMBEDDERS, "face embedder", name)
 
 
+@cache
 def image_classifier(name: str = "efficientnet-lite0") -> ImageClassifier:
     """An ImageNet classifier by name."""
     return _make(CLASSIFIERS, "image classifier", name)
 
 
+@cache
 def audio_tagger(name: str) -> AudioTagger:
     """A music tagger by name (musicnn-mtt, musicnn-msd)."""
     return _make(AUDIO_TAGGERS, "audio tagger", name)
 
 
+@cache
 def text_reader(name: str = "rapidocr") -> TextReader:
     """An OCR reader by name."""
     return _make(TEXT_READERS, "text reader", name)
