@@ -12,9 +12,9 @@ from recognize.faces.persons import ClusterReport, update_persons
 from recognize.jobs.analysis import Analysis
 from recognize.jobs.registry import all_analyses
 from recognize.jobs.runner import Progress, Runner, RunReport
-from recognize.library.libraries import add_library, get_or_create_user, user_libraries
+from recognize.library.libraries import RootPolicy, add_library, get_or_create_user, user_libraries
 from recognize.library.scanner import ScanReport, scan_library
-from recognize.storage.database import Database
+from recognize.storage.database import Database, create_private_folder
 from recognize.storage.models import Library, User
 
 
@@ -31,15 +31,20 @@ class App:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        settings.home.mkdir(parents=True, exist_ok=True)
-        self.database = Database(settings.resolved_database_url)
+        create_private_folder(settings.home)
+        self.database = Database(settings.resolved_database_url, settings.database_busy_timeout)
         self.database.migrate()
 
+    @property
+    def root_policy(self) -> RootPolicy:
+        """Where libraries may be added: never around recognize's data, plain users only in allowed roots."""
+        return RootPolicy(self.settings.private_paths, self.settings.libraries.allowed_roots)
+
     def add_library(self, root: Path, user: str | None = None) -> Library:
-        """Register a folder as a library of a user (created when missing)."""
+        """Register a folder as a library of a user (created when missing), as the operator at the command line."""
         with self.database.session() as session:
             owner = get_or_create_user(session, user or self.settings.user)
-            return add_library(session, owner, root)
+            return add_library(session, owner, root, self.root_policy, trusted=True)
 
     def library(self, library_id: int) -> Library | None:
         """One library by id (any user's: callers check ownership)."""
@@ -60,7 +65,8 @@ class App:
         self, libraries: Sequence[Library], progress: Callable[[int], None] | None = None
     ) -> dict[str, ScanReport]:
         """Scan each library; returns a report per library root."""
-        return {library.root: scan_library(self.database, library, progress) for library in libraries}
+        excluded = self.settings.private_paths
+        return {library.root: scan_library(self.database, library, progress, excluded) for library in libraries}
 
     def analyse(self, libraries: Sequence[Library], progress: Progress | None = None) -> RunReport:
         """Run every enabled analysis to completion on these libraries, then update their users' persons."""

@@ -39,11 +39,13 @@ from recognize.library.libraries import (
     LibraryError,
     configure_library,
     configure_user,
+    find_user,
     get_or_create_user,
     library_of,
     parse_assignments,
     user_libraries,
 )
+from recognize.library.roots import checked_user_root
 from recognize.search.query import search
 from recognize.storage.models import Library
 
@@ -141,6 +143,30 @@ def user_set(ctx: typer.Context, assignments: list[str], user: UserOption = None
             typer.echo(json.dumps(configure_user(session, owner, parse_assignments(assignments), app.settings.faces)))
     except LibraryError as error:
         _fail(str(error))
+
+
+@user_cli.command("roots")
+def user_roots(
+    ctx: typer.Context,
+    name: str,
+    folders: Annotated[list[Path] | None, typer.Argument(help="Folders this user may add libraries in.")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Take every root away from the user.")] = False,
+) -> None:
+    """Show or set the folders inside which a plain user may add libraries from the API and web UI."""
+    app = _app(ctx)
+    with app.database.session() as session:
+        owner = find_user(session, name)
+        if owner is None:
+            _fail(f"no such user: {name}")
+        if folders or clear:
+            try:
+                owner.library_roots = [
+                    str(checked_user_root(folder, app.settings.private_paths)) for folder in folders or []
+                ]
+            except LibraryError as error:
+                _fail(str(error))
+        roots = list(owner.library_roots or [])
+    typer.echo("\n".join(roots) if roots else f"{name} has no library roots of their own")
 
 
 @cli.command()

@@ -144,6 +144,16 @@ class TagSettings(BaseModel):
     text: TextSettings = Field(default_factory=TextSettings)
 
 
+class LibrarySettings(BaseModel):
+    """Where libraries may be added from the REST API and web UI."""
+
+    allowed_roots: list[Path] = Field(
+        default_factory=list,
+        description="Folders inside which any user may add libraries (an admin may add any folder; see "
+        "`recognize user roots` for per-user roots).",
+    )
+
+
 LIBRARY_FACE_SETTINGS = frozenset(
     {"enabled", "detector", "working_size", "upsample", "min_face_px", "min_face_fraction", "min_score", "max_blur"}
 )
@@ -168,6 +178,9 @@ class Settings(BaseSettings):
         description="Folder for the database, thumbnails and caches.",
     )
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in home.")
+    database_busy_timeout: float = Field(
+        30.0, gt=0, description="Seconds a SQLite write waits for another writer before it gives up."
+    )
     user: str = Field("admin", description="User that CLI commands act for when --user is not given.")
     host: str = Field("127.0.0.1", description="Address the HTTP server (REST API) listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port the HTTP server listens on.")
@@ -186,6 +199,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     inference: InferenceSettings = Field(default_factory=InferenceSettings)
     tags: TagSettings = Field(default_factory=TagSettings)
+    libraries: LibrarySettings = Field(default_factory=LibrarySettings)
 
     @classmethod
     def settings_customise_sources(
@@ -208,6 +222,15 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The database URL in use: the configured one or the embedded SQLite file."""
         return self.database_url or f"sqlite:///{self.home / 'recognize.db'}"
+
+    @property
+    def private_paths(self) -> list[Path]:
+        """Paths no library may contain or lie inside and no scan enters: the data folder, SQLite files, config."""
+        paths = [self.home, _config_file(self.home)]
+        for url in (self.resolved_database_url, self.resolved_queue_url):
+            if url.startswith("sqlite:///"):
+                paths.append(Path(url.removeprefix("sqlite:///")))
+        return [Path(os.path.realpath(path.expanduser())) for path in paths]
 
 
 def _config_file(home: object = None) -> Path:

@@ -19,7 +19,12 @@ NOBODY = 65534
 
 
 def recognize(
-    home: Path, *args: str, as_nobody: bool = False, no_network: bool = False, **variables: str
+    home: Path,
+    *args: str,
+    as_nobody: bool = False,
+    no_network: bool = False,
+    input: str | None = None,
+    **variables: str,
 ) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "recognize", "--data-dir", str(home), *args]
     if as_nobody:
@@ -27,7 +32,7 @@ def recognize(
     if no_network:
         command = ["unshare", "-rn", *command]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), **variables}
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, input=input)
 
 
 @pytest.fixture
@@ -136,6 +141,18 @@ def test_library_add_refuses_a_missing_folder(tmp_path: Path) -> None:
     result = recognize(tmp_path / "home", "library", "add", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert "not a folder" in result.stderr
+
+
+def test_library_add_refuses_the_data_folder_and_user_roots_are_set_by_name(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    refused = recognize(home, "library", "add", str(tmp_path))
+    assert refused.returncode == 2 and "recognize's own data" in refused.stderr
+    assert "no such user: bob" in recognize(home, "user", "roots", "bob", str(tmp_path)).stderr
+    (tmp_path / "family").mkdir()
+    assert recognize(home, "user", "add", "bob", "--password-stdin", input="bob-password\n").returncode == 0
+    assert recognize(home, "user", "roots", "bob", str(tmp_path / "family")).stdout.strip() == str(tmp_path / "family")
+    assert "recognize's own data" in recognize(home, "user", "roots", "bob", str(home)).stderr
+    assert recognize(home, "user", "roots", "bob").stdout.strip() == str(tmp_path / "family")
 
 
 def test_doctor_reports_models_and_storage(tmp_path: Path) -> None:

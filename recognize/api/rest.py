@@ -21,9 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
-from recognize.api.auth import check_password, user_for_token
+from recognize.api.auth import user_for_token
 from recognize.api.export import export_user
+from recognize.api.failures import answer_database_failures
 from recognize.api.status import user_status
+from recognize.api.throttle import LoginGuard, Throttled, guard_basic_logins
 from recognize.api.webdav import create_dav_app
 from recognize.app import App
 from recognize.faces import persons as ops
@@ -32,6 +34,7 @@ from recognize.jobs.queue import build_queue
 from recognize.jobs.registry import analysis_names
 from recognize.jobs.tasks import register
 from recognize.library.libraries import LibraryError, add_library, configure_library, configure_user, library_of
+from recognize.library.roots import is_private
 from recognize.media.errors import MediaError
 from recognize.media.images import load_image
 from recognize.media.video import sample_frames
@@ -106,7 +109,8 @@ def create_api(app: App) -> FastAPI:
     api = FastAPI(title="recognize", version="1")
     secret = session_secret(app.settings.home)
     api.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict", max_age=14 * 86400)
-    api.mount("/dav", WSGIMiddleware(create_dav_app(app)))
+    guard = LoginGuard()
+    api.mount("/dav", guard_basic_logins(guard, WSGIMiddleware(create_dav_app(app, guard))))
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.include_router(ui_router(app))
     bearer, basic = HTTPBearer(auto_error=False), HTTPBasic(auto_error=False)
@@ -115,7 +119,14 @@ def create_api(app: App) -> FastAPI:
         with app.database.session() as opened:
             yield opened
 
-    Db = Annotated[Session, Depends(session)]
+    Db = Annotated[Session, Depends(session, scope="function")]
+    answer_database_failures(api)
+
+    def password_login(db: Session, request: Request, name: str, password: str) -> User | None:
+        try:
+            return guard.verify(db, name, password, request.client.host if request.client else None)
+        except Throttled as throttled:
+            raise HTTPException(429, str(throttled), headers={"Retry-After": str(throttled.retry_after)}) from None
 
     def current_user(
         db: Db,
@@ -127,7 +138,7 @@ def create_api(app: App) -> FastAPI:
         if token is not None:
             user = user_for_token(db, token.credentials)
         elif credentials is not None:
-            user = check_password(db, credentials.username, credentials.password)
+            user = password_login(db, request, credentials.username, credentials.password)
         elif request.session.get("user_id") is not None:
             if request.method not in ("GET", "HEAD") and request.headers.get("x-requested-with") != "recognize":
                 raise HTTPException(403, "a browser session must send X-Requested-With: recognize (CSRF guard)")
@@ -165,12 +176,11 @@ def create_api(app: App) -> FastAPI:
 
     @api.exception_handler(LibraryError)
     async def library_refused(_request: Request, error: LibraryError) -> JSONResponse:
-        status = 404 if str(error).startswith("no ") else 400
-        return JSONResponse({"detail": str(error)}, status_code=status)
+        return JSONResponse({"detail": str(error)}, status_code=error.status)
 
     @api.post("/api/session")
     def login(db: Db, request: Request, body: Login) -> dict[str, Any]:
-        user = check_password(db, body.name, body.password)
+        user = password_login(db, request, body.name, body.password)
         if user is None:
             raise HTTPException(401, "wrong user name or password")
         request.session["user_id"] = user.id
@@ -194,7 +204,7 @@ def create_api(app: App) -> FastAPI:
 
     @api.post("/api/libraries", status_code=201)
     def new_library(db: Db, user: Me, body: NewLibrary) -> dict[str, Any]:
-        library = add_library(db, user, Path(body.path))
+        library = add_library(db, user, body.path, app.root_policy, trusted=user.is_admin)
         return {"id": library.id, "root": library.root}
 
     @api.delete("/api/libraries/{library_id}", status_code=204)
@@ -261,7 +271,7 @@ def create_api(app: App) -> FastAPI:
     def inside_library(media_file: MediaFile, library: Library) -> Path:
         root = Path(library.root).resolve()
         path = (root / media_file.rel_path).resolve()
-        if not path.is_relative_to(root) or not path.is_file():
+        if not path.is_relative_to(root) or not path.is_file() or is_private(path, app.settings.private_paths):
             raise HTTPException(404, f"file {media_file.id} is not in its library any more")
         return path
 

@@ -26,7 +26,7 @@ from wsgidav.dc.base_dc import BaseDomainController
 from wsgidav.util import join_uri
 from wsgidav.wsgidav_app import WsgiDAVApp
 
-from recognize.api.auth import check_password
+from recognize.api.throttle import LoginGuard, Throttled
 from recognize.app import App
 from recognize.faces import persons as ops
 from recognize.storage.models import Face, Library, MediaFile, Person, User
@@ -41,6 +41,7 @@ class RecognizeDomainController(BaseDomainController):
     def __init__(self, wsgidav_app: Any, config: dict[str, Any]) -> None:
         super().__init__(wsgidav_app, config)
         self.app: App = config["recognize_app"]
+        self.guard: LoginGuard = config["recognize_login_guard"]
 
     def get_domain_realm(self, path_info: str, environ: dict[str, Any]) -> str:
         return REALM
@@ -49,8 +50,11 @@ class RecognizeDomainController(BaseDomainController):
         return True
 
     def basic_auth_user(self, realm: str, user_name: str, password: str, environ: dict[str, Any]) -> bool:
-        with self.app.database.session() as session:
-            return check_password(session, user_name, password) is not None
+        try:
+            with self.app.database.session() as session:
+                return self.guard.verify(session, user_name, password, environ.get("REMOTE_ADDR")) is not None
+        except Throttled:
+            return False
 
     def supports_http_digest_auth(self) -> bool:
         return False
@@ -304,8 +308,8 @@ class RecognizeProvider(DAVProvider):
         return None
 
 
-def create_dav_app(app: App, mount_path: str = "/dav") -> WsgiDAVApp:
-    """The WSGI WebDAV application over one App."""
+def create_dav_app(app: App, guard: LoginGuard, mount_path: str = "/dav") -> WsgiDAVApp:
+    """The WSGI WebDAV application over one App; password logins go through ``guard``."""
     config = {
         "mount_path": mount_path,
         "provider_mapping": {"/": RecognizeProvider(app)},
@@ -316,6 +320,7 @@ def create_dav_app(app: App, mount_path: str = "/dav") -> WsgiDAVApp:
             "default_to_digest": False,
         },
         "recognize_app": app,
+        "recognize_login_guard": guard,
         "lock_storage": True,
         "property_manager": True,
         "verbose": 1,

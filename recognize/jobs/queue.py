@@ -7,6 +7,8 @@ from pathlib import Path
 
 from huey import Huey, RedisHuey, SqliteHuey
 
+from recognize.storage.database import create_private_file
+
 CREATE_ATTEMPTS = 5
 
 
@@ -15,7 +17,7 @@ def build_queue(url: str) -> Huey:
     ``redis://host:port/db`` (huey's Redis storage)."""
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)
         return SqliteHuey("recognize", filename=str(path), results=False, utc=True, timeout=30)
     if url.startswith(("postgresql://", "postgres://")):
         return _postgres_queue(url)

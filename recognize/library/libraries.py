@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recognize.config import LIBRARY_FACE_SETTINGS, USER_FACE_SETTINGS, FaceSettings, face_settings_with
+from recognize.library.errors import LibraryError
+from recognize.library.roots import RootPolicy, check_root
 from recognize.storage.models import Library, User
 
-
-class LibraryError(Exception):
-    """A library operation was refused; the message says why."""
+__all__ = ["LibraryError", "RootPolicy"]
 
 
 SECTIONS = ("faces", "analyses")
@@ -44,11 +44,9 @@ def find_user(session: Session, name: str) -> User | None:
     return session.scalar(select(User).where(User.name == name))
 
 
-def add_library(session: Session, user: User, root: Path) -> Library:
-    """Register ``root`` as a library of ``user`` (idempotent); the folder must exist."""
-    resolved = root.expanduser().resolve()
-    if not resolved.is_dir():
-        raise LibraryError(f"{root}: not a folder")
+def add_library(session: Session, user: User, root: Path | str, policy: RootPolicy, trusted: bool) -> Library:
+    """Register ``root`` as a library of ``user`` (idempotent) when the policy allows it (see ``roots``)."""
+    resolved = check_root(session, user, root, policy, trusted)
     existing = session.scalar(select(Library).where(Library.user_id == user.id, Library.root == str(resolved)))
     if existing is not None:
         return existing
@@ -126,5 +124,5 @@ def library_of(session: Session, user: User, library_id: int) -> Library:
     """A library of this user by id; another user's library is not found."""
     library = session.get(Library, library_id)
     if library is None or library.user_id != user.id:
-        raise LibraryError(f"no library {library_id}")
+        raise LibraryError(f"no library {library_id}", 404)
     return library

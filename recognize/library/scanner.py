@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -97,9 +98,16 @@ def read_content(path: str, name: str) -> Content:
 class Scanner:
     """Scans one library into the database."""
 
-    def __init__(self, database: Database, library: Library, progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        library: Library,
+        progress: Callable[[int], None] | None = None,
+        excluded: Sequence[Path] = (),
+    ) -> None:
         self.database = database
         self.library = library
+        self.excluded = [str(path) for path in excluded]
         self.progress = progress or (lambda _count: None)
         self.report = ScanReport()
 
@@ -110,7 +118,7 @@ class Scanner:
         seen: set[str] = set()
         candidates: list[Found] = []
         skipped: list[Skipped] = []
-        for count, item in enumerate(walk(self.library.root), start=1):
+        for count, item in enumerate(walk(self.library.root, self.excluded), start=1):
             if isinstance(item, Skipped):
                 skipped.append(item)
                 continue
@@ -264,6 +272,11 @@ def forget_results(session: Session, file_id: int) -> None:
     session.execute(delete(FileError).where(FileError.file_id == file_id))
 
 
-def scan_library(database: Database, library: Library, progress: Callable[[int], None] | None = None) -> ScanReport:
-    """Scan one library and return what changed."""
-    return Scanner(database, library, progress).run()
+def scan_library(
+    database: Database,
+    library: Library,
+    progress: Callable[[int], None] | None = None,
+    excluded: Sequence[Path] = (),
+) -> ScanReport:
+    """Scan one library and return what changed; never enters the ``excluded`` (resolved) paths."""
+    return Scanner(database, library, progress, excluded).run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 
@@ -43,14 +43,24 @@ def _is_utf8(name: str) -> bool:
     return True
 
 
-def walk(root: str) -> Iterator[Found | Skipped]:
-    """Yield files and skipped paths under ``root``; follows symlinks only inside the root, never in a loop."""
+PRIVATE_REASON = "recognize's own data (data folder, database): never scanned"
+
+
+def walk(root: str, excluded: Sequence[str] = ()) -> Iterator[Found | Skipped]:
+    """Yield files and skipped paths under ``root``; follows symlinks only inside the root, never in a loop.
+
+    Paths whose real location is or lies inside one of ``excluded`` (resolved paths) are skipped.
+    """
     real_root = os.path.realpath(root)
+    if _inside_any(real_root, excluded):
+        yield Skipped("", PRIVATE_REASON)
+        return
     root_stat = os.stat(real_root)
     visited = {(root_stat.st_dev, root_stat.st_ino)}
     pending = [""]
     while pending:
         rel_dir = pending.pop()
+        real_dir = os.path.realpath(os.path.join(root, rel_dir))
         try:
             with os.scandir(os.path.join(root, rel_dir)) as entries:
                 listed = sorted(entries, key=lambda entry: entry.name)
@@ -67,17 +77,29 @@ def walk(root: str) -> Iterator[Found | Skipped]:
             if entry.name.startswith("."):
                 continue
             rel_path = os.path.join(rel_dir, entry.name) if rel_dir else entry.name
-            outcome = _visit(entry, rel_path, real_root, visited)
+            outcome = _visit(entry, rel_path, (real_root, real_dir), visited, excluded)
             if isinstance(outcome, str):
                 pending.append(outcome)
             elif outcome is not None:
                 yield outcome
 
 
+def _inside_any(path: str, excluded: Sequence[str]) -> bool:
+    return any(path == other or path.startswith(other.rstrip(os.sep) + os.sep) for other in excluded)
+
+
 def _visit(
-    entry: os.DirEntry[str], rel_path: str, real_root: str, visited: set[tuple[int, int]]
+    entry: os.DirEntry[str],
+    rel_path: str,
+    real_folders: tuple[str, str],
+    visited: set[tuple[int, int]],
+    excluded: Sequence[str],
 ) -> Found | Skipped | str | None:
-    """A Found file, a Skipped path, a folder to enter (its relative path), or None to ignore."""
+    """A Found file, a Skipped path, a folder to enter (its relative path), or None to ignore.
+
+    ``real_folders`` is the library root and the folder being listed, both resolved.
+    """
+    real_root, real_dir = real_folders
     if not _is_utf8(rel_path):
         return Skipped(rel_path, "file name is not valid UTF-8: rename it to have it analysed")
     try:
@@ -89,10 +111,11 @@ def _visit(
         if error.errno == 40:
             return Skipped(rel_path, "symlink loop")
         return Skipped(rel_path, f"cannot stat: {error.strerror or error}")
-    if entry.is_symlink():
-        target = os.path.realpath(entry.path)
-        if os.path.commonpath([target, real_root]) != real_root:
-            return Skipped(rel_path, "symlink points outside the library: not followed")
+    real_path = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real_dir, entry.name)
+    if entry.is_symlink() and os.path.commonpath([real_path, real_root]) != real_root:
+        return Skipped(rel_path, "symlink points outside the library: not followed")
+    if _inside_any(real_path, excluded):
+        return Skipped(rel_path, PRIVATE_REASON)
     if stat.S_ISDIR(info.st_mode):
         key = (info.st_dev, info.st_ino)
         if key in visited:

@@ -6,6 +6,7 @@ from the browser (session cookie plus the ``X-Requested-With`` CSRF header).
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from recognize.faces import persons as ops
 from recognize.jobs.control import is_paused
 from recognize.jobs.registry import all_analyses
 from recognize.search.query import search
+from recognize.storage.database import PRIVATE_FILE, create_private_folder
 from recognize.storage.models import Face, FileText, Library, MediaFile, Tag, User
 from recognize.tags.query import user_tags
 
@@ -35,10 +37,14 @@ UNSWITCHABLE = frozenset({"metadata", "faces"})
 def session_secret(home: Path) -> str:
     """The key that signs session cookies, made once per instance and kept in the data folder."""
     path = home / "session.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+    create_private_folder(home)
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE)
+    except FileExistsError:
+        path.chmod(PRIVATE_FILE)
+    else:
+        with os.fdopen(descriptor, "w") as key:
+            key.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 

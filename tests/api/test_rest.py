@@ -29,7 +29,7 @@ def api(faces_app: tuple[App, Path], tmp_path: Path) -> tuple[TestClient, App, P
     with app.database.session() as session:
         create_user(session, *ALICE, admin=True)
         bob = create_user(session, *BOB)
-        add_library(session, bob, tmp_path / "bob-photos")
+        add_library(session, bob, tmp_path / "bob-photos", app.root_policy, trusted=True)
     return TestClient(create_api(app)), app, root
 
 
@@ -173,9 +173,11 @@ def test_a_file_swapped_for_a_link_out_of_the_library_is_not_served(api, tmp_pat
 
 
 def test_libraries_add_and_remove(api, tmp_path: Path) -> None:
-    client, _app, _root = api
+    client, app, _root = api
     folder = tmp_path / "more"
     folder.mkdir()
+    with app.database.session() as session:
+        session.scalars(select(User).where(User.name == BOB[0])).one().library_roots = [str(tmp_path / "more")]
     created = client.post("/api/libraries", json={"path": str(folder)}, auth=BOB)
     assert created.status_code == 201
     assert client.post("/api/libraries", json={"path": str(tmp_path / "missing")}, auth=BOB).status_code == 400
@@ -238,3 +240,27 @@ def test_videos_have_frame_thumbnails_and_search_results_carry_scores(api, share
     thumbnail = client.get(f"/api/files/{found[0]['id']}/thumbnail", auth=ALICE)
     assert thumbnail.status_code == 200 and thumbnail.content[:2] == b"\xff\xd8"
     assert client.get(f"/api/files/{found[0]['id']}/thumbnail", auth=BOB).status_code == 404
+
+
+def test_a_plain_user_cannot_add_server_folders_or_the_data_folder(api, tmp_path: Path) -> None:
+    client, app, root = api
+    home = app.settings.home
+    for folder in ("/etc", "/", "~", str(home), str(tmp_path), str(root), str(home / ".." / "home")):
+        response = client.post("/api/libraries", json={"path": folder}, auth=BOB)
+        assert response.status_code == 403, (folder, response.text)
+    for folder in (str(home), str(tmp_path), str(home / "thumbnails")):
+        assert client.post("/api/libraries", json={"path": folder}, auth=ALICE).status_code in (400, 403), folder
+    assert client.post("/api/libraries", json={"path": "/etc\x00"}, auth=BOB).status_code == 400
+    assert len(client.get("/api/libraries", auth=BOB).json()) == 1
+
+
+def test_files_of_the_data_folder_are_never_served(api) -> None:
+    client, app, _root = api
+    ids = _ids(app)
+    with app.database.session() as session:
+        media_file = session.get_one(MediaFile, ids["file"])
+        media_file.library.root = str(app.settings.home)
+        media_file.rel_path = "session.key"
+    response = client.get(f"/api/files/{ids['file']}/original", auth=ALICE)
+    assert response.status_code == 404
+    assert (app.settings.home / "session.key").read_bytes().strip() not in response.content

@@ -1,8 +1,10 @@
 """Storage: migrations create the schema on SQLite and PostgreSQL; SQLite runs in WAL mode."""
 
+import pytest
 from sqlalchemy import inspect, select, text
 
 from recognize.app import App
+from recognize.library.libraries import LibraryError
 from recognize.storage.models import Library, User
 
 
@@ -25,9 +27,14 @@ def test_sqlite_uses_wal(sqlite_app: App) -> None:
 def test_libraries_are_scoped_to_their_user(app: App, tmp_path) -> None:
     folder = tmp_path / "photos"
     folder.mkdir()
+    (folder / "inner").mkdir()
+    (tmp_path / "bob-photos").mkdir()
     first = app.add_library(folder, "alice")
     again = app.add_library(folder, "alice")
-    other = app.add_library(folder, "bob")
+    for overlapping in (folder, folder / "inner"):
+        with pytest.raises(LibraryError, match="another user's library"):
+            app.add_library(overlapping, "bob")
+    other = app.add_library(tmp_path / "bob-photos", "bob")
     assert first.id == again.id != other.id
     assert [library.id for library in app.libraries("alice")] == [first.id]
     with app.database.session() as session:

@@ -60,7 +60,8 @@ def test_text_is_read_only_where_switched_on(app: App, tmp_path: Path) -> None:
 
 
 def test_unknown_or_malformed_switches_are_refused(sqlite_app: App, tmp_path: Path) -> None:
-    library = sqlite_app.add_library(tmp_path)
+    (tmp_path / "photos").mkdir()
+    library = sqlite_app.add_library(tmp_path / "photos")
     with pytest.raises(LibraryError, match="no such analysis"):
         _switch(sqlite_app, library.id, "analyses.telepathy=on")
     with pytest.raises(LibraryError, match="on or off"):
