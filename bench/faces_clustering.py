@@ -6,7 +6,7 @@ mixed together. Scale: synthetic identities made from the real embeddings (a rea
 large perturbation is a new identity; its faces are small perturbations of it), Zipf-sized; timed
 for a full clustering of all faces and for joining 100 new faces to existing persons.
 
-usage: python bench/faces_clustering.py [--sizes 10000 50000 100000]
+usage: python bench/faces_clustering.py [--sizes 10000 50000 100000] [--embedders faceres resnet]
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from labelled_faces import LabelledSet, all_sets
 
 from recognize.config import FaceSettings
 from recognize.faces.clustering import PersonIndex, cluster
+from recognize.faces.thresholds import with_model_thresholds
+from recognize.models.registry import EMBEDDERS
 
 
 def pairwise_scores(labels: np.ndarray, identities: list[str]) -> tuple[float, float, float]:
@@ -55,14 +57,17 @@ def accuracy(settings: FaceSettings) -> list[LabelledSet]:
     return sets
 
 
-def synthetic(real: np.ndarray, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """``count`` faces of Zipf-sized synthetic identities derived from real embeddings."""
+def synthetic(real: np.ndarray, count: int, rng: np.random.Generator, spread: float) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` faces of Zipf-sized synthetic identities derived from real embeddings; ``spread`` scales the
+    perturbations so they keep their relation to the model's threshold (1 for dlib's 128-d at 0.42)."""
     sizes = np.minimum(rng.zipf(1.6, size=count), count // 20) + 1
     sizes = sizes[np.cumsum(sizes) <= count]
-    identities = real[rng.integers(0, len(real), len(sizes))] + rng.normal(0, 0.06, (len(sizes), real.shape[1]))
+    identities = real[rng.integers(0, len(real), len(sizes))] + rng.normal(
+        0, 0.06 * spread, (len(sizes), real.shape[1])
+    )
     identities /= np.linalg.norm(identities, axis=1, keepdims=True)
     owners = np.repeat(np.arange(len(sizes)), sizes)
-    faces = identities[owners] + rng.normal(0, 0.018, (len(owners), real.shape[1]))
+    faces = identities[owners] + rng.normal(0, 0.018 * spread, (len(owners), real.shape[1]))
     faces /= np.linalg.norm(faces, axis=1, keepdims=True)
     return faces.astype(np.float32), owners
 
@@ -72,7 +77,8 @@ def scale(real: np.ndarray, sizes: list[int], settings: FaceSettings) -> None:
     header = f"{'faces':>7} {'identities':>10} {'full clustering s':>17} {'join 100 new ms':>15}"
     print(f"\n{header} {'precision':>9} {'recall':>6}")
     for count in sizes:
-        faces, owners = synthetic(real, count, rng)
+        spread = (settings.cluster_distance or 0.42) / 0.42 * np.sqrt(128 / real.shape[1])
+        faces, owners = synthetic(real, count, rng, spread)
         started = time.perf_counter()
         labels = cluster(faces, list(range(len(faces))), settings.cluster_distance, settings.min_faces_per_person)
         full = time.perf_counter() - started
@@ -90,11 +96,15 @@ def scale(real: np.ndarray, sizes: list[int], settings: FaceSettings) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 50_000, 100_000])
+    parser.add_argument("--embedders", nargs="*", default=sorted(EMBEDDERS), help="accuracy for each (scale: first)")
     args = parser.parse_args()
-    settings = FaceSettings()
-    print(f"cluster_distance {settings.cluster_distance}, join_distance {settings.join_distance}\n")
-    sets = accuracy(settings)
-    scale(np.concatenate([s.embeddings for s in sets]), args.sizes, settings)
+    sets = []
+    for embedder in args.embedders:
+        settings = with_model_thresholds(FaceSettings(embedder=embedder))
+        print(f"\n{embedder}: cluster_distance {settings.cluster_distance}, join_distance {settings.join_distance}")
+        sets.append((settings, accuracy(settings)))
+    settings, first = sets[0]
+    scale(np.concatenate([s.embeddings for s in first]), args.sizes, settings)
 
 
 if __name__ == "__main__":

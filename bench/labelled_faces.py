@@ -50,7 +50,7 @@ def _decoded_crop(path: Path) -> DecodedImage:
 
 def load_set(name: str, settings: FaceSettings, crops: bool) -> LabelledSet:
     """Detect and embed every labelled single-identity file of one folder."""
-    detector, embedder = face_detector(settings.detector), face_embedder()
+    detector, embedder = face_detector(settings.detector), face_embedder(settings.embedder)
     folder = FACES / name
     seen: set[str] = set()
     vectors, identities, missed = [], [], 0

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from recognize.config import USER_FACE_SETTINGS, Settings, face_settings_with
+from recognize.config import USER_FACE_SETTINGS, FaceSettings, Settings, face_settings_with
 from recognize.faces.persons import ClusterReport, update_persons
+from recognize.faces.thresholds import with_model_thresholds
 from recognize.jobs.analysis import Analysis
 from recognize.jobs.registry import all_analyses
 from recognize.jobs.runner import Progress, Runner, RunReport
@@ -75,12 +76,15 @@ class App:
             self.update_persons(user_id)
         return report
 
+    def clustering_settings(self, user: User) -> FaceSettings:
+        """A user's face settings: the instance's with the user's overrides, thresholds of the embedding model."""
+        faces = face_settings_with(self.settings.faces, (user.settings or {}).get("faces", {}), USER_FACE_SETTINGS)
+        return with_model_thresholds(faces)
+
     def update_persons(self, user_id: int) -> ClusterReport:
         """Group a user's new faces into persons, with the user's clustering settings."""
         with self.database.session() as session:
-            user = session.get_one(User, user_id)
-            faces = face_settings_with(self.settings.faces, user.settings.get("faces", {}), USER_FACE_SETTINGS)
-            return update_persons(session, user_id, faces)
+            return update_persons(session, user_id, self.clustering_settings(session.get_one(User, user_id)))
 
     def process(self, root: Path, user: str | None = None, progress: Progress | None = None) -> ProcessReport:
         """Add the folder as a library if needed, scan it and run every enabled analysis to completion."""

@@ -224,7 +224,9 @@ def reanalyse(
     user: UserOption = None,
     library: Annotated[int | None, typer.Option("--library", help="Only this library (id).")] = None,
 ) -> None:
-    """Run one tagging analysis (objects, places, music, text...) again on a user's files, with today's settings."""
+    """Run one analysis (faces, objects, places, music, text...) again on a user's files, with today's settings.
+
+    Faces found again keep their persons, names and your corrections."""
     app = _app(ctx)
     with app.database.session() as session:
         owner = get_or_create_user(session, user or app.settings.user)
@@ -471,7 +473,7 @@ def person_suggest(ctx: typer.Context, user: UserOption = None) -> None:
     app = _app(ctx)
     with app.database.session() as session:
         owner = get_or_create_user(session, user or app.settings.user)
-        pairs = faces_api.suggest_merges(session, owner.id)
+        pairs = faces_api.suggest_merges(session, owner.id, app.clustering_settings(owner))
     for first, second, distance in pairs:
         typer.echo(f"{first}\t{second}\t{distance:.3f}")
 

@@ -41,11 +41,21 @@ class FaceSettings(BaseModel):
     max_blur: float = Field(
         0.92, ge=0, le=1, description="Blur score (0 sharp, 1 flat) above which a face is not clustered."
     )
-    cluster_distance: float = Field(
-        0.42, gt=0, description="Embedding distance under which two faces may be the same person."
+    embedder: Literal["faceres", "resnet"] = Field(
+        "faceres",
+        description="Face embedding model: faceres (HSE MobileNet, 1024-d, with age) or resnet (dlib, 128-d). "
+        "Changing it re-embeds every face at the next crawl; names and corrections stay.",
     )
-    join_distance: float = Field(
-        0.40, gt=0, description="A new face joins an existing person when closer than this to enough of its faces."
+    cluster_distance: float | None = Field(
+        None,
+        gt=0,
+        description="Embedding distance under which two faces may be the same person (default: the model's).",
+    )
+    join_distance: float | None = Field(
+        None,
+        gt=0,
+        description="A new face joins an existing person when closer than this to enough of its faces "
+        "(default: the model's).",
     )
     join_min_votes: int = Field(
         2, ge=1, description="How many of a person's faces must agree before a new face joins it."

@@ -12,6 +12,7 @@ import dlib
 
 from recognize.config import Settings
 from recognize.models.dlib_weights import MMOD, RESNET, SHAPE_PREDICTOR_5, checksum, weights_path
+from recognize.models import faceres_embedder
 from recognize.models.efficientnet_lite0 import ONNX_FILE, ONNX_SHA256
 from recognize.models.musicnn import MusicnnMsd, MusicnnMtt
 from recognize.models.onnx_session import WEIGHTS
@@ -20,6 +21,7 @@ BUNDLED = (
     (ONNX_FILE, ONNX_SHA256),
     (MusicnnMtt.onnx_file, MusicnnMtt.onnx_sha256),
     (MusicnnMsd.onnx_file, MusicnnMsd.onnx_sha256),
+    (faceres_embedder.ONNX_FILE, faceres_embedder.ONNX_SHA256),
 )
 
 CPU_FEATURES = ("sse4_2", "avx", "avx2", "avx512f", "fma", "neon", "asimd")

@@ -381,7 +381,7 @@ def create_api(app: App) -> FastAPI:
 
     @api.get("/api/persons/{person_id}/suggestions")
     def suggestions(db: Db, user: Me, person_id: int) -> list[dict[str, Any]]:
-        pairs = ops.suggest_merges(db, user.id, limit=100)
+        pairs = ops.suggest_merges(db, user.id, app.clustering_settings(user), limit=100)
         return [
             {"person": b if a == person_id else a, "distance": round(d, 4)} for a, b, d in pairs if person_id in (a, b)
         ]

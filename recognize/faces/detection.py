@@ -1,4 +1,5 @@
-"""Face analysis: decode at working size, detect, align and embed, gate on quality, keep a thumbnail.
+"""Face analysis: decode at working size, detect, align and embed (one batch per image), gate on quality,
+keep a thumbnail.
 
 Boxes and landmarks are stored in pixels of the upright original image, whatever size was decoded.
 """
@@ -7,34 +8,20 @@ from __future__ import annotations
 
 import base64
 import io
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 from PIL import Image
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from recognize.config import LIBRARY_FACE_SETTINGS, FaceSettings, Settings, face_settings_with
+from recognize.faces.store import FoundFace, store_faces
 from recognize.jobs.analysis import Analysis, FileJob
 from recognize.media.images import DecodedImage, load_image
 from recognize.models.base import Box, FaceDetector, FaceEmbedder
 from recognize.models.registry import DETECTORS, face_detector, face_embedder
-from recognize.storage.models import Face, MediaFile
-
-
-@dataclass(frozen=True)
-class FoundFace:
-    """One face as the worker hands it back: original-pixel box, quality and embedding."""
-
-    box: tuple[int, int, int, int]
-    score: float
-    landmarks: list[list[float]]
-    embedding: bytes
-    blur: float
-    clusterable: bool
-    thumbnail: bytes
-    frame_ms: int | None = None
+from recognize.storage.models import MediaFile
 
 
 def blur_score(gray: np.ndarray) -> float:
@@ -83,12 +70,14 @@ def find_faces(
     height, width = pixels.shape[:2]
     image = Image.fromarray(pixels)
     short_side = min(decoded.original_width, decoded.original_height)
-    faces = []
+    detections = []
     for detection in detector.detect(pixels, gates.upsample):
         box = _clip(detection.box, width, height)
-        if box.width < 4 or box.height < 4:
-            continue
-        description = embedder.describe(pixels, box)
+        if box.width >= 4 and box.height >= 4:
+            detections.append((box, detection.score))
+    descriptions = embedder.describe_all(pixels, [box for box, _ in detections])
+    faces = []
+    for (box, score), description in zip(detections, descriptions, strict=True):
         gray = np.asarray(_face_crop(image, box, 0.0).convert("L").resize((64, 64)))
         blur = blur_score(gray)
         s = decoded.scale
@@ -96,39 +85,18 @@ def find_faces(
         faces.append(
             FoundFace(
                 box=original,
-                score=detection.score,
+                score=score,
                 landmarks=[[round(x * s, 1), round(y * s, 1)] for x, y in description.landmarks],
                 embedding=description.embedding.astype(np.float32).tobytes(),
+                embedding_model=embedder.name,
+                age=None if description.age is None else round(description.age, 1),
                 blur=blur,
-                clusterable=passes_gates(max(original[2], original[3]), short_side, detection.score, blur, gates),
+                clusterable=passes_gates(max(original[2], original[3]), short_side, score, blur, gates),
                 thumbnail=_thumbnail(image, box, gates.thumbnail_size),
                 frame_ms=frame_ms,
             )
         )
     return faces
-
-
-def store_faces(session: Session, file_id: int, faces: list[FoundFace]) -> None:
-    """Replace a file's faces with these."""
-    session.execute(delete(Face).where(Face.file_id == file_id))
-    for found in faces:
-        x, y, w, h = found.box
-        session.add(
-            Face(
-                file_id=file_id,
-                x=x,
-                y=y,
-                width=w,
-                height=h,
-                score=found.score,
-                landmarks=found.landmarks,
-                embedding=found.embedding,
-                blur=found.blur,
-                clusterable=found.clusterable,
-                thumbnail=found.thumbnail,
-                frame_ms=found.frame_ms,
-            )
-        )
 
 
 class FaceAnalysis(Analysis):
@@ -143,7 +111,7 @@ class FaceAnalysis(Analysis):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.detectors: dict[str, FaceDetector] = {}
-        self.embedder = face_embedder()
+        self.embedder = face_embedder(settings.faces.embedder)
         self.model = self.model_for({})
 
     def settings_for(self, library_settings: dict[str, Any]) -> FaceSettings:
@@ -186,6 +154,8 @@ class FaceAnalysis(Analysis):
                 score=float(item["score"]),
                 landmarks=item["landmarks"],
                 embedding=base64.b64decode(item["embedding"]),
+                embedding_model=str(item["embedding_model"]),
+                age=None if item.get("age") is None else float(item["age"]),
                 blur=float(item["blur"]),
                 clusterable=bool(item["clusterable"]),
                 thumbnail=base64.b64decode(item["thumbnail"]),

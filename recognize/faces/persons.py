@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
 from recognize.faces.clustering import PersonIndex, cluster, pairwise
+from recognize.faces.thresholds import embedding_model
 from recognize.storage.models import Face, FaceRejection, Library, MediaFile, Person
+
+SUGGEST_FACTOR = 1.3
 
 
 class PersonError(Exception):
@@ -45,16 +48,27 @@ class PersonSummary:
     cover_face: int | None
 
 
-def _user_faces(session: Session, user_id: int) -> list[tuple[int, int, int | None, str | None, bytes, bool]]:
-    return list(
-        session.execute(
-            select(Face.id, Face.file_id, Face.person_id, Face.assigned_by, Face.embedding, Face.clusterable)
-            .join(MediaFile, MediaFile.id == Face.file_id)
-            .join(Library, Library.id == MediaFile.library_id)
-            .where(Library.user_id == user_id)
-            .order_by(Face.id)
+def _user_faces(
+    session: Session, user_id: int, model: str
+) -> list[tuple[int, int, int | None, str | None, bytes | None, bool]]:
+    """(id, file, person, assigned_by, embedding, clusterable) of a user's faces; the embedding is None
+    when it comes from another model than ``model`` (the face waits to be embedded again)."""
+    rows = session.execute(
+        select(
+            Face.id,
+            Face.file_id,
+            Face.person_id,
+            Face.assigned_by,
+            Face.embedding,
+            Face.clusterable,
+            Face.embedding_model,
         )
+        .join(MediaFile, MediaFile.id == Face.file_id)
+        .join(Library, Library.id == MediaFile.library_id)
+        .where(Library.user_id == user_id)
+        .order_by(Face.id)
     )
+    return [(*row[:4], row[4] if row[6] == model else None, row[5]) for row in rows]
 
 
 def _vector(blob: bytes) -> np.ndarray:
@@ -62,8 +76,12 @@ def _vector(blob: bytes) -> np.ndarray:
 
 
 def update_persons(session: Session, user_id: int, settings: FaceSettings) -> ClusterReport:
-    """Join new faces to persons they clearly belong to, then group the rest into new persons."""
-    rows = _user_faces(session, user_id)
+    """Join new faces to persons they clearly belong to, then group the rest into new persons.
+
+    ``settings`` carry the thresholds of their embedding model (``thresholds.with_model_thresholds``);
+    faces embedded by another model take no part until they are embedded again.
+    """
+    rows = _user_faces(session, user_id, embedding_model(settings))
     rejected: dict[int, set[int]] = defaultdict(set)
     for face_id, person_id in session.execute(select(FaceRejection.face_id, FaceRejection.person_id)):
         rejected[face_id].add(person_id)
@@ -71,12 +89,13 @@ def update_persons(session: Session, user_id: int, settings: FaceSettings) -> Cl
     member_vectors, owners, waiting = [], [], []
     for face_id, file_id, person_id, assigned_by, blob, clusterable in rows:
         if person_id is not None:
-            member_vectors.append(_vector(blob))
-            owners.append(person_id)
             person_photos[person_id].add(file_id)
-        elif clusterable and assigned_by != "user":
+            if blob is not None:
+                member_vectors.append(_vector(blob))
+                owners.append(person_id)
+        elif clusterable and assigned_by != "user" and blob is not None:
             waiting.append((face_id, file_id, _vector(blob)))
-    index = PersonIndex(np.stack(member_vectors) if member_vectors else np.zeros((0, 128), np.float32), owners)
+    index = PersonIndex(np.stack(member_vectors) if member_vectors else np.zeros((0, 1), np.float32), owners)
     photo_persons: dict[int, set[int]] = defaultdict(set)
     for person_id, photos in person_photos.items():
         for file_id in photos:
@@ -257,15 +276,20 @@ def unassigned_faces(session: Session, user_id: int) -> list[Face]:
 
 
 def suggest_merges(
-    session: Session, user_id: int, limit: int = 10, max_distance: float = 0.55
+    session: Session, user_id: int, settings: FaceSettings, limit: int = 10
 ) -> list[tuple[int, int, float]]:
-    """Pairs of persons (a, b, distance between their mean faces) worth asking the user about, closest first."""
+    """Pairs of persons (a, b, distance between their mean faces) worth asking the user about, closest first.
+
+    Candidates are closer than ``SUGGEST_FACTOR`` times the model's ``cluster_distance``.
+    """
+    max_distance = (settings.cluster_distance or 0.0) * SUGGEST_FACTOR
     vectors: dict[int, list[np.ndarray]] = defaultdict(list)
     photos: dict[int, set[int]] = defaultdict(set)
-    for _, file_id, person_id, _, blob, _ in _user_faces(session, user_id):
+    for _, file_id, person_id, _, blob, _ in _user_faces(session, user_id, embedding_model(settings)):
         if person_id is not None:
-            vectors[person_id].append(_vector(blob))
             photos[person_id].add(file_id)
+            if blob is not None:
+                vectors[person_id].append(_vector(blob))
     ids = sorted(vectors)
     if len(ids) < 2:
         return []

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, and_, delete, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from recognize.config import Settings
@@ -130,6 +130,24 @@ def store_outcome(session: Session, analysis: Analysis, outcome: Outcome, count_
     return True
 
 
+def forget_outdated(session: Session, analysis: Analysis, library: Library) -> int:
+    """Forget a library's finished results of ``analysis`` made by another model than today's (another
+    embedder, classifier or detector), so the next claim makes them again; returns how many files.
+
+    The results stay until the new ones replace them; faces found again keep their persons and the
+    user's corrections (``faces.store``).
+    """
+    files = select(MediaFile.id).where(MediaFile.library_id == library.id)
+    return session.execute(
+        delete(AnalysisRow).where(
+            AnalysisRow.name == analysis.name,
+            AnalysisRow.state == "done",
+            AnalysisRow.model != analysis.model_for(library.settings or {}),
+            AnalysisRow.file_id.in_(files),
+        )
+    ).rowcount
+
+
 class Runner:
     """Runs the enabled analyses over libraries with a pool of worker processes."""
 
@@ -148,6 +166,8 @@ class Runner:
         try:
             for analysis in self.analyses:
                 with self.database.session() as session:
+                    for library_id in library_ids:
+                        forget_outdated(session, analysis, session.get_one(Library, library_id))
                     jobs = pending_jobs(session, library_ids, analysis)
                 done, failed = self._run_one(analysis, jobs, pool)
                 report.done[analysis.name] = done

@@ -23,6 +23,7 @@ from recognize.config import Settings
 from recognize.jobs.control import is_paused
 from recognize.jobs.host import in_window, rss_mb
 from recognize.jobs.remote import InferenceUnavailable
+from recognize.jobs.runner import forget_outdated
 from recognize.jobs.work import analyse_files, analysis_named, claim_pending, dependents
 from recognize.storage.models import Library, utcnow
 
@@ -82,6 +83,7 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                 app.scan([library])
                 for analysis in app.analyses.values():
                     with app.database.session() as session:
+                        forget_outdated(session, analysis, library)
                         claimed = claim_pending(
                             session, analysis, settings.jobs.requeue_after, everything, library_id=library_id
                         )

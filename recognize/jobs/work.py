@@ -145,13 +145,11 @@ def analyse_again(session: Session, user_id: int, name: str, library_id: int | N
     """Forget one analysis's state (and its errors) for a user's files so it runs again, with today's
     settings; the earlier results stay until the new ones replace them. Returns how many files.
 
-    Analyses that find faces are refused: new faces would drop the user's corrections to persons.
+    Faces found again keep their persons and the user's corrections (``faces.store``).
     """
     kinds = {kind.name: kind for kind in ANALYSES}
     if name not in kinds:
         raise ValueError(f"no analysis {name!r} (known: {', '.join(sorted(kinds))})")
-    if kinds[name].finds_faces:
-        raise ValueError(f"{name} finds faces: running it again would drop your corrections to persons")
     files = select(MediaFile.id).join(Library).where(Library.user_id == user_id)
     if library_id is not None:
         files = files.where(MediaFile.library_id == library_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -37,10 +38,11 @@ class Detection:
 
 @dataclass(frozen=True)
 class FaceDescription:
-    """Landmarks (x, y pairs) and the L2-normalised embedding of one face."""
+    """Landmarks (x, y pairs), the L2-normalised embedding and, when the model estimates it, the age."""
 
     landmarks: list[tuple[float, float]]
     embedding: np.ndarray
+    age: float | None = None
 
 
 class Model(ABC):
@@ -75,13 +77,23 @@ class FaceDetector(Model):
 
 
 class FaceEmbedder(Model):
-    """Aligns a face and turns it into an embedding where distance means dissimilarity."""
+    """Aligns a face and turns it into an embedding where distance means dissimilarity.
+
+    Distances differ between models, so each declares the clustering thresholds measured for it:
+    ``cluster_distance`` (every pair in a new person closer than this) and ``join_distance``.
+    """
 
     task = "face-embedding"
+    cluster_distance: ClassVar[float]
+    join_distance: ClassVar[float]
 
     @abstractmethod
     def describe(self, pixels: np.ndarray, box: Box) -> FaceDescription:
         """Landmarks and embedding of the face in ``box``."""
+
+    def describe_all(self, pixels: np.ndarray, boxes: Sequence[Box]) -> list[FaceDescription]:
+        """Every face of one image (models that batch override this)."""
+        return [self.describe(pixels, box) for box in boxes]
 
 
 @dataclass(frozen=True)

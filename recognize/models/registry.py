@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from recognize.models.base import AudioTagger, FaceDetector, FaceEmbedder, ImageClassifier, Model, TextReader
 from recognize.models.efficientnet_lite0 import EfficientNetLite0
+from recognize.models.faceres_embedder import FaceresEmbedder
 from recognize.models.hog_detector import HogDetector
 from recognize.models.mmod_detector import MmodDetector
 from recognize.models.musicnn import MusicnnMsd, MusicnnMtt
@@ -20,7 +21,7 @@ from recognize.models.resnet_embedder import ResnetEmbedder
 AnyModel = TypeVar("AnyModel", bound=Model)
 
 DETECTORS: dict[str, type[FaceDetector]] = {"hog": HogDetector, "cnn": MmodDetector}
-EMBEDDERS: dict[str, type[FaceEmbedder]] = {"resnet": ResnetEmbedder}
+EMBEDDERS: dict[str, type[FaceEmbedder]] = {"resnet": ResnetEmbedder, "faceres": FaceresEmbedder}
 CLASSIFIERS: dict[str, type[ImageClassifier]] = {"efficientnet-lite0": EfficientNetLite0}
 AUDIO_TAGGERS: dict[str, type[AudioTagger]] = {"musicnn-mtt": MusicnnMtt, "musicnn-msd": MusicnnMsd}
 TEXT_READERS: dict[str, type[TextReader]] = {"rapidocr": RapidOcr}
@@ -40,8 +41,8 @@ def face_detector(name: str) -> FaceDetector:
 
 
 @cache
-def face_embedder(name: str = "resnet") -> FaceEmbedder:
-    """A face embedder by name."""
+def face_embedder(name: str) -> FaceEmbedder:
+    """A face embedder by its settings name (faceres, resnet)."""
     return _make(EMBEDDERS, "face embedder", name)
 
 

@@ -13,6 +13,8 @@ class ResnetEmbedder(FaceEmbedder):
     """5-point alignment, then dlib_face_recognition_resnet_model_v1 with one jitter."""
 
     name = "dlib-resnet-v1"
+    cluster_distance = 0.42
+    join_distance = 0.40
 
     def load(self) -> tuple[dlib.shape_predictor, dlib.face_recognition_model_v1]:
         return (

@@ -150,6 +150,8 @@ class Face(Base):
     score: Mapped[float] = mapped_column(Float)
     landmarks: Mapped[list[list[float]]] = mapped_column(JSON)
     embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    embedding_model: Mapped[str | None] = mapped_column(String(64))
+    age: Mapped[float | None] = mapped_column(Float)
     blur: Mapped[float] = mapped_column(Float)
     clusterable: Mapped[bool] = mapped_column(Boolean)
     thumbnail: Mapped[bytes] = mapped_column(LargeBinary)

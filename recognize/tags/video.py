@@ -14,7 +14,9 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from recognize.config import Settings
-from recognize.faces.detection import FaceAnalysis, FoundFace, find_faces, store_faces
+from recognize.faces.detection import FaceAnalysis, find_faces
+from recognize.faces.store import FoundFace, store_faces
+from recognize.faces.thresholds import with_model_thresholds
 from recognize.jobs.analysis import Analysis, FileJob
 from recognize.media.images import DecodedImage
 from recognize.media.probe import probe
@@ -98,7 +100,7 @@ class VideoAnalysis(Analysis):
             height, width = frame.pixels.shape[:2]
             decoded = DecodedImage(frame.pixels, frame.scale, round(width * frame.scale), round(height * frame.scale))
             found.extend(find_faces(decoded, detector, self.faces.embedder, settings, frame_ms=frame.ms))
-        return distinct_faces(found, settings.cluster_distance)
+        return distinct_faces(found, with_model_thresholds(settings).cluster_distance or 0.0)
 
     def compute(self, job: FileJob) -> VideoResult:
         video = self.settings.tags.video

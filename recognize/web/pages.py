@@ -107,7 +107,7 @@ def ui_router(app: App) -> APIRouter:
             others = [p for p in ops.list_persons(session, user.id) if p.id != person_id]
             suggested = [
                 (b if a == person_id else a, d)
-                for a, b, d in ops.suggest_merges(session, user.id, limit=50)
+                for a, b, d in ops.suggest_merges(session, user.id, app.clustering_settings(user), limit=50)
                 if person_id in (a, b)
             ]
         names = display_names(others)

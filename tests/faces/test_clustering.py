@@ -12,58 +12,62 @@ from PIL import Image, ImageOps
 from recognize.config import FaceSettings
 from recognize.faces.clustering import PersonIndex, cluster
 from recognize.faces.detection import find_faces
+from recognize.faces.thresholds import with_model_thresholds
 from recognize.media.images import DecodedImage
-from recognize.models.registry import face_detector, face_embedder
+from recognize.models.registry import EMBEDDERS, face_detector, face_embedder
 
 
-@pytest.fixture(scope="module")
-def johns(shared_data: Path) -> tuple[np.ndarray, list[str]]:
-    """Embeddings of the 5 x 11 dlib 'johns' crops, padded so the detector sees some surroundings."""
+@pytest.fixture(scope="module", params=sorted(EMBEDDERS))
+def johns(shared_data: Path, request: pytest.FixtureRequest) -> tuple[np.ndarray, list[str], FaceSettings]:
+    """Embeddings of the 5 x 11 dlib 'johns' crops (padded so the detector sees some surroundings), by
+    each embedder, with the settings holding that embedder's thresholds."""
     folder = shared_data / "faces" / "dlib-johns"
-    detector, embedder = face_detector("hog"), face_embedder()
+    settings = with_model_thresholds(FaceSettings(embedder=request.param))
+    detector, embedder = face_detector("hog"), face_embedder(request.param)
     vectors, names = [], []
     with (folder / "labels.csv").open() as handle:
         for row in csv.DictReader(handle):
             with Image.open(folder / row["file"]) as image:
                 padded = ImageOps.expand(image.convert("RGB"), border=75, fill=(128, 128, 128))
             decoded = DecodedImage(np.asarray(padded), 1.0, padded.size[0], padded.size[1])
-            faces = find_faces(decoded, detector, embedder, FaceSettings())
+            faces = find_faces(decoded, detector, embedder, settings)
             vectors.append(np.frombuffer(faces[0].embedding, dtype=np.float32))
             names.append(row["file"].split("/")[0])
-    return np.stack(vectors), names
+    return np.stack(vectors), names, settings
 
 
 def test_labelled_identities_cluster_exactly(johns) -> None:
-    embeddings, names = johns
-    labels = cluster(embeddings, list(range(len(names))), threshold=0.42, min_size=2)
+    embeddings, names, settings = johns
+    labels = cluster(embeddings, list(range(len(names))), threshold=settings.cluster_distance, min_size=2)
     for name in set(names):
         assert len({labels[i] for i, other in enumerate(names) if other == name}) == 1
     assert len(set(labels)) == 5 and -1 not in labels
 
 
 def test_same_photo_faces_are_never_one_person(johns) -> None:
-    embeddings, names = johns
+    embeddings, names, settings = johns
     photos = [i // 2 for i in range(len(names))]
-    labels = cluster(embeddings, photos, threshold=0.42, min_size=2)
+    labels = cluster(embeddings, photos, threshold=settings.cluster_distance, min_size=2)
     for photo in set(photos):
         members = [labels[i] for i, p in enumerate(photos) if p == photo and labels[i] >= 0]
         assert len(members) == len(set(members))
 
 
 def test_small_groups_stay_unassigned(johns) -> None:
-    embeddings, names = johns
+    embeddings, names, settings = johns
     one_each = [names.index(name) for name in sorted(set(names))]
-    labels = cluster(embeddings[one_each], list(range(5)), threshold=0.42, min_size=2)
+    labels = cluster(embeddings[one_each], list(range(5)), threshold=settings.cluster_distance, min_size=2)
     assert (labels == -1).all()
 
 
 def test_join_needs_agreement_and_refuses_ambiguity(johns) -> None:
-    embeddings, names = johns
+    embeddings, names, settings = johns
+    join = settings.join_distance
     salley = [i for i, name in enumerate(names) if name == "John_Salley"]
     simm = [i for i, name in enumerate(names) if name == "John_Simm"]
     index = PersonIndex(embeddings[salley[:5] + simm[:5]], [1] * 5 + [2] * 5)
-    assert index.best(embeddings[salley[6]], 0.40, 2, excluded=set()) == 1
-    assert index.best(embeddings[simm[6]], 0.40, 2, excluded=set()) == 2
-    assert index.best(embeddings[salley[6]], 0.40, 2, excluded={1}) is None
+    assert index.best(embeddings[salley[6]], join, 2, excluded=set()) == 1
+    assert index.best(embeddings[simm[6]], join, 2, excluded=set()) == 2
+    assert index.best(embeddings[salley[6]], join, 2, excluded={1}) is None
     both = PersonIndex(embeddings[salley[:5] + salley[:5]], [1] * 5 + [2] * 5)
-    assert both.best(embeddings[salley[6]], 0.40, 2, excluded=set()) is None
+    assert both.best(embeddings[salley[6]], join, 2, excluded=set()) is None

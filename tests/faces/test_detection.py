@@ -18,7 +18,7 @@ LIMIT = 100_000_000
 
 @pytest.fixture(scope="module")
 def models():
-    return face_detector("hog"), face_embedder()
+    return face_detector("hog"), face_embedder(FaceSettings().embedder)
 
 
 def _faces(path: Path, models, **gates):
@@ -27,13 +27,17 @@ def _faces(path: Path, models, **gates):
     return find_faces(decoded, *models, settings)
 
 
-def test_group_photo_finds_every_face(shared_data: Path, models) -> None:
+@pytest.mark.parametrize(("embedder", "dimensions", "ages"), [("resnet", 128, False), ("faceres", 1024, True)])
+def test_group_photo_finds_every_face(shared_data: Path, embedder: str, dimensions: int, ages: bool) -> None:
+    models = face_detector("hog"), face_embedder(embedder)
     faces = _faces(shared_data / "faces" / "dlib-faces" / "bald_guys.jpg", models)
     assert len(faces) >= 4
     for face in faces:
         vector = np.frombuffer(face.embedding, dtype=np.float32)
-        assert vector.shape == (128,) and abs(np.linalg.norm(vector) - 1) < 1e-4
+        assert vector.shape == (dimensions,) and abs(np.linalg.norm(vector) - 1) < 1e-4
         assert len(face.landmarks) == 5 and face.thumbnail[:2] == b"\xff\xd8"
+        assert face.embedding_model == models[1].name
+        assert (face.age is not None and 15 < face.age < 90) if ages else face.age is None
 
 
 def test_photo_without_faces(shared_data: Path, models) -> None:

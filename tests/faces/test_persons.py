@@ -127,6 +127,35 @@ def test_hidden_persons_leave_lists_and_suggestions_exclude_shared_photos(faces_
         ops.hide(session, user_id, kit)
         visible = {person.id for person in ops.list_persons(session, user_id)}
         everyone = {person.id for person in ops.list_persons(session, user_id, include_hidden=True)}
-        suggestions = ops.suggest_merges(session, user_id, max_distance=2.0)
+        anywhere = app.settings.faces.model_copy(update={"cluster_distance": 2.0})
+        suggestions = ops.suggest_merges(session, user_id, anywhere)
     assert kit not in visible and kit in everyone
     assert len(suggestions) == 6 and suggestions == sorted(suggestions, key=lambda pair: pair[2])
+
+
+def test_switching_the_embedder_re_embeds_every_face_and_keeps_names_and_corrections(
+    faces_app: tuple[App, Path], shared_data: Path
+) -> None:
+    app, root = faces_app
+    user_id = _user_id(app)
+    with app.database.session() as session:
+        obama = session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == "obama/a.jpg")).one()
+        ops.rename(session, user_id, obama.person_id, "Barack")
+        moved = session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == "obama/c.jpg")).one()
+        ops.move_face(session, user_id, moved.id, None)
+        before = {face.id: (face.person_id, face.assigned_by) for face in session.scalars(select(Face))}
+        assert {face.embedding_model for face in session.scalars(select(Face))} == {"hse-faceres-3.0.4"}
+    switched = App(
+        app.settings.model_copy(update={"faces": app.settings.faces.model_copy(update={"embedder": "resnet"})})
+    )
+    copy_photos(shared_data, root, {"later/obama-720p.jpg": LATER["later/obama-720p.jpg"]})
+    switched.process(root)
+    with switched.database.session() as session:
+        faces = list(session.scalars(select(Face)))
+        assert {face.embedding_model for face in faces} == {"dlib-resnet-v1"}
+        assert {face.id: (face.person_id, face.assigned_by) for face in faces if face.id in before} == before
+        assert all(len(face.embedding) == 128 * 4 for face in faces)
+        barack = next(p for p in ops.list_persons(session, user_id) if p.name == "Barack")
+    assert _person_of(switched, root)["later/obama-720p.jpg"] == [barack.id]
+    assert _person_of(switched, root)["obama/c.jpg"] == [None]
+    switched.close()

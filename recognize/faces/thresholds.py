@@ -1,0 +1,22 @@
+"""Clustering thresholds per embedding model: distances of one model mean nothing to another."""
+
+from __future__ import annotations
+
+from recognize.config import FaceSettings
+from recognize.models.registry import EMBEDDERS
+
+
+def with_model_thresholds(settings: FaceSettings) -> FaceSettings:
+    """``settings`` with ``cluster_distance`` and ``join_distance`` set: the given ones, else the embedder's."""
+    embedder = EMBEDDERS[settings.embedder]
+    return settings.model_copy(
+        update={
+            "cluster_distance": settings.cluster_distance or embedder.cluster_distance,
+            "join_distance": settings.join_distance or embedder.join_distance,
+        }
+    )
+
+
+def embedding_model(settings: FaceSettings) -> str:
+    """The name (with version) of the model whose embeddings these settings cluster."""
+    return EMBEDDERS[settings.embedder].name
