@@ -37,6 +37,7 @@ from recognize.storage.models import Face, Person
 
 SCORER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "family_devset.py"
 FACTORS = (0.85, 0.9, 0.95, 1.0, 1.05, 1.1)
+CELL_SIDE = 336
 SCORE_LINE = re.compile(r"precision ([\d.]+) recall ([\d.]+) relatives merged ([\d.]+)")
 
 

@@ -57,6 +57,21 @@ class FaceSettings(BaseModel):
         description="A new face joins an existing person when closer than this to enough of its faces "
         "(default: the model's).",
     )
+    child_age: float = Field(
+        10.0,
+        ge=0,
+        description="Faces the embedding model estimates younger than this are grouped with child_distance.",
+    )
+    child_distance: float | None = Field(
+        None,
+        gt=0,
+        description="Distance cap for pairs with a child's face (default: the model's; none for models without age).",
+    )
+    suggest_distance: float | None = Field(
+        None,
+        gt=0,
+        description="Persons whose mean faces are closer than this are suggested for merging (default: the model's).",
+    )
     join_min_votes: int = Field(
         2, ge=1, description="How many of a person's faces must agree before a new face joins it."
     )
@@ -167,7 +182,9 @@ class LibrarySettings(BaseModel):
 LIBRARY_FACE_SETTINGS = frozenset(
     {"enabled", "detector", "working_size", "upsample", "min_face_px", "min_face_fraction", "min_score", "max_blur"}
 )
-USER_FACE_SETTINGS = frozenset({"cluster_distance", "join_distance", "join_min_votes", "min_faces_per_person"})
+USER_FACE_SETTINGS = frozenset(
+    {"cluster_distance", "join_distance", "join_min_votes", "min_faces_per_person", "child_age", "child_distance"}
+)
 
 
 def face_settings_with(base: FaceSettings, overrides: dict[str, Any], allowed: frozenset[str]) -> FaceSettings:

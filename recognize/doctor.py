@@ -11,8 +11,8 @@ from typing import Any
 import dlib
 
 from recognize.config import Settings
-from recognize.models.dlib_weights import MMOD, RESNET, SHAPE_PREDICTOR_5, checksum, weights_path
 from recognize.models import faceres_embedder
+from recognize.models.dlib_weights import MMOD, RESNET, SHAPE_PREDICTOR_5, checksum, weights_path
 from recognize.models.efficientnet_lite0 import ONNX_FILE, ONNX_SHA256
 from recognize.models.musicnn import MusicnnMsd, MusicnnMtt
 from recognize.models.onnx_session import WEIGHTS

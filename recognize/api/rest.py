@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from a2wsgi import WSGIMiddleware
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from PIL import Image
 from pydantic import BaseModel, Field
@@ -21,11 +20,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
-from recognize.api.auth import user_for_token
+from recognize.api.confirmations import router as confirmations_router
+from recognize.api.deps import Db, Me, password_login
 from recognize.api.export import export_user
 from recognize.api.failures import answer_database_failures
 from recognize.api.status import user_status
-from recognize.api.throttle import LoginGuard, Throttled, guard_basic_logins
+from recognize.api.throttle import LoginGuard, guard_basic_logins
 from recognize.api.webdav import create_dav_app
 from recognize.app import App
 from recognize.faces import persons as ops
@@ -113,45 +113,10 @@ def create_api(app: App) -> FastAPI:
     api.mount("/dav", guard_basic_logins(guard, WSGIMiddleware(create_dav_app(app, guard))))
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.include_router(ui_router(app))
-    bearer, basic = HTTPBearer(auto_error=False), HTTPBasic(auto_error=False)
-
-    def session() -> Any:
-        with app.database.session() as opened:
-            yield opened
-
-    Db = Annotated[Session, Depends(session, scope="function")]
+    api.include_router(confirmations_router)
+    api.state.recognize_app = app
+    api.state.login_guard = guard
     answer_database_failures(api)
-
-    def password_login(db: Session, request: Request, name: str, password: str) -> User | None:
-        try:
-            return guard.verify(db, name, password, request.client.host if request.client else None)
-        except Throttled as throttled:
-            raise HTTPException(429, str(throttled), headers={"Retry-After": str(throttled.retry_after)}) from None
-
-    def current_user(
-        db: Db,
-        request: Request,
-        token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-        credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
-    ) -> User:
-        user = None
-        if token is not None:
-            user = user_for_token(db, token.credentials)
-        elif credentials is not None:
-            user = password_login(db, request, credentials.username, credentials.password)
-        elif request.session.get("user_id") is not None:
-            if request.method not in ("GET", "HEAD") and request.headers.get("x-requested-with") != "recognize":
-                raise HTTPException(403, "a browser session must send X-Requested-With: recognize (CSRF guard)")
-            user = db.get(User, request.session["user_id"])
-        if user is None:
-            raise HTTPException(
-                401,
-                "log in with a token (Bearer) or your user name and password (Basic)",
-                headers={"WWW-Authenticate": 'Basic realm="recognize"'},
-            )
-        return user
-
-    Me = Annotated[User, Depends(current_user)]
 
     def owned_file(db: Session, user: User, file_id: int) -> tuple[MediaFile, Library]:
         row = db.execute(

@@ -9,6 +9,9 @@ proportional to the largest component instead of all faces squared. Groups small
 ``min_size`` stay unassigned.
 
 Existing persons: a new face joins one only when several of its faces agree (``PersonIndex``).
+
+Babies and small children (by the embedding model's age estimate) need a tighter distance in both:
+their faces sit close together across families, so distance alone cannot separate them.
 """
 
 from __future__ import annotations
@@ -61,8 +64,19 @@ def _components(embeddings: np.ndarray, threshold: float) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def cluster(embeddings: np.ndarray, photos: Sequence[int], threshold: float, min_size: int) -> np.ndarray:
-    """A label per face (-1: unassigned); faces sharing a label are one new person."""
+def cluster(
+    embeddings: np.ndarray,
+    photos: Sequence[int],
+    threshold: float,
+    min_size: int,
+    young: np.ndarray | None = None,
+    young_threshold: float | None = None,
+) -> np.ndarray:
+    """A label per face (-1: unassigned); faces sharing a label are one new person.
+
+    A pair with a ``young`` face (a baby or child by the model's age estimate) must be closer than
+    ``young_threshold`` instead: every embedding puts small children of different families close.
+    """
     labels = np.full(len(embeddings), -1, dtype=int)
     if len(embeddings) < min_size:
         return labels
@@ -73,6 +87,9 @@ def cluster(embeddings: np.ndarray, photos: Sequence[int], threshold: float, min
     for group in np.flatnonzero(sizes >= min_size):
         members = np.flatnonzero(component == group)
         distances = pairwise(embeddings[members])
+        if young is not None and young_threshold is not None:
+            either = young[members][:, None] | young[members][None, :]
+            distances = np.where(either, distances * (threshold / young_threshold), distances)
         same_photo = photo_array[members][:, None] == photo_array[members][None, :]
         np.fill_diagonal(same_photo, False)
         distances[same_photo] = FAR
@@ -88,26 +105,40 @@ def cluster(embeddings: np.ndarray, photos: Sequence[int], threshold: float, min
 class PersonIndex:
     """The faces of existing persons, to decide which person (if any) a new face clearly belongs to."""
 
-    def __init__(self, embeddings: np.ndarray, owners: Sequence[int]) -> None:
+    def __init__(self, embeddings: np.ndarray, owners: Sequence[int], young: Sequence[bool] | None = None) -> None:
         self.embeddings = embeddings
         self.owners = np.asarray(owners, dtype=np.int64)
+        self.young = np.zeros(len(self.owners), bool) if young is None else np.asarray(young, dtype=bool)
         ids, self._sizes = np.unique(self.owners, return_counts=True)
         self._size_of = dict(zip(ids.tolist(), self._sizes.tolist(), strict=True))
 
-    def add(self, embedding: np.ndarray, owner: int) -> None:
+    def add(self, embedding: np.ndarray, owner: int, young: bool = False) -> None:
         """Count a newly joined face as a member of its person."""
         self.embeddings = np.vstack([self.embeddings, embedding[None, :]])
         self.owners = np.append(self.owners, owner)
+        self.young = np.append(self.young, young)
         self._size_of[owner] = self._size_of.get(owner, 0) + 1
 
-    def best(self, face: np.ndarray, distance: float, min_votes: int, excluded: set[int]) -> int | None:
-        """The one person with at least ``min_votes`` faces (all, when smaller) closer than ``distance``.
+    def best(
+        self,
+        face: np.ndarray,
+        distance: float,
+        min_votes: int,
+        excluded: set[int],
+        young: bool = False,
+        young_distance: float | None = None,
+    ) -> int | None:
+        """The one person with at least ``min_votes`` faces (all, when smaller) closer than ``distance``
+        (``young_distance`` when the face or the voting member is young).
 
         None when no person, or more than one, qualifies: an ambiguous face waits unassigned.
         """
         if len(self.owners) == 0:
             return None
-        close = self.owners[distances_to(self.embeddings, face) < distance]
+        limits = np.full(len(self.owners), distance)
+        if young_distance is not None:
+            limits[self.young | young] = young_distance
+        close = self.owners[distances_to(self.embeddings, face) < limits]
         voters, votes = np.unique(close, return_counts=True)
         qualified = [
             int(person)

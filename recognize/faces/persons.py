@@ -17,10 +17,8 @@ from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
 from recognize.faces.clustering import PersonIndex, cluster, pairwise
-from recognize.faces.thresholds import embedding_model
-from recognize.storage.models import Face, FaceRejection, Library, MediaFile, Person
-
-SUGGEST_FACTOR = 1.3
+from recognize.faces.known import user_faces
+from recognize.storage.models import Confirmation, Face, FaceRejection, Library, MediaFile, Person
 
 
 class PersonError(Exception):
@@ -48,96 +46,80 @@ class PersonSummary:
     cover_face: int | None
 
 
-def _user_faces(
-    session: Session, user_id: int, model: str
-) -> list[tuple[int, int, int | None, str | None, bytes | None, bool]]:
-    """(id, file, person, assigned_by, embedding, clusterable) of a user's faces; the embedding is None
-    when it comes from another model than ``model`` (the face waits to be embedded again)."""
-    rows = session.execute(
-        select(
-            Face.id,
-            Face.file_id,
-            Face.person_id,
-            Face.assigned_by,
-            Face.embedding,
-            Face.clusterable,
-            Face.embedding_model,
-        )
-        .join(MediaFile, MediaFile.id == Face.file_id)
-        .join(Library, Library.id == MediaFile.library_id)
-        .where(Library.user_id == user_id)
-        .order_by(Face.id)
-    )
-    return [(*row[:4], row[4] if row[6] == model else None, row[5]) for row in rows]
-
-
-def _vector(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype=np.float32)
-
-
 def update_persons(session: Session, user_id: int, settings: FaceSettings) -> ClusterReport:
     """Join new faces to persons they clearly belong to, then group the rest into new persons.
 
     ``settings`` carry the thresholds of their embedding model (``thresholds.with_model_thresholds``);
     faces embedded by another model take no part until they are embedded again.
     """
-    rows = _user_faces(session, user_id, embedding_model(settings))
+    faces = user_faces(session, user_id, settings)
     rejected: dict[int, set[int]] = defaultdict(set)
     for face_id, person_id in session.execute(select(FaceRejection.face_id, FaceRejection.person_id)):
         rejected[face_id].add(person_id)
-    person_photos: dict[int, set[int]] = defaultdict(set)
-    member_vectors, owners, waiting = [], [], []
-    for face_id, file_id, person_id, assigned_by, blob, clusterable in rows:
-        if person_id is not None:
-            person_photos[person_id].add(file_id)
-            if blob is not None:
-                member_vectors.append(_vector(blob))
-                owners.append(person_id)
-        elif clusterable and assigned_by != "user" and blob is not None:
-            waiting.append((face_id, file_id, _vector(blob)))
-    index = PersonIndex(np.stack(member_vectors) if member_vectors else np.zeros((0, 1), np.float32), owners)
     photo_persons: dict[int, set[int]] = defaultdict(set)
-    for person_id, photos in person_photos.items():
-        for file_id in photos:
-            photo_persons[file_id].add(person_id)
+    members = [face for face in faces if face.person_id is not None and face.vector is not None]
+    for face in faces:
+        if face.person_id is not None:
+            photo_persons[face.file_id].add(face.person_id)
+    index = PersonIndex(
+        np.stack([face.vector for face in members]) if members else np.zeros((0, 1), np.float32),
+        [face.person_id for face in members],
+        [face.young for face in members],
+    )
+    waiting = [
+        face
+        for face in faces
+        if face.person_id is None and face.clusterable and face.assigned_by != "user" and face.vector is not None
+    ]
     joined, still_waiting = 0, []
-    for face_id, file_id, vector in waiting:
-        excluded = rejected[face_id] | photo_persons[file_id]
-        target = index.best(vector, settings.join_distance, settings.join_min_votes, excluded)
+    for face in waiting:
+        excluded = rejected[face.id] | photo_persons[face.file_id]
+        target = index.best(
+            face.vector,
+            settings.join_distance,
+            settings.join_min_votes,
+            excluded,
+            young=face.young,
+            young_distance=settings.child_distance,
+        )
         if target is None:
-            still_waiting.append((face_id, file_id, vector))
+            still_waiting.append(face)
             continue
-        session.execute(update(Face).where(Face.id == face_id).values(person_id=target, assigned_by="auto"))
-        index.add(vector, target)
-        photo_persons[file_id].add(target)
+        session.execute(update(Face).where(Face.id == face.id).values(person_id=target, assigned_by="auto"))
+        index.add(face.vector, target, face.young)
+        photo_persons[face.file_id].add(target)
         joined += 1
     new_persons = grouped = 0
     if still_waiting:
         labels = cluster(
-            np.stack([vector for _, _, vector in still_waiting]),
-            [file_id for _, file_id, _ in still_waiting],
+            np.stack([face.vector for face in still_waiting]),
+            [face.file_id for face in still_waiting],
             settings.cluster_distance,
             settings.min_faces_per_person,
+            young=np.array([face.young for face in still_waiting]),
+            young_threshold=settings.child_distance,
         )
         for label in sorted(set(labels) - {-1}):
             person = Person(user_id=user_id)
             session.add(person)
             session.flush()
-            chosen = [still_waiting[i][0] for i in np.flatnonzero(labels == label)]
+            chosen = [still_waiting[i].id for i in np.flatnonzero(labels == label)]
             session.execute(update(Face).where(Face.id.in_(chosen)).values(person_id=person.id, assigned_by="auto"))
             new_persons += 1
             grouped += len(chosen)
     return ClusterReport(joined, new_persons, grouped, len(still_waiting) - grouped)
 
 
-def _person(session: Session, user_id: int, person_id: int) -> Person:
+def get_person(session: Session, user_id: int, person_id: int) -> Person:
+    """A person of this user; PersonError("no person ...") otherwise."""
     person = session.get(Person, person_id)
     if person is None or person.user_id != user_id:
         raise PersonError(f"no person {person_id}")
     return person
 
 
-def _face(session: Session, user_id: int, face_id: int) -> Face:
+def get_face(session: Session, user_id: int, face_id: int) -> Face:
+    """A face of this user; PersonError("no face ...") otherwise."""
     owner = session.scalar(
         select(Library.user_id)
         .join(MediaFile, MediaFile.library_id == Library.id)
@@ -189,7 +171,7 @@ def count_persons(session: Session, user_id: int, include_hidden: bool = False) 
 
 def rename(session: Session, user_id: int, person_id: int, name: str | None) -> Person:
     """Name (or, with None, unname) a person; a name already used by another person is refused."""
-    person = _person(session, user_id, person_id)
+    person = get_person(session, user_id, person_id)
     clean = (name or "").strip() or None
     if clean is not None:
         other = session.scalar(
@@ -203,11 +185,11 @@ def rename(session: Session, user_id: int, person_id: int, name: str | None) -> 
 
 def merge(session: Session, user_id: int, target_id: int, source_ids: Sequence[int]) -> Person:
     """Move every face of the source persons into the target and delete the sources."""
-    target = _person(session, user_id, target_id)
+    target = get_person(session, user_id, target_id)
     for source_id in source_ids:
         if source_id == target_id:
             continue
-        source = _person(session, user_id, source_id)
+        source = get_person(session, user_id, source_id)
         session.execute(update(Face).where(Face.person_id == source_id).values(person_id=target_id, assigned_by="user"))
         for face_id in session.scalars(select(FaceRejection.face_id).where(FaceRejection.person_id == source_id)):
             session.merge(FaceRejection(face_id=face_id, person_id=target_id))
@@ -228,9 +210,9 @@ def _check_same_photo(session: Session, face: Face, person_id: int) -> None:
 
 def move_face(session: Session, user_id: int, face_id: int, person_id: int | None) -> Face:
     """Put one face into a person, or (None) out of any person; the old person never gets it back automatically."""
-    face = _face(session, user_id, face_id)
+    face = get_face(session, user_id, face_id)
     if person_id is not None:
-        _person(session, user_id, person_id)
+        get_person(session, user_id, person_id)
         _check_same_photo(session, face, person_id)
     if face.person_id is not None and face.person_id != person_id:
         session.merge(FaceRejection(face_id=face.id, person_id=face.person_id))
@@ -241,8 +223,8 @@ def move_face(session: Session, user_id: int, face_id: int, person_id: int | Non
 
 def split(session: Session, user_id: int, person_id: int, face_ids: Sequence[int], name: str | None = None) -> Person:
     """Move these faces of a person into a new person."""
-    _person(session, user_id, person_id)
-    faces = [_face(session, user_id, face_id) for face_id in face_ids]
+    get_person(session, user_id, person_id)
+    faces = [get_face(session, user_id, face_id) for face_id in face_ids]
     if not faces or any(face.person_id != person_id for face in faces):
         raise PersonError(f"split needs faces of person {person_id}")
     new = Person(user_id=user_id)
@@ -257,7 +239,7 @@ def split(session: Session, user_id: int, person_id: int, face_ids: Sequence[int
 
 def hide(session: Session, user_id: int, person_id: int, hidden: bool = True) -> Person:
     """Hide a person from lists (its faces stay grouped, so they do not come back as a new person)."""
-    person = _person(session, user_id, person_id)
+    person = get_person(session, user_id, person_id)
     person.hidden = hidden
     return person
 
@@ -278,28 +260,39 @@ def unassigned_faces(session: Session, user_id: int) -> list[Face]:
 def suggest_merges(
     session: Session, user_id: int, settings: FaceSettings, limit: int = 10
 ) -> list[tuple[int, int, float]]:
-    """Pairs of persons (a, b, distance between their mean faces) worth asking the user about, closest first.
+    """Pairs of persons (a, b, mean distance between their faces) that may be one person, closest first.
 
-    Candidates are closer than ``SUGGEST_FACTOR`` times the model's ``cluster_distance``.
+    Pairs whose mean faces are closer than ``suggest_distance`` (the model's unless set) are measured
+    face by face; those whose faces are on average closer than it are kept. Persons sharing a photo
+    and pairs the user said are two people are left out.
     """
-    max_distance = (settings.cluster_distance or 0.0) * SUGGEST_FACTOR
+    max_distance = settings.suggest_distance or 0.0
     vectors: dict[int, list[np.ndarray]] = defaultdict(list)
     photos: dict[int, set[int]] = defaultdict(set)
-    for _, file_id, person_id, _, blob, _ in _user_faces(session, user_id, embedding_model(settings)):
-        if person_id is not None:
-            photos[person_id].add(file_id)
-            if blob is not None:
-                vectors[person_id].append(_vector(blob))
+    for face in user_faces(session, user_id, settings):
+        if face.person_id is not None:
+            photos[face.person_id].add(face.file_id)
+            if face.vector is not None:
+                vectors[face.person_id].append(face.vector)
     ids = sorted(vectors)
     if len(ids) < 2:
         return []
-    centroids = np.stack([np.mean(vectors[i], axis=0) for i in ids])
+    refused = set(
+        session.scalars(
+            select(Confirmation.question).where(Confirmation.user_id == user_id, Confirmation.answer == "no")
+        )
+    )
+    members = {person: np.stack(vectors[person]) for person in ids}
+    centroids = np.stack([members[i].mean(axis=0) for i in ids])
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    distances = pairwise(centroids)
-    pairs = [
-        (ids[a], ids[b], float(distances[a, b]))
-        for a in range(len(ids))
-        for b in range(a + 1, len(ids))
-        if distances[a, b] < max_distance and not photos[ids[a]] & photos[ids[b]]
-    ]
+    near = pairwise(centroids) < max_distance
+    pairs = []
+    for a, b in zip(*np.nonzero(np.triu(near, 1)), strict=True):
+        first, second = ids[a], ids[b]
+        if photos[first] & photos[second] or {f"merge-{first}-{second}", f"merge-{second}-{first}"} & refused:
+            continue
+        similarity = np.clip(members[first] @ members[second].T, -1.0, 1.0)
+        mean = float(np.sqrt(np.maximum(0.0, 2.0 - 2.0 * similarity)).mean())
+        if mean < max_distance:
+            pairs.append((first, second, mean))
     return sorted(pairs, key=lambda pair: pair[2])[:limit]

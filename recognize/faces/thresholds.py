@@ -7,12 +7,15 @@ from recognize.models.registry import EMBEDDERS
 
 
 def with_model_thresholds(settings: FaceSettings) -> FaceSettings:
-    """``settings`` with ``cluster_distance`` and ``join_distance`` set: the given ones, else the embedder's."""
+    """``settings`` with the distances set: the given ones, else the embedder's (``child_distance`` stays None
+    for a model that estimates no age)."""
     embedder = EMBEDDERS[settings.embedder]
     return settings.model_copy(
         update={
             "cluster_distance": settings.cluster_distance or embedder.cluster_distance,
             "join_distance": settings.join_distance or embedder.join_distance,
+            "child_distance": settings.child_distance or embedder.child_distance,
+            "suggest_distance": settings.suggest_distance or embedder.suggest_distance,
         }
     )
 

@@ -79,13 +79,17 @@ class FaceDetector(Model):
 class FaceEmbedder(Model):
     """Aligns a face and turns it into an embedding where distance means dissimilarity.
 
-    Distances differ between models, so each declares the clustering thresholds measured for it:
-    ``cluster_distance`` (every pair in a new person closer than this) and ``join_distance``.
+        Distances differ between models, so each declares the clustering thresholds measured for it:
+        ``cluster_distance`` (every pair in a new person closer than this), ``join_distance``, and, for a
+        model that estimates age, ``child_distance`` (the cap for pairs with a child's face); persons whose
+    mean faces are closer than ``suggest_distance`` are suggested for merging.
     """
 
     task = "face-embedding"
     cluster_distance: ClassVar[float]
     join_distance: ClassVar[float]
+    suggest_distance: ClassVar[float]
+    child_distance: ClassVar[float | None] = None
 
     @abstractmethod
     def describe(self, pixels: np.ndarray, box: Box) -> FaceDescription:

@@ -55,8 +55,10 @@ class FaceresEmbedder(FaceEmbedder):
     """5-point alignment, a 224 px chip, HSE faceres MobileNet: 1024-d embedding and an age estimate."""
 
     name = "hse-faceres-3.0.4"
-    cluster_distance = 0.94
+    cluster_distance = 0.96
     join_distance = 0.90
+    suggest_distance = 0.95
+    child_distance = 0.85
 
     def load(self) -> tuple[dlib.shape_predictor, object]:
         return dlib.shape_predictor(str(weights_path(SHAPE_PREDICTOR_5))), cpu_session(

@@ -15,6 +15,7 @@ class ResnetEmbedder(FaceEmbedder):
     name = "dlib-resnet-v1"
     cluster_distance = 0.42
     join_distance = 0.40
+    suggest_distance = 0.5
 
     def load(self) -> tuple[dlib.shape_predictor, dlib.face_recognition_model_v1]:
         return (

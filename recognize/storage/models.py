@@ -228,3 +228,14 @@ class SearchDocument(Base):
 
     file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
     body: Mapped[str] = mapped_column(Text)
+
+
+class Confirmation(Base):
+    """A user's answer to a question about a face or two persons: yes (must-link), no (cannot-link), skip."""
+
+    __tablename__ = "confirmations"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    question: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

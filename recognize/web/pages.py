@@ -1,4 +1,4 @@
-"""The UI's pages: people, person, photo, unassigned faces, processing, search, login.
+"""The UI's pages: people, person, photo, unassigned faces, questions, processing, search, login.
 
 Pages read through the same library functions as the REST API; changes go through the REST API
 from the browser (session cookie plus the ``X-Requested-With`` CSRF header).
@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from recognize.api.status import user_status
 from recognize.app import App
-from recognize.config import LIBRARY_FACE_SETTINGS, USER_FACE_SETTINGS, face_settings_with
+from recognize.config import LIBRARY_FACE_SETTINGS, face_settings_with
+from recognize.faces import confirmations
 from recognize.faces import persons as ops
 from recognize.jobs.control import is_paused
 from recognize.jobs.registry import all_analyses
@@ -32,6 +33,7 @@ STATIC = HERE / "static"
 PAGE = 60
 FACE_PAGE = 200
 UNSWITCHABLE = frozenset({"metadata", "faces"})
+QUESTION_FACES = 8
 
 
 def session_secret(home: Path) -> str:
@@ -176,9 +178,7 @@ def ui_router(app: App) -> APIRouter:
         with app.database.session() as session:
             status = user_status(session, user, app.settings)
             paused = is_paused(session)
-            mine = face_settings_with(
-                app.settings.faces, session.get_one(User, user.id).settings.get("faces", {}), USER_FACE_SETTINGS
-            )
+            mine = app.clustering_settings(session.get_one(User, user.id))
         libraries = {
             library["id"]: face_settings_with(
                 app.settings.faces, library["settings"].get("faces", {}), LIBRARY_FACE_SETTINGS
@@ -235,6 +235,23 @@ def ui_router(app: App) -> APIRouter:
                 )
             )
         return render(request, "search.html", user, q=name, persons=[], files=files, tags=[])
+
+    @router.get("/confirm", response_class=HTMLResponse)
+    def confirm(request: Request) -> Response:
+        user = page_user(request)
+        with app.database.session() as session:
+            owner = session.get_one(User, user.id)
+            found = confirmations.questions(session, user.id, app.clustering_settings(owner), limit=1)
+            question = found[0] if found else None
+            names = display_names(ops.list_persons(session, user.id, include_hidden=True))
+            shown = {
+                person: session.scalars(
+                    select(Face.id).where(Face.person_id == person).order_by(Face.id).limit(QUESTION_FACES)
+                ).all()
+                for person in ([question.person, question.other] if question else [])
+                if person is not None
+            }
+        return render(request, "confirm.html", user, question=question, names=names, shown=shown)
 
     @router.get("/logout")
     def logout(request: Request) -> Response:

@@ -14,6 +14,7 @@ from recognize.api.auth import create_token, create_user, revoke_token
 from recognize.api.export import export_user
 from recognize.api.rest import create_api
 from recognize.app import App
+from recognize.faces import confirmations
 from recognize.library.libraries import add_library
 from recognize.storage.models import ApiToken, Face, MediaFile, User
 from tests.media_factory import jpeg_with_exif
@@ -264,3 +265,29 @@ def test_files_of_the_data_folder_are_never_served(api) -> None:
     response = client.get(f"/api/files/{ids['file']}/original", auth=ALICE)
     assert response.status_code == 404
     assert (app.settings.home / "session.key").read_bytes().strip() not in response.content
+
+
+def test_confirmations_are_listed_best_first_and_answered(api) -> None:
+    client, app, _root = api
+    ids = _ids(app)
+    with app.database.session() as session:
+        session.get_one(Face, ids["face"]).person_id = None
+    items = client.get("/api/confirmations?limit=5", auth=ALICE).json()["items"]
+    asked = next(item for item in items if item["kind"] == "face" and item["face"] == ids["face"])
+    assert (
+        asked["person"] == ids["person"] and asked["gain"] >= 1 and asked["id"] == f"face-{ids['face']}-{ids['person']}"
+    )
+    with app.database.session() as session:
+        admin = session.scalars(select(User).where(User.name == "admin")).one()
+        ranked = confirmations.questions(session, admin.id, app.clustering_settings(admin), limit=5)
+    assert [item["id"] for item in items] == [question.id for question in ranked]
+    assert client.post(f"/api/confirmations/{asked['id']}", json={"answer": "yes"}, auth=BOB).status_code == 404
+    assert client.post(f"/api/confirmations/{asked['id']}", json={"answer": "maybe"}, auth=ALICE).status_code == 422
+    assert client.post(f"/api/confirmations/{asked['id']}", json={"answer": True}, auth=ALICE).status_code == 422
+    assert client.post("/api/confirmations/face-x-1", json={"answer": "yes"}, auth=ALICE).status_code == 404
+    assert client.post("/api/confirmations/face-99999-1", json={"answer": "yes"}, auth=ALICE).status_code == 404
+    applied = client.post(f"/api/confirmations/{asked['id']}", json={"answer": "yes"}, auth=ALICE)
+    assert applied.status_code == 200 and applied.json() == {"id": asked["id"], "answer": "yes"}
+    assert client.get(f"/api/faces/{ids['face']}", auth=ALICE).json()["person"] == ids["person"]
+    assert asked["id"] not in [item["id"] for item in client.get("/api/confirmations", auth=ALICE).json()["items"]]
+    assert client.get("/api/confirmations", auth=BOB).json() == {"items": []}

@@ -127,7 +127,7 @@ def test_hidden_persons_leave_lists_and_suggestions_exclude_shared_photos(faces_
         ops.hide(session, user_id, kit)
         visible = {person.id for person in ops.list_persons(session, user_id)}
         everyone = {person.id for person in ops.list_persons(session, user_id, include_hidden=True)}
-        anywhere = app.settings.faces.model_copy(update={"cluster_distance": 2.0})
+        anywhere = app.settings.faces.model_copy(update={"suggest_distance": 2.0})
         suggestions = ops.suggest_merges(session, user_id, anywhere)
     assert kit not in visible and kit in everyone
     assert len(suggestions) == 6 and suggestions == sorted(suggestions, key=lambda pair: pair[2])

@@ -161,3 +161,28 @@ def test_places_are_browsable_and_searchable(page, server) -> None:
     assert page.locator(".tag-list li").count() >= 1
     assert page.locator(".tag-list small:has-text('place')").count() == 0
     page.screenshot(path=ARTIFACTS / "object-tags.png", full_page=True)
+
+
+def test_questions_page_answers_with_the_keyboard(page, server) -> None:
+    base, app = server
+    from sqlalchemy import update
+
+    from recognize.faces import confirmations
+    from recognize.storage.models import User
+
+    person, face = _person_of(app, "obama/d.jpg")
+    with app.database.session() as session:
+        session.execute(update(Face).where(Face.id == face).values(person_id=None, assigned_by=None))
+        user = session.scalars(select(User).where(User.name == "admin")).one()
+        for asked in confirmations.questions(session, user.id, app.clustering_settings(user), limit=50):
+            if asked.kind == "merge":
+                confirmations.answer(session, user.id, asked.id, "no")
+    _log_in(page, base)
+    _open(page, f"{base}/confirm")
+    question = page.locator("#question")
+    assert question.get_attribute("data-id") == f"face-{face}-{person}"
+    assert page.locator(".asked img").count() == 1 and page.locator(".question .faces img").count() >= 2
+    page.screenshot(path=ARTIFACTS / "confirm.png", full_page=True)
+    page.keyboard.press("y")
+    page.wait_for_function(f"!document.querySelector('#question[data-id=\"face-{face}-{person}\"]')")
+    assert _person_of(app, "obama/d.jpg") == (person, face)

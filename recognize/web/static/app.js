@@ -112,4 +112,24 @@ document.querySelectorAll("select.reassign").forEach((select) => {
   });
 });
 
+const question = document.getElementById("question");
+if (question) {
+  const reply = async (answer) => {
+    try {
+      await api("POST", `/api/confirmations/${question.dataset.id}`, { answer });
+      location.reload();
+    } catch (error) { show(error.message); }
+  };
+  question.querySelectorAll("button[data-answer]").forEach((button) => {
+    button.addEventListener("click", () => reply(button.dataset.answer));
+  });
+  document.addEventListener("keydown", (event) => {
+    const answer = { y: "yes", n: "no", s: "skip" }[event.key];
+    if (answer && !event.ctrlKey && !event.metaKey && !["INPUT", "TEXTAREA"].includes(event.target.tagName)) {
+      event.preventDefault();
+      reply(answer);
+    }
+  });
+}
+
 document.body.dataset.ready = "true";

@@ -1,0 +1,119 @@
+"""Confirmations benchmark: a simulated user answers the questions through the REST API, from the truth.
+
+Builds nothing: give it the family dev set folder (see ``bench/faces_families.py``). Runs
+``recognize process`` at the defaults, then asks ``GET /api/confirmations?limit=1`` and answers
+``POST /api/confirmations/{id}`` as a user who knows everyone would: "Is this <person>?" yes when
+the face's identity is the one most of the person's faces have; "Same person?" yes when both
+persons' majorities agree. Prints precision, recall and relatives merged (the dev set's scorer)
+after 0, 10, 25, 50 and 100 answers, and how many answers it took to reach precision >= 0.99 with
+recall >= 0.90 (checked every 5 answers), or that it was not reached.
+
+usage: python bench/faces_confirm.py FAMILY_DIR [--max-answers 400] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from faces_families import CELL_SIDE, recognize, score
+from fastapi.testclient import TestClient
+
+from recognize.api.auth import create_token
+from recognize.api.rest import create_api
+from recognize.app import App
+from recognize.config import load_settings
+from recognize.library.libraries import find_user
+
+CHECKPOINTS = (0, 10, 25, 50, 100)
+TARGET = (0.99, 0.90)
+
+
+def face_labels(document: dict, truth: dict[str, list[str]]) -> dict[int, str]:
+    """Face id -> identity, by the cell of the dev set's photo the face sits in."""
+    labels = {}
+    for media_file in document["files"]:
+        cells = truth.get(Path(media_file["path"]).name)
+        for face in media_file.get("faces") or []:
+            cell = int((face["bbox"][0] + face["bbox"][2] / 2) // CELL_SIDE)
+            if cells and 0 <= cell < len(cells):
+                labels[face["id"]] = cells[cell]
+    return labels
+
+
+def majorities(document: dict, labels: dict[int, str]) -> dict[int, str]:
+    """Person id -> the identity most of its faces have."""
+    votes: dict[int, Counter] = {}
+    for media_file in document["files"]:
+        for face in media_file.get("faces") or []:
+            if face["person"] is not None and face["id"] in labels:
+                votes.setdefault(face["person"], Counter())[labels[face["id"]]] += 1
+    return {person: counted.most_common(1)[0][0] for person, counted in votes.items()}
+
+
+def truthful(question: dict, labels: dict[int, str], majority: dict[int, str]) -> str:
+    if question["kind"] == "face":
+        same = labels.get(question["face"]) == majority.get(question["person"])
+    else:
+        same = majority.get(question["person"]) == majority.get(question["other"])
+    return "yes" if same else "no"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("family_dir", type=Path)
+    parser.add_argument("--max-answers", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 2))
+    args = parser.parse_args()
+    library, truth_file = args.family_dir / "library", args.family_dir / "truth.json"
+    if not (library.is_dir() and truth_file.is_file()):
+        sys.exit(f"skipped: {args.family_dir} holds no built family dev set (see bench/faces_families.py)")
+    truth = json.loads(truth_file.read_text())
+    with tempfile.TemporaryDirectory(prefix="recognize-confirm-") as folder:
+        home = Path(folder)
+        recognize(home, "faceres", "process", str(library), "--workers", str(args.workers))
+        app = App(load_settings(home=home))
+        with app.database.session() as session:
+            token = create_token(session, find_user(session, "bench"), "bench")
+        client = TestClient(create_api(app), headers={"Authorization": f"Bearer {token}"})
+        document = client.get("/api/export").json()
+        labels = face_labels(document, truth)
+        faces = len(labels)
+        reached, answers, yes = None, 0, 0
+        print(f"{faces} faces found; answers as a user who knows everyone, through the REST API")
+        print(f"{'answers':>7} {'yes':>4} {'precision':>9} {'recall':>6} {'relatives merged':>16}")
+        while True:
+            if answers in CHECKPOINTS or (reached is None and answers % 5 == 0):
+                precision, recall, merged, _ = score(document, args.family_dir)
+                if answers in CHECKPOINTS:
+                    print(f"{answers:7} {yes:4} {precision:9.3f} {recall:6.3f} {merged * 100:15.2f}%")
+                if reached is None and precision >= TARGET[0] and recall >= TARGET[1]:
+                    reached = answers
+            if answers >= args.max_answers or (reached is not None and answers >= max(CHECKPOINTS)):
+                break
+            items = client.get("/api/confirmations", params={"limit": 1}).json()["items"]
+            if not items:
+                print(f"no questions left after {answers} answers")
+                break
+            reply = truthful(items[0], labels, majorities(document, labels))
+            client.post(f"/api/confirmations/{items[0]['id']}", json={"answer": reply}).raise_for_status()
+            answers += 1
+            yes += reply == "yes"
+            document = client.get("/api/export").json()
+        precision, recall, merged, _ = score(document, args.family_dir)
+        print(f"{answers:7} {yes:4} {precision:9.3f} {recall:6.3f} {merged * 100:15.2f}%  (last)")
+        goal = f"precision >= {TARGET[0]} with recall >= {TARGET[1]}"
+        if reached is None:
+            print(f"{goal}: not reached in {answers} answers ({answers / faces:.2f} per face)")
+        else:
+            print(f"{goal}: reached after {reached} answers ({reached / faces:.3f} per face)")
+        app.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""REST: the questions that settle doubtful faces, and their answers (``faces/confirmations.py``).
+
+``GET /api/confirmations?limit=N`` -> ``{"items": [{"id", "kind", "face" | "other", "person", "gain"}]}``
+best first; ``POST /api/confirmations/{id}`` with ``{"answer": "yes" | "no" | "skip"}`` applies the
+answer, groups the user's waiting faces again, and answers 200 once both are committed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from pydantic import BaseModel, ConfigDict
+
+from recognize.api.deps import Db, Me, Recognize
+from recognize.faces import confirmations
+from recognize.faces.persons import update_persons
+
+router = APIRouter()
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    answer: Literal["yes", "no", "skip"]
+
+
+def question_json(question: confirmations.Question) -> dict[str, Any]:
+    """A question as the API shows it (``face`` for face questions, ``other`` for merges)."""
+    shown: dict[str, Any] = {"id": question.id, "kind": question.kind, "person": question.person}
+    shown.update({"face": question.face} if question.kind == "face" else {"other": question.other})
+    return {**shown, "gain": question.gain, "distance": question.distance}
+
+
+@router.get("/api/confirmations")
+def list_confirmations(
+    db: Db, user: Me, app: Recognize, limit: Annotated[int, Query(ge=1, le=500)] = 20
+) -> dict[str, Any]:
+    """The questions worth asking now, best first."""
+    found = confirmations.questions(db, user.id, app.clustering_settings(user), limit)
+    return {"items": [question_json(question) for question in found]}
+
+
+@router.post("/api/confirmations/{question_id}")
+def answer_confirmation(
+    db: Db, user: Me, app: Recognize, question_id: Annotated[str, Path(max_length=64)], body: Answer
+) -> dict[str, Any]:
+    """Apply one answer (yes: must-link, no: cannot-link, skip) and group the waiting faces again."""
+    if not confirmations.QUESTION_ID.match(question_id):
+        raise HTTPException(404, f"no question {question_id}")
+    confirmations.answer(db, user.id, question_id, body.answer)
+    db.flush()
+    if body.answer != "skip":
+        update_persons(db, user.id, app.clustering_settings(user))
+    return {"id": question_id, "answer": body.answer}

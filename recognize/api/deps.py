@@ -1,0 +1,73 @@
+"""What every route depends on: the App, a database session committed before the answer, the logged-in user.
+
+``create_api`` puts the App and the login guard on ``api.state``; routers in any module use ``Db``,
+``Me`` and ``Recognize`` and stay free of closures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from recognize.api.auth import user_for_token
+from recognize.api.throttle import LoginGuard, Throttled
+from recognize.app import App
+from recognize.storage.models import User
+
+bearer, basic = HTTPBearer(auto_error=False), HTTPBasic(auto_error=False)
+
+
+def recognize_app(request: Request) -> App:
+    """The App this API serves."""
+    return request.app.state.recognize_app
+
+
+def database_session(request: Request) -> Iterator[Session]:
+    """A session for one request; it commits when the route returns, before the answer is sent."""
+    with recognize_app(request).database.session() as opened:
+        yield opened
+
+
+Recognize = Annotated[App, Depends(recognize_app)]
+Db = Annotated[Session, Depends(database_session, scope="function")]
+
+
+def password_login(db: Session, request: Request, name: str, password: str) -> User | None:
+    """The user when the password is right; 429 with Retry-After while the guard backs off."""
+    guard: LoginGuard = request.app.state.login_guard
+    try:
+        return guard.verify(db, name, password, request.client.host if request.client else None)
+    except Throttled as throttled:
+        raise HTTPException(429, str(throttled), headers={"Retry-After": str(throttled.retry_after)}) from None
+
+
+def current_user(
+    db: Db,
+    request: Request,
+    token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
+) -> User:
+    """The user of a token, Basic credentials or browser session (with the CSRF header on writes); else 401."""
+    user = None
+    if token is not None:
+        user = user_for_token(db, token.credentials)
+    elif credentials is not None:
+        user = password_login(db, request, credentials.username, credentials.password)
+    elif request.session.get("user_id") is not None:
+        if request.method not in ("GET", "HEAD") and request.headers.get("x-requested-with") != "recognize":
+            raise HTTPException(403, "a browser session must send X-Requested-With: recognize (CSRF guard)")
+        user = db.get(User, request.session["user_id"])
+    if user is None:
+        raise HTTPException(
+            401,
+            "log in with a token (Bearer) or your user name and password (Basic)",
+            headers={"WWW-Authenticate": 'Basic realm="recognize"'},
+        )
+    return user
+
+
+Me = Annotated[User, Depends(current_user)]

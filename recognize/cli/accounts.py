@@ -1,0 +1,160 @@
+"""Commands about who and where: libraries, users (settings, library roots), API tokens."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from recognize.api.auth import AuthError, create_token, create_user, revoke_token
+from recognize.cli.common import UserOption, app_for, cli, console, fail
+from recognize.jobs.registry import analysis_names
+from recognize.library.libraries import (
+    LibraryError,
+    configure_library,
+    configure_user,
+    find_user,
+    get_or_create_user,
+    library_of,
+    parse_assignments,
+)
+from recognize.library.roots import checked_user_root
+
+library_cli = typer.Typer(help="Manage libraries (mount points).", no_args_is_help=True)
+
+
+cli.add_typer(library_cli, name="library")
+
+
+@library_cli.command("add")
+def library_add(ctx: typer.Context, path: Path, user: UserOption = None) -> None:
+    """Add a folder as a library of a user."""
+    app = app_for(ctx)
+    try:
+        library = app.add_library(path, user)
+    except LibraryError as error:
+        fail(str(error))
+    console.print(f"library {library.id}: {library.root}")
+
+
+@library_cli.command("list")
+def library_list(ctx: typer.Context, user: UserOption = None) -> None:
+    """List a user's libraries."""
+    for library in app_for(ctx).libraries(user):
+        typer.echo(f"{library.id}\t{library.root}")
+
+
+@library_cli.command("set")
+def library_set(ctx: typer.Context, library_id: int, assignments: list[str], user: UserOption = None) -> None:
+    """Override settings for one library, e.g. faces.detector=cnn faces.min_face_px=60 analyses.text=on."""
+    app = app_for(ctx)
+    try:
+        with app.database.session() as session:
+            owner = get_or_create_user(session, user or app.settings.user)
+            library = library_of(session, owner, library_id)
+            typer.echo(
+                json.dumps(
+                    configure_library(
+                        session, library, parse_assignments(assignments), app.settings.faces, analysis_names()
+                    )
+                )
+            )
+    except LibraryError as error:
+        fail(str(error))
+
+
+user_cli = typer.Typer(
+    help="Users: create them (argon2-hashed passwords) and set their settings.", no_args_is_help=True
+)
+
+
+cli.add_typer(user_cli, name="user")
+
+
+@user_cli.command("set")
+def user_set(ctx: typer.Context, assignments: list[str], user: UserOption = None) -> None:
+    """Override clustering settings for a user, e.g. faces.cluster_distance=0.4 faces.min_faces_per_person=3."""
+    app = app_for(ctx)
+    try:
+        with app.database.session() as session:
+            owner = get_or_create_user(session, user or app.settings.user)
+            typer.echo(json.dumps(configure_user(session, owner, parse_assignments(assignments), app.settings.faces)))
+    except LibraryError as error:
+        fail(str(error))
+
+
+@user_cli.command("roots")
+def user_roots(
+    ctx: typer.Context,
+    name: str,
+    folders: Annotated[list[Path] | None, typer.Argument(help="Folders this user may add libraries in.")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Take every root away from the user.")] = False,
+) -> None:
+    """Show or set the folders inside which a plain user may add libraries from the API and web UI."""
+    app = app_for(ctx)
+    with app.database.session() as session:
+        owner = find_user(session, name)
+        if owner is None:
+            fail(f"no such user: {name}")
+        if folders or clear:
+            try:
+                owner.library_roots = [
+                    str(checked_user_root(folder, app.settings.private_paths)) for folder in folders or []
+                ]
+            except LibraryError as error:
+                fail(str(error))
+        roots = list(owner.library_roots or [])
+    typer.echo("\n".join(roots) if roots else f"{name} has no library roots of their own")
+
+
+token_cli = typer.Typer(help="API tokens for scripts.", no_args_is_help=True)
+
+
+cli.add_typer(token_cli, name="token")
+
+
+@user_cli.command("add")
+def user_add(
+    ctx: typer.Context,
+    name: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
+) -> None:
+    """Create a user (the password is read from stdin, or asked for)."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("password", hide_input=True)
+    app = app_for(ctx)
+    try:
+        with app.database.session() as session:
+            create_user(session, name, password, admin)
+    except AuthError as error:
+        fail(str(error))
+    console.print(f"user {name} created" + (" (admin)" if admin else ""))
+
+
+@token_cli.command("create")
+def token_create(
+    ctx: typer.Context,
+    user: UserOption = None,
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "script",
+    days: Annotated[float | None, typer.Option(help="Expire after this many days.")] = None,
+) -> None:
+    """Create an API token and print it (it is shown only once)."""
+    app = app_for(ctx)
+    with app.database.session() as session:
+        typer.echo(create_token(session, get_or_create_user(session, user or app.settings.user), name, days))
+
+
+@token_cli.command("revoke")
+def token_revoke(ctx: typer.Context, token_id: int, user: UserOption = None) -> None:
+    """Revoke a token by its id."""
+    app = app_for(ctx)
+    try:
+        with app.database.session() as session:
+            revoke_token(session, get_or_create_user(session, user or app.settings.user), token_id)
+    except AuthError as error:
+        fail(str(error))

@@ -1,0 +1,282 @@
+"""Commands that scan, analyse, serve and report: process, run, worker, status, export, search, doctor."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from recognize.api.auth import create_user
+from recognize.api.export import export_user
+from recognize.api.inference import create_inference_app
+from recognize.api.rest import create_api
+from recognize.api.status import library_status, user_status
+from recognize.app import App
+from recognize.cli.common import UserOption, app_for, cli, console, fail, progress_bars
+from recognize.config import load_settings
+from recognize.doctor import report as machine_report
+from recognize.jobs.control import set_paused
+from recognize.jobs.foreground import process_foreground
+from recognize.jobs.queue import build_queue
+from recognize.jobs.tasks import register
+from recognize.jobs.work import analyse_again
+from recognize.jobs.worker import run_worker
+from recognize.library.libraries import (
+    LibraryError,
+    get_or_create_user,
+    library_of,
+    user_libraries,
+)
+from recognize.search.query import search
+from recognize.storage.models import Library
+
+
+@cli.command()
+def scan(ctx: typer.Context, user: UserOption = None) -> None:
+    """Scan every library of a user for new, changed, moved and deleted files."""
+    app = app_for(ctx)
+    for root, report in app.scan(app.libraries(user)).items():
+        console.print(
+            f"{root}: {report.added} new, {report.changed} changed, {report.moved} moved, {report.deleted} deleted, "
+            f"{report.unchanged} unchanged, {report.errors} errors ({report.seconds:.2f} s)"
+        )
+
+
+@cli.command()
+def process(
+    ctx: typer.Context,
+    path: Path,
+    user: UserOption = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
+) -> None:
+    """Add PATH as a library if needed, scan it and run every enabled analysis to completion."""
+    app = app_for(ctx)
+    try:
+        library = app.add_library(path, user)
+    except LibraryError as error:
+        fail(str(error))
+    with progress_bars() as bars:
+        tasks: dict[str, Any] = {}
+
+        def show(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bars.add_task(name, total=total)
+            bars.update(tasks[name], completed=done, total=total)
+
+        process_foreground(app, library, workers or app.settings.workers, show)
+    with app.database.session() as session:
+        counts = library_status(session, session.get_one(Library, library.id), app.settings)["analyses"]
+    for name, count in counts.items():
+        console.print(f"{name}: {count['done']} done, {count['failed']} failed")
+
+
+@cli.command()
+def worker(
+    ctx: typer.Context,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
+) -> None:
+    """Consume the queue on this machine (shares the database and the queue; sees the libraries at the same paths)."""
+    run_worker(app_for(ctx), workers)
+
+
+@cli.command()
+def reanalyse(
+    ctx: typer.Context,
+    analysis: str,
+    user: UserOption = None,
+    library: Annotated[int | None, typer.Option("--library", help="Only this library (id).")] = None,
+) -> None:
+    """Run one analysis (faces, objects, places, music, text...) again on a user's files, with today's settings.
+
+    Faces found again keep their persons, names and your corrections."""
+    app = app_for(ctx)
+    with app.database.session() as session:
+        owner = get_or_create_user(session, user or app.settings.user)
+        try:
+            if library is not None:
+                library_of(session, owner, library)
+            count = analyse_again(session, owner.id, analysis, library)
+        except (ValueError, LibraryError) as error:
+            fail(str(error))
+        roots = [lib.id for lib in user_libraries(session, owner) if library in (None, lib.id)]
+    tasks = register(build_queue(app.settings.resolved_queue_url), app.settings)
+    for library_id in roots:
+        tasks.crawl(library_id)
+    console.print(
+        f"{analysis}: {count} files will be analysed again (queued for the workers; or run recognize process)"
+    )
+
+
+@cli.command()
+def crawl(ctx: typer.Context, user: UserOption = None) -> None:
+    """Queue a crawl of every library of a user for the workers (rescan now, then analyse what changed)."""
+    app = app_for(ctx)
+    tasks = register(build_queue(app.settings.resolved_queue_url), app.settings)
+    for library in app.libraries(user):
+        tasks.crawl(library.id)
+        console.print(f"queued a crawl of {library.root}")
+
+
+@cli.command()
+def pause(ctx: typer.Context) -> None:
+    """Pause background processing on every worker (running files finish first)."""
+    with app_for(ctx).database.session() as session:
+        set_paused(session, True)
+    console.print("paused")
+
+
+@cli.command()
+def resume(ctx: typer.Context) -> None:
+    """Resume background processing."""
+    with app_for(ctx).database.session() as session:
+        set_paused(session, False)
+    console.print("resumed")
+
+
+@cli.command()
+def status(
+    ctx: typer.Context, user: UserOption = None, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Counts per library and analysis, and every recorded error."""
+    app = app_for(ctx)
+    with app.database.session() as session:
+        data = user_status(session, get_or_create_user(session, user or app.settings.user), app.settings)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    out = Console()
+    for library in data["libraries"]:
+        out.print(f"[bold]{library['root']}[/] (scanned {library['scanned_at'] or 'never'})")
+        out.print("  files: " + ", ".join(f"{count} {media}" for media, count in library["files"].items()))
+        table = Table("analysis", "done", "failed", "queued", "pending", "per minute", "ETA")
+        for name, counts in library["analyses"].items():
+            eta = counts["eta_seconds"]
+            table.add_row(
+                name,
+                *(str(counts[key]) for key in ("done", "failed", "queued", "pending", "per_minute")),
+                f"{eta // 60} min {eta % 60} s" if eta is not None else "",
+            )
+        out.print(table)
+        if library["errors"]:
+            errors = Table("file", "stage", "reason", title=f"{len(library['errors'])} errors")
+            for error in library["errors"]:
+                errors.add_row(error["path"], error["stage"], error["reason"])
+            out.print(errors)
+
+
+@cli.command()
+def export(ctx: typer.Context, user: UserOption = None) -> None:
+    """Print one JSON document with every file, its tags and faces, and the persons."""
+    app = app_for(ctx)
+    with app.database.session() as session:
+        document = export_user(session, get_or_create_user(session, user or app.settings.user))
+    json.dump(document, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+@cli.command("search")
+def search_command(
+    ctx: typer.Context,
+    query: str,
+    user: UserOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="Most files to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of lines.")] = False,
+) -> None:
+    """Files whose tags, places, person names, text or dates match every word of QUERY, best first."""
+    app = app_for(ctx)
+    with app.database.session() as session:
+        owner = get_or_create_user(session, user or app.settings.user)
+        found = search(session, owner.id, query, limit)
+        rows = [
+            {"path": str(Path(f.library.root) / f.rel_path), "media": f.media, "score": found.scores[f.id]}
+            for f in found.files
+        ]
+    if as_json:
+        typer.echo(json.dumps({"persons": [p.name for p in found.persons], "files": rows}, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['score']:.3f}\t{row['path']}")
+    if not rows:
+        typer.echo(f"nothing matches {query!r}", err=True)
+
+
+@cli.command()
+def run(
+    ctx: typer.Context,
+    path: Path,
+    user: UserOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: RECOGNIZE_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: RECOGNIZE_PORT, 8080).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
+) -> None:
+    """The service: the HTTP API on HOST:PORT, and workers that process PATH and pick up new files (Ctrl-C stops)."""
+    app = app_for(ctx)
+    try:
+        library = app.add_library(path, user)
+    except LibraryError as error:
+        fail(str(error))
+    register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
+    with app.database.session() as session:
+        owner = get_or_create_user(session, user or app.settings.user)
+        if not owner.password_hash:
+            password = secrets.token_urlsafe(12)
+            create_user(session, owner.name, password, admin=True)
+            console.print(
+                f"first login: user [bold]{owner.name}[/], password [bold]{password}[/] (shown only this once)"
+            )
+    address, number = host or app.settings.host, port or app.settings.port
+    server = uvicorn.Server(
+        uvicorn.Config(create_api(App(app.settings)), host=address, port=number, log_level="warning")
+    )
+    threading.Thread(target=server.run, name="http", daemon=True).start()
+    console.print(f"recognize is processing {library.root} (data in {app.settings.home})")
+    console.print(f"API on http://{address}:{number}/api (schema: /openapi.json); `recognize status` shows progress")
+    try:
+        run_worker(app, workers)
+    finally:
+        server.should_exit = True
+
+
+@cli.command()
+def doctor(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """What this machine offers (cores, CPU features, GPU providers) and what recognize will use."""
+    data = machine_report(load_settings(**ctx.obj))
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    out = Console()
+    machine, runtime = data["machine"], data["onnxruntime"]
+    out.print(f"machine: {machine['platform']}, {machine['cpu_cores']} cores, {' '.join(machine['cpu_features'])}")
+    dlib_info = data["dlib"]
+    out.print(
+        f"dlib {dlib_info['version']}: CUDA {'yes' if dlib_info['cuda'] else 'no'}, {dlib_info['cuda_devices']} GPUs"
+    )
+    providers = ", ".join(runtime["providers"]) or "not installed"
+    out.print(f"onnxruntime: {providers}" + (f" (using {runtime['used']})" if runtime["used"] else ""))
+    for model in data["models"]:
+        detail = f"{model['bytes']:,} bytes sha256 {model['sha256'][:16]}" if "bytes" in model else model["error"]
+        out.print(f"model {model['file']}: {detail}")
+    out.print(f"database: {data['database']}\nqueue: {data['queue']}\nworkers: {data['workers']}\nhome: {data['home']}")
+
+
+@cli.command("inference-server")
+def inference_server(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: inference.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: inference.port).")] = None,
+) -> None:
+    """Serve the models over HTTP for workers on other machines (needs RECOGNIZE_INFERENCE__API_KEY)."""
+    settings = load_settings(**ctx.obj)
+    try:
+        api = create_inference_app(settings)
+    except ValueError as error:
+        fail(str(error))
+    uvicorn.run(api, host=host or settings.inference.host, port=port or settings.inference.port, log_level="info")
