@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from recognize.config import USER_FACE_SETTINGS, FaceSettings, Settings, face_settings_with
 from recognize.faces.persons import ClusterReport, update_persons
@@ -15,8 +18,12 @@ from recognize.jobs.registry import all_analyses
 from recognize.jobs.runner import Progress, Runner, RunReport
 from recognize.library.libraries import RootPolicy, add_library, get_or_create_user, user_libraries
 from recognize.library.scanner import ScanReport, scan_library
-from recognize.storage.database import Database, create_private_folder
+from recognize.storage.database import Database, create_private_folder, redacted
 from recognize.storage.models import Library, User
+
+
+class SetupError(Exception):
+    """recognize cannot start with these settings here; the message says why in one sentence."""
 
 
 @dataclass(frozen=True)
@@ -32,9 +39,21 @@ class App:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        create_private_folder(settings.home)
-        self.database = Database(settings.resolved_database_url, settings.database_busy_timeout)
-        self.database.migrate()
+        home = settings.home
+        try:
+            create_private_folder(home)
+        except OSError as error:
+            raise SetupError(f"cannot create the data folder {home}: {error.strerror or error}") from error
+        if not os.access(home, os.W_OK | os.X_OK):
+            raise SetupError(f"the data folder {home} is not writable by this user: choose another with --data-dir")
+        try:
+            self.database = Database(settings.resolved_database_url, settings.database_busy_timeout)
+            self.database.migrate()
+        except (OSError, SQLAlchemyError) as error:
+            reason = getattr(error, "orig", None) or getattr(error, "strerror", None) or error
+            raise SetupError(
+                f"cannot open the database ({redacted(settings.resolved_database_url)}): {reason}"
+            ) from error
 
     @property
     def root_policy(self) -> RootPolicy:

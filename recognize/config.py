@@ -102,6 +102,9 @@ class JobSettings(BaseModel):
         1800, ge=10, description="Seconds after which a queued file nobody finished is queued again."
     )
     watch: bool = Field(True, description="Pick up new files from filesystem events (watchdog).")
+    min_free_mb: int = Field(
+        50, ge=0, description="`recognize process` stops with an error when the data folder's disk has less free."
+    )
 
 
 class InferenceSettings(BaseModel):

@@ -164,3 +164,34 @@ def test_doctor_reports_models_and_storage(tmp_path: Path) -> None:
     assert all(len(model["sha256"]) == 64 for model in data["models"])
     assert data["database"].startswith("sqlite:///") and data["queue"].endswith("queue.db")
     assert data["machine"]["cpu_cores"] >= 1 and data["dlib"]["cuda"] in (True, False)
+
+
+def test_setup_problems_end_with_one_sentence_and_exit_1(tmp_path: Path, world_dir: Path) -> None:
+    import socket
+
+    locked = world_dir / "locked-home"
+    locked.mkdir(mode=0o755)
+    (world_dir / "photos").mkdir()
+    (world_dir / "photos").chmod(0o777)
+    read_only = recognize(locked, "status", as_nobody=True)
+    assert read_only.returncode == 1 and "is not writable" in read_only.stderr
+    assert "Traceback" not in read_only.stderr and len(read_only.stderr.strip().splitlines()) == 1
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        busy = recognize(tmp_path / "home", "run", str(world_dir / "photos"), "--port", str(port), "--workers", "1")
+    assert busy.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in busy.stderr
+    full = recognize(tmp_path / "home", "process", str(world_dir / "photos"), RECOGNIZE_JOBS__MIN_FREE_MB="100000000")
+    assert full.returncode == 1 and "free some space" in full.stderr and "Traceback" not in full.stderr
+
+
+def test_onnxruntime_telemetry_is_switched_off() -> None:
+    probe = (
+        "import os, recognize, onnxruntime; "
+        "print(os.environ['ORT_DISABLE_TELEMETRY'], onnxruntime.get_available_providers()[-1])"
+    )
+    command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", sys.executable, "-c", probe]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "HOME": "/nonexistent"}
+    env.pop("ORT_DISABLE_TELEMETRY", None)
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "1" and "telemetry" not in result.stderr.lower()

@@ -12,10 +12,11 @@ from typing import Annotated, Any
 
 from a2wsgi import WSGIMiddleware
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from PIL import Image
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
@@ -24,6 +25,7 @@ from recognize.api.confirmations import router as confirmations_router
 from recognize.api.deps import Db, Me, password_login
 from recognize.api.export import export_user
 from recognize.api.failures import answer_database_failures
+from recognize.api.limits import BodyLimit, SecurityHeaders
 from recognize.api.status import user_status
 from recognize.api.throttle import LoginGuard, guard_basic_logins
 from recognize.api.webdav import create_dav_app
@@ -44,34 +46,43 @@ from recognize.tags.query import user_tags
 from recognize.web.pages import STATIC, session_secret, ui_router
 
 THUMBNAIL_SIDE = 400
+MAX_ID = 2**63 - 1
 Page = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+Id = Annotated[int, PathParam(ge=0, le=MAX_ID)]
+IdValue = Annotated[int, Field(ge=0, le=MAX_ID, strict=True)]
 
 
-class Login(BaseModel):
-    name: str = Field(min_length=1)
-    password: str = Field(min_length=1)
+class Body(BaseModel):
+    """Request bodies: strict types (``true`` is not a person id), unknown fields refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
 
 
-class NewLibrary(BaseModel):
-    path: str = Field(min_length=1)
+class Login(Body):
+    name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
 
 
-class PersonChange(BaseModel):
+class NewLibrary(Body):
+    path: str = Field(min_length=1, max_length=4096)
+
+
+class PersonChange(Body):
     name: str | None = Field(None, max_length=200)
     hidden: bool | None = None
 
 
-class Merge(BaseModel):
-    sources: list[int] = Field(min_length=1)
+class Merge(Body):
+    sources: list[IdValue] = Field(min_length=1, max_length=1000)
 
 
-class FaceMove(BaseModel):
-    person: int | None
+class FaceMove(Body):
+    person: IdValue | None
 
 
-class Split(BaseModel):
-    faces: list[int] = Field(min_length=1)
+class Split(Body):
+    faces: list[IdValue] = Field(min_length=1, max_length=10_000)
     name: str | None = Field(None, max_length=200)
 
 
@@ -106,9 +117,11 @@ def _file_json(media_file: MediaFile, root: str) -> dict[str, Any]:
 
 def create_api(app: App) -> FastAPI:
     """The REST API over one App."""
-    api = FastAPI(title="recognize", version="1")
+    api = FastAPI(title="recognize", version="1", docs_url=None, redoc_url=None)
     secret = session_secret(app.settings.home)
     api.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict", max_age=14 * 86400)
+    api.add_middleware(SecurityHeaders)
+    api.add_middleware(BodyLimit)
     guard = LoginGuard()
     api.mount("/dav", guard_basic_logins(guard, WSGIMiddleware(create_dav_app(app, guard))))
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -136,8 +149,7 @@ def create_api(app: App) -> FastAPI:
 
     @api.exception_handler(ops.PersonError)
     async def person_refused(_request: Request, error: ops.PersonError) -> JSONResponse:
-        status = 404 if str(error).startswith("no ") else 409
-        return JSONResponse({"detail": str(error)}, status_code=status)
+        return JSONResponse({"detail": str(error)}, status_code=error.status)
 
     @api.exception_handler(LibraryError)
     async def library_refused(_request: Request, error: LibraryError) -> JSONResponse:
@@ -173,18 +185,20 @@ def create_api(app: App) -> FastAPI:
         return {"id": library.id, "root": library.root}
 
     @api.delete("/api/libraries/{library_id}", status_code=204)
-    def remove_library(db: Db, user: Me, library_id: int) -> Response:
+    def remove_library(db: Db, user: Me, library_id: Id) -> Response:
         db.delete(library_of(db, user, library_id))
+        db.flush()
+        ops.drop_empty_persons(db, user.id)
         return Response(status_code=204)
 
     @api.post("/api/libraries/{library_id}/rescan", status_code=202)
-    def rescan(db: Db, user: Me, library_id: int) -> dict[str, Any]:
+    def rescan(db: Db, user: Me, library_id: Id) -> dict[str, Any]:
         library = library_of(db, user, library_id)
         register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
         return {"queued": "crawl", "library": library.id}
 
     @api.patch("/api/libraries/{library_id}/settings")
-    def library_settings(db: Db, user: Me, library_id: int, body: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def library_settings(db: Db, user: Me, library_id: Id, body: dict[str, dict[str, Any]]) -> dict[str, Any]:
         library = library_of(db, user, library_id)
         changes = {section: {key: str(value) for key, value in values.items()} for section, values in body.items()}
         if set(changes) - {"faces", "analyses"}:
@@ -195,7 +209,7 @@ def create_api(app: App) -> FastAPI:
     def files(
         db: Db,
         user: Me,
-        person: int | None = None,
+        person: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
         tag: str | None = None,
         media: str | None = None,
         taken_after: datetime | None = None,
@@ -223,7 +237,7 @@ def create_api(app: App) -> FastAPI:
         return {"total": total, "items": [_file_json(media_file, root) for media_file, root in rows]}
 
     @api.get("/api/files/{file_id}")
-    def file(db: Db, user: Me, file_id: int) -> dict[str, Any]:
+    def file(db: Db, user: Me, file_id: Id) -> dict[str, Any]:
         media_file, library = owned_file(db, user, file_id)
         faces = db.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x))
         tags = db.scalars(select(Tag).where(Tag.file_id == file_id).order_by(Tag.kind, Tag.score.desc()))
@@ -241,14 +255,14 @@ def create_api(app: App) -> FastAPI:
         return path
 
     @api.get("/api/files/{file_id}/original")
-    def original(db: Db, user: Me, file_id: int) -> FileResponse:
+    def original(db: Db, user: Me, file_id: Id) -> FileResponse:
         media_file, library = owned_file(db, user, file_id)
         return FileResponse(
             inside_library(media_file, library), media_type=media_file.mime or "application/octet-stream"
         )
 
     @api.get("/api/files/{file_id}/thumbnail")
-    def thumbnail(db: Db, user: Me, file_id: int) -> Response:
+    def thumbnail(db: Db, user: Me, file_id: Id) -> Response:
         media_file, library = owned_file(db, user, file_id)
         cache = app.settings.home / "thumbnails" / f"{file_id}-{(media_file.content_hash or '')[:16]}.jpg"
         if not cache.exists():
@@ -292,15 +306,15 @@ def create_api(app: App) -> FastAPI:
         }
 
     @api.get("/api/faces/{face_id}")
-    def face(db: Db, user: Me, face_id: int) -> dict[str, Any]:
+    def face(db: Db, user: Me, face_id: Id) -> dict[str, Any]:
         return _face_json(owned_face(db, user, face_id))
 
     @api.get("/api/faces/{face_id}/crop")
-    def crop(db: Db, user: Me, face_id: int) -> Response:
+    def crop(db: Db, user: Me, face_id: Id) -> Response:
         return Response(owned_face(db, user, face_id).thumbnail, media_type="image/jpeg")
 
     @api.post("/api/faces/{face_id}/move")
-    def move(db: Db, user: Me, face_id: int, body: FaceMove) -> dict[str, Any]:
+    def move(db: Db, user: Me, face_id: Id, body: FaceMove) -> dict[str, Any]:
         return _face_json(ops.move_face(db, user.id, face_id, body.person))
 
     @api.get("/api/faces")
@@ -318,7 +332,7 @@ def create_api(app: App) -> FastAPI:
         return {"total": ops.count_persons(db, user.id, include_hidden=hidden), "items": items}
 
     @api.get("/api/persons/{person_id}")
-    def person(db: Db, user: Me, person_id: int) -> dict[str, Any]:
+    def person(db: Db, user: Me, person_id: Id) -> dict[str, Any]:
         summary = next((p for p in ops.list_persons(db, user.id, include_hidden=True) if p.id == person_id), None)
         if summary is None:
             raise HTTPException(404, f"no person {person_id}")
@@ -326,7 +340,8 @@ def create_api(app: App) -> FastAPI:
         return {**vars(summary), "faces": [_face_json(face) for face in faces]}
 
     @api.patch("/api/persons/{person_id}")
-    def change_person(db: Db, user: Me, person_id: int, body: PersonChange) -> dict[str, Any]:
+    def change_person(db: Db, user: Me, person_id: Id, body: PersonChange) -> dict[str, Any]:
+        ops.get_person(db, user.id, person_id)
         if "name" in body.model_fields_set:
             ops.rename(db, user.id, person_id, body.name)
         if body.hidden is not None:
@@ -335,17 +350,18 @@ def create_api(app: App) -> FastAPI:
         return {"id": person.id, "name": person.name, "hidden": person.hidden}
 
     @api.post("/api/persons/{person_id}/merge")
-    def merge(db: Db, user: Me, person_id: int, body: Merge) -> dict[str, Any]:
+    def merge(db: Db, user: Me, person_id: Id, body: Merge) -> dict[str, Any]:
         merged = ops.merge(db, user.id, person_id, body.sources)
         return {"id": merged.id, "name": merged.name}
 
     @api.post("/api/persons/{person_id}/split", status_code=201)
-    def split(db: Db, user: Me, person_id: int, body: Split) -> dict[str, Any]:
+    def split(db: Db, user: Me, person_id: Id, body: Split) -> dict[str, Any]:
         new = ops.split(db, user.id, person_id, body.faces, body.name)
         return {"id": new.id, "name": new.name}
 
     @api.get("/api/persons/{person_id}/suggestions")
-    def suggestions(db: Db, user: Me, person_id: int) -> list[dict[str, Any]]:
+    def suggestions(db: Db, user: Me, person_id: Id) -> list[dict[str, Any]]:
+        ops.get_person(db, user.id, person_id)
         pairs = ops.suggest_merges(db, user.id, app.clustering_settings(user), limit=100)
         return [
             {"person": b if a == person_id else a, "distance": round(d, 4)} for a, b, d in pairs if person_id in (a, b)

@@ -20,9 +20,10 @@ from urllib.parse import unquote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_NOT_FOUND, DAVError
+from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_INSUFFICIENT_STORAGE, HTTP_NOT_FOUND, DAVError
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
 from wsgidav.dc.base_dc import BaseDomainController
+from wsgidav.prop_man.property_manager import PropertyManager
 from wsgidav.util import join_uri
 from wsgidav.wsgidav_app import WsgiDAVApp
 
@@ -32,6 +33,9 @@ from recognize.faces import persons as ops
 from recognize.storage.models import Face, Library, MediaFile, Person, User
 
 REALM = "recognize"
+MAX_PROPERTY_BYTES = 4096
+MAX_PROPERTIES_PER_RESOURCE = 32
+MAX_PROPERTIES = 10_000
 SECTIONS = ("persons", "unassigned-faces", "tags")
 
 
@@ -308,6 +312,22 @@ class RecognizeProvider(DAVProvider):
         return None
 
 
+class BoundedPropertyManager(PropertyManager):
+    """wsgidav's in-memory dead properties, bounded: small values, few per resource, few in all (507 beyond)."""
+
+    def write_property(
+        self, norm_url: str, name: str, property_value: Any, dry_run: bool = False, environ: Any = None
+    ) -> None:
+        if len(property_value) > MAX_PROPERTY_BYTES:
+            raise DAVError(HTTP_INSUFFICIENT_STORAGE, f"a property value may have at most {MAX_PROPERTY_BYTES} bytes")
+        names = self.get_properties(norm_url) or []
+        if name not in names and len(names) >= MAX_PROPERTIES_PER_RESOURCE:
+            raise DAVError(HTTP_INSUFFICIENT_STORAGE, f"at most {MAX_PROPERTIES_PER_RESOURCE} properties per resource")
+        if name not in names and sum(len(stored) for stored in self._dict.values()) >= MAX_PROPERTIES:
+            raise DAVError(HTTP_INSUFFICIENT_STORAGE, "the property store is full")
+        super().write_property(norm_url, name, property_value, dry_run, environ)
+
+
 def create_dav_app(app: App, guard: LoginGuard, mount_path: str = "/dav") -> WsgiDAVApp:
     """The WSGI WebDAV application over one App; password logins go through ``guard``."""
     config = {
@@ -322,7 +342,7 @@ def create_dav_app(app: App, guard: LoginGuard, mount_path: str = "/dav") -> Wsg
         "recognize_app": app,
         "recognize_login_guard": guard,
         "lock_storage": True,
-        "property_manager": True,
+        "property_manager": BoundedPropertyManager(),
         "verbose": 1,
         "logging": {"enable": False},
         "dir_browser": {"enable": False},

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from recognize.app import App
+from recognize.app import App, SetupError
 from recognize.config import load_settings
 
 cli = typer.Typer(
@@ -40,12 +40,17 @@ def main(
 
 
 def app_for(ctx: typer.Context, **overrides: Any) -> App:
-    return App(load_settings(**ctx.obj, **overrides))
+    """The App for this command; a data folder or database it cannot use ends the command with one sentence."""
+    try:
+        return App(load_settings(**ctx.obj, **overrides))
+    except SetupError as error:
+        fail(str(error), code=1)
 
 
-def fail(message: str) -> NoReturn:
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print ``error: message`` and exit (2: the request was refused; 1: it could not be carried out)."""
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 def progress_bars() -> Progress:

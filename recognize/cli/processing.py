@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -24,7 +25,7 @@ from recognize.cli.common import UserOption, app_for, cli, console, fail, progre
 from recognize.config import load_settings
 from recognize.doctor import report as machine_report
 from recognize.jobs.control import set_paused
-from recognize.jobs.foreground import process_foreground
+from recognize.jobs.foreground import DiskFull, process_foreground
 from recognize.jobs.queue import build_queue
 from recognize.jobs.tasks import register
 from recognize.jobs.work import analyse_again
@@ -71,7 +72,10 @@ def process(
                 tasks[name] = bars.add_task(name, total=total)
             bars.update(tasks[name], completed=done, total=total)
 
-        process_foreground(app, library, workers or app.settings.workers, show)
+        try:
+            process_foreground(app, library, workers or app.settings.workers, show)
+        except DiskFull as error:
+            fail(str(error), code=1)
     with app.database.session() as session:
         counts = library_status(session, session.get_one(Library, library.id), app.settings)["analyses"]
     for name, count in counts.items():
@@ -219,6 +223,11 @@ def run(
 ) -> None:
     """The service: the HTTP API on HOST:PORT, and workers that process PATH and pick up new files (Ctrl-C stops)."""
     app = app_for(ctx)
+    address, number = host or app.settings.host, port or app.settings.port
+    try:
+        listening = socket.create_server((address, number))
+    except OSError as error:
+        fail(f"cannot listen on {address}:{number}: {error.strerror or error}; choose another with --port", code=1)
     try:
         library = app.add_library(path, user)
     except LibraryError as error:
@@ -232,11 +241,10 @@ def run(
             console.print(
                 f"first login: user [bold]{owner.name}[/], password [bold]{password}[/] (shown only this once)"
             )
-    address, number = host or app.settings.host, port or app.settings.port
     server = uvicorn.Server(
         uvicorn.Config(create_api(App(app.settings)), host=address, port=number, log_level="warning")
     )
-    threading.Thread(target=server.run, name="http", daemon=True).start()
+    threading.Thread(target=server.run, kwargs={"sockets": [listening]}, name="http", daemon=True).start()
     console.print(f"recognize is processing {library.root} (data in {app.settings.home})")
     console.print(f"API on http://{address}:{number}/api (schema: /openapi.json); `recognize status` shows progress")
     try:

@@ -179,7 +179,7 @@ def answer(session: Session, user_id: int, question_id: str, reply: str) -> None
         raise ValueError(f"answer must be one of {', '.join(ANSWERS)}")
     parsed = QUESTION_ID.match(question_id)
     if parsed is None:
-        raise PersonError(f"no question {question_id!r}")
+        raise PersonError(f"no question {question_id!r}", 404)
     kind, first, second = parsed.group(1), int(parsed.group(2)), int(parsed.group(3))
     if kind == "face":
         face, person = get_face(session, user_id, first), get_person(session, user_id, second)

@@ -7,6 +7,7 @@ never put back into it; a face the user unassigned is left alone; existing perso
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,11 @@ from recognize.storage.models import Confirmation, Face, FaceRejection, Library,
 
 
 class PersonError(Exception):
-    """A person operation was refused; the message says why."""
+    """A person operation was refused; the message says why, ``status`` is the HTTP status that fits."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,7 @@ def get_person(session: Session, user_id: int, person_id: int) -> Person:
     """A person of this user; PersonError("no person ...") otherwise."""
     person = session.get(Person, person_id)
     if person is None or person.user_id != user_id:
-        raise PersonError(f"no person {person_id}")
+        raise PersonError(f"no person {person_id}", 404)
     return person
 
 
@@ -127,7 +132,7 @@ def get_face(session: Session, user_id: int, face_id: int) -> Face:
         .where(Face.id == face_id)
     )
     if owner != user_id:
-        raise PersonError(f"no face {face_id}")
+        raise PersonError(f"no face {face_id}", 404)
     return session.get_one(Face, face_id)
 
 
@@ -169,10 +174,32 @@ def count_persons(session: Session, user_id: int, include_hidden: bool = False) 
     return session.scalar(query) or 0
 
 
+def clean_name(name: str | None) -> str | None:
+    """A person's name without surrounding spaces (None when empty); refused when it cannot be a folder name
+    (WebDAV shows a folder per person): control characters, '/', '.' or '..'."""
+    clean = (name or "").strip() or None
+    if clean is not None and (
+        "/" in clean or clean in (".", "..") or any(unicodedata.category(c).startswith("C") for c in clean)
+    ):
+        raise PersonError(f"{clean!r}: a name cannot contain '/' or control characters, nor be '.' or '..'", 422)
+    return clean
+
+
+def drop_empty_persons(session: Session, user_id: int) -> int:
+    """Delete the user's persons that have no face left (after a library was removed); returns how many."""
+    empty = select(Person.id).where(
+        Person.user_id == user_id, ~Person.id.in_(select(Face.person_id).where(Face.person_id.is_not(None)))
+    )
+    ids = list(session.scalars(empty))
+    for person_id in ids:
+        session.delete(session.get_one(Person, person_id))
+    return len(ids)
+
+
 def rename(session: Session, user_id: int, person_id: int, name: str | None) -> Person:
     """Name (or, with None, unname) a person; a name already used by another person is refused."""
     person = get_person(session, user_id, person_id)
-    clean = (name or "").strip() or None
+    clean = clean_name(name)
     if clean is not None:
         other = session.scalar(
             select(Person.id).where(Person.user_id == user_id, Person.name == clean, Person.id != person_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 
@@ -10,13 +11,30 @@ from huey.exceptions import TaskLockedException
 from recognize.api.status import library_status
 from recognize.app import App
 from recognize.jobs.host import limit_process
+from recognize.jobs.liveness import release_dead_claims
 from recognize.jobs.queue import build_queue
 from recognize.jobs.tasks import register
 from recognize.storage.models import Library, utcnow
 
 POLL_SECONDS = 0.5
+MB = 2**20
 STALL_SECONDS = 30.0
 Progress = Callable[[str, int, int], None]
+
+
+class DiskFull(Exception):
+    """The data folder's disk has too little room left to go on."""
+
+
+def check_free_space(app: App) -> None:
+    """Raise DiskFull when the data folder's disk has less than ``jobs.min_free_mb`` free."""
+    free = shutil.disk_usage(app.settings.home).free / MB
+    if free < app.settings.jobs.min_free_mb:
+        raise DiskFull(
+            f"the disk holding the data folder {app.settings.home} has {free:.0f} MB free "
+            f"(at least {app.settings.jobs.min_free_mb} MB needed): free some space and run the command again; "
+            "finished work is kept"
+        )
 
 
 def _remaining(app: App, library: Library) -> tuple[int, dict[str, dict[str, int]]]:
@@ -29,9 +47,12 @@ def _remaining(app: App, library: Library) -> tuple[int, dict[str, dict[str, int
 def process_foreground(app: App, library: Library, workers: int, progress: Progress | None = None) -> None:
     """Crawl one library and analyse every file with ``workers`` queue workers; return when all is done."""
     settings = app.settings.model_copy(update={"workers": workers})
+    check_free_space(app)
     limit_process(settings.jobs.niceness, settings.jobs.threads_per_worker)
     queue = build_queue(settings.resolved_queue_url)
     tasks = register(queue, settings, everything=True)
+    with app.database.session() as session:
+        release_dead_claims(session)
     started = utcnow()
     tasks.crawl(library.id)
     app.database.dispose()
@@ -43,6 +64,7 @@ def process_foreground(app: App, library: Library, workers: int, progress: Progr
         last_change, last_remaining = time.monotonic(), -1
         while True:
             time.sleep(POLL_SECONDS)
+            check_free_space(app)
             consumer.check_worker_health()
             scanned = app.library(library.id)
             remaining, counts = _remaining(app, library)

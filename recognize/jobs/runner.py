@@ -108,6 +108,7 @@ def store_outcome(session: Session, analysis: Analysis, outcome: Outcome, count_
         file_id=outcome.file_id, name=analysis.name, attempts=0
     )
     row.attempts += count_attempt
+    row.claimed_by = None
     row.model = analysis.model_for(media_file.library.settings or {})
     row.updated_at = utcnow()
     if outcome.error is None:

@@ -22,6 +22,7 @@ from recognize.app import App
 from recognize.config import Settings
 from recognize.jobs.control import is_paused
 from recognize.jobs.host import in_window, rss_mb
+from recognize.jobs.liveness import die_with_parent
 from recognize.jobs.remote import InferenceUnavailable
 from recognize.jobs.runner import forget_outdated
 from recognize.jobs.work import analyse_files, analysis_named, claim_pending, dependents
@@ -70,6 +71,10 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
         limit = settings.jobs.max_worker_memory_mb
         if limit and rss_mb() > limit:
             os._exit(0)
+
+    @queue.on_startup(name="die-with-parent")
+    def worker_started() -> None:
+        die_with_parent()
 
     @queue.task(retries=1000, retry_delay=PAUSE_RETRY_SECONDS, name="crawl")
     def crawl(library_id: int) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from recognize.app import App
 from recognize.jobs import remote
 from recognize.jobs.analysis import Analysis, FileJob
+from recognize.jobs.liveness import identity
 from recognize.jobs.registry import ANALYSES
 from recognize.jobs.runner import Outcome, prerequisites_done, store_outcome
 from recognize.storage.models import Analysis as AnalysisRow
@@ -107,6 +108,7 @@ def _begin(session: Session, analysis: Analysis, file_id: int, max_attempts: int
         return None
     row.attempts += 1
     row.updated_at = utcnow()
+    row.claimed_by = identity()
     library = media_file.library
     return FileJob(file_id, Path(library.root) / media_file.rel_path, media_file.media or "", library.settings or {})
 

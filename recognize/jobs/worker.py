@@ -17,6 +17,7 @@ from watchdog.observers import Observer
 
 from recognize.app import App
 from recognize.jobs.host import limit_process
+from recognize.jobs.liveness import release_dead_claims
 from recognize.jobs.queue import build_queue
 from recognize.jobs.tasks import Tasks, register
 from recognize.storage.models import Library
@@ -63,6 +64,10 @@ def run_worker(app: App, workers: int | None = None) -> None:
     limit_process(settings.jobs.niceness, settings.jobs.threads_per_worker)
     queue = build_queue(settings.resolved_queue_url)
     tasks = register(queue, settings)
+    with app.database.session() as session:
+        released = release_dead_claims(session)
+    if released:
+        logging.getLogger(__name__).warning("took back %s files that stopped workers left unfinished", released)
     observer = watch_libraries(app, tasks) if settings.jobs.watch else None
     app.database.dispose()
     consumer = queue.create_consumer(workers=settings.workers, worker_type="process", flush_locks=True)

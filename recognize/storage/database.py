@@ -10,13 +10,18 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_BUSY_TIMEOUT = 30.0
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
+
+
+def redacted(url: str) -> str:
+    """A database URL fit to print: any password replaced by ***."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def create_private_folder(path: Path) -> None:

@@ -7,37 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from recognize.api.auth import create_token, create_user, revoke_token
+from recognize.api.auth import create_token, revoke_token
 from recognize.api.export import export_user
-from recognize.api.rest import create_api
-from recognize.app import App
 from recognize.faces import confirmations
-from recognize.library.libraries import add_library
 from recognize.storage.models import ApiToken, Face, MediaFile, User
+from tests.api.conftest import ALICE, BOB, _ids
 from tests.media_factory import jpeg_with_exif
-
-ALICE = ("admin", "alice-password")
-BOB = ("bob", "bob-password!")
-
-
-@pytest.fixture
-def api(faces_app: tuple[App, Path], tmp_path: Path) -> tuple[TestClient, App, Path]:
-    app, root = faces_app
-    (tmp_path / "bob-photos").mkdir()
-    with app.database.session() as session:
-        create_user(session, *ALICE, admin=True)
-        bob = create_user(session, *BOB)
-        add_library(session, bob, tmp_path / "bob-photos", app.root_policy, trusted=True)
-    return TestClient(create_api(app)), app, root
-
-
-def _ids(app: App) -> dict[str, int]:
-    with app.database.session() as session:
-        face = session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == "obama/a.jpg")).one()
-        return {"file": face.file_id, "face": face.id, "person": face.person_id}
 
 
 @pytest.mark.parametrize(

@@ -184,5 +184,5 @@ def test_questions_page_answers_with_the_keyboard(page, server) -> None:
     assert page.locator(".asked img").count() == 1 and page.locator(".question .faces img").count() >= 2
     page.screenshot(path=ARTIFACTS / "confirm.png", full_page=True)
     page.keyboard.press("y")
-    page.wait_for_function(f"!document.querySelector('#question[data-id=\"face-{face}-{person}\"]')")
+    page.wait_for_selector(f'#question[data-id="face-{face}-{person}"]', state="detached")
     assert _person_of(app, "obama/d.jpg") == (person, face)

@@ -1,0 +1,99 @@
+"""Requests that used to answer 500 or reach another user's data, bodies and properties without bounds, headers."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from recognize.storage.models import Person
+from tests.api.conftest import ALICE, BOB, _ids
+
+HUGE = 2**63
+
+
+def test_a_foreign_or_unknown_person_is_404_whatever_the_body(api) -> None:
+    client, app, _root = api
+    person = _ids(app)["person"]
+    for body in ({}, {"hidden": False}, {"name": "x"}):
+        response = client.patch(f"/api/persons/{person}", json=body, auth=BOB)
+        assert response.status_code == 404 and "Barack" not in response.text, body
+    assert client.patch("/api/persons/99999", json={}, auth=ALICE).status_code == 404
+    assert client.get(f"/api/persons/{person}/suggestions", auth=BOB).status_code == 404
+    assert client.get("/api/persons/99999/suggestions", auth=ALICE).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", f"/api/persons/{HUGE}", None),
+        ("get", f"/api/files/{HUGE}/original", None),
+        ("get", f"/api/files?offset={HUGE}", None),
+        ("get", f"/api/files?person={HUGE}", None),
+        ("post", "/api/faces/1/move", {"person": HUGE}),
+        ("post", "/api/faces/1/move", {"person": True}),
+        ("post", "/api/persons/1/merge", {"sources": [True]}),
+        ("patch", "/api/persons/1", {"hidden": "yes"}),
+        ("post", "/api/libraries", {"path": 7}),
+    ],
+)
+def test_out_of_range_ids_and_loose_types_answer_422(api, method: str, path: str, body) -> None:
+    client, _app, _root = api
+    assert client.request(method, path, json=body, auth=ALICE).status_code == 422
+
+
+@pytest.mark.parametrize("name", ["/", ".", "..", "a/b", "tab\there", "bell\x07", "nul\x00"])
+def test_names_that_cannot_be_folders_are_refused(api, name: str) -> None:
+    client, app, _root = api
+    person = _ids(app)["person"]
+    response = client.patch(f"/api/persons/{person}", json={"name": name}, auth=ALICE)
+    assert response.status_code == 422 and "name" in response.json()["detail"]
+    assert client.get(f"/api/persons/{person}", auth=ALICE).json()["name"] is None
+
+
+def test_request_bodies_are_bounded(api) -> None:
+    client, _app, _root = api
+    big = {"name": "x" * (2 << 20)}
+    assert client.post("/api/session", json=big).status_code == 413
+
+    def chunks():
+        for _ in range(40):
+            yield b"x" * 65536
+
+    assert (
+        client.post("/api/session", content=chunks(), headers={"content-type": "application/json"}).status_code == 413
+    )
+
+
+def test_pages_and_answers_carry_security_headers_and_no_cdn_docs(api) -> None:
+    client, _app, _root = api
+    for path in ("/login", "/api/me", "/static/app.js"):
+        headers = client.get(path, auth=ALICE).headers
+        assert "script-src 'self'" in headers["content-security-policy"], path
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+    assert client.get("/docs").status_code == 404
+
+
+def test_removing_a_library_removes_its_persons(api) -> None:
+    client, app, _root = api
+    library = client.get("/api/libraries", auth=ALICE).json()[0]["id"]
+    assert client.delete(f"/api/libraries/{library}", auth=ALICE).status_code == 204
+    assert client.get("/api/persons", auth=ALICE).json()["total"] == 0
+    with app.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_webdav_dead_properties_are_bounded(api) -> None:
+    client, _app, _root = api
+
+    def proppatch(value: str):
+        body = (
+            '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:x"><D:set><D:prop>'
+            f"<Z:note>{value}</Z:note></D:prop></D:set></D:propertyupdate>"
+        )
+        return client.request("PROPPATCH", "/dav/admin/persons/", content=body, auth=ALICE)
+
+    small = proppatch("ok")
+    assert small.status_code == 207 and "200 OK" in small.text
+    large = proppatch("x" * 10_000)
+    assert large.status_code == 207 and "507" in large.text
+    assert proppatch("x" * (2 << 20)).status_code == 413
