@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -42,7 +43,7 @@ def create_user(session: Session, name: str, password: str, admin: bool = False)
 def check_password(session: Session, name: str, password: str) -> User | None:
     """The user when the password is right, else None (same work either way)."""
     user = session.scalar(select(User).where(User.name == name))
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -83,4 +84,7 @@ def revoke_token(session: Session, user: User, token_id: int) -> None:
     row.revoked_at = utcnow()
 
 
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+@cache
+def _dummy_hash() -> str:
+    """A hash checked when the user does not exist, so a wrong name costs the same as a wrong password."""
+    return _hasher.hash(secrets.token_urlsafe(16))

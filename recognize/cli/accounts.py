@@ -9,19 +9,7 @@ from typing import Annotated
 
 import typer
 
-from recognize.api.auth import AuthError, create_token, create_user, revoke_token
 from recognize.cli.common import UserOption, app_for, cli, console, fail
-from recognize.jobs.registry import analysis_names
-from recognize.library.libraries import (
-    LibraryError,
-    configure_library,
-    configure_user,
-    find_user,
-    get_or_create_user,
-    library_of,
-    parse_assignments,
-)
-from recognize.library.roots import checked_user_root
 
 library_cli = typer.Typer(help="Manage libraries (mount points).", no_args_is_help=True)
 
@@ -32,6 +20,8 @@ cli.add_typer(library_cli, name="library")
 @library_cli.command("add")
 def library_add(ctx: typer.Context, path: Path, user: UserOption = None) -> None:
     """Add a folder as a library of a user."""
+    from recognize.library.libraries import LibraryError
+
     app = app_for(ctx)
     try:
         library = app.add_library(path, user)
@@ -50,6 +40,15 @@ def library_list(ctx: typer.Context, user: UserOption = None) -> None:
 @library_cli.command("set")
 def library_set(ctx: typer.Context, library_id: int, assignments: list[str], user: UserOption = None) -> None:
     """Override settings for one library, e.g. faces.detector=cnn faces.min_face_px=60 analyses.text=on."""
+    from recognize.jobs.registry import analysis_names
+    from recognize.library.libraries import (
+        LibraryError,
+        configure_library,
+        get_or_create_user,
+        library_of,
+        parse_assignments,
+    )
+
     app = app_for(ctx)
     try:
         with app.database.session() as session:
@@ -77,6 +76,8 @@ cli.add_typer(user_cli, name="user")
 @user_cli.command("set")
 def user_set(ctx: typer.Context, assignments: list[str], user: UserOption = None) -> None:
     """Override clustering settings for a user, e.g. faces.cluster_distance=0.4 faces.min_faces_per_person=3."""
+    from recognize.library.libraries import LibraryError, configure_user, get_or_create_user, parse_assignments
+
     app = app_for(ctx)
     try:
         with app.database.session() as session:
@@ -94,6 +95,9 @@ def user_roots(
     clear: Annotated[bool, typer.Option("--clear", help="Take every root away from the user.")] = False,
 ) -> None:
     """Show or set the folders inside which a plain user may add libraries from the API and web UI."""
+    from recognize.library.libraries import LibraryError, find_user
+    from recognize.library.roots import checked_user_root
+
     app = app_for(ctx)
     with app.database.session() as session:
         owner = find_user(session, name)
@@ -126,6 +130,8 @@ def user_add(
     admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
 ) -> None:
     """Create a user (the password is read from stdin, or asked for)."""
+    from recognize.api.auth import AuthError, create_user
+
     password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("password", hide_input=True)
     app = app_for(ctx)
     try:
@@ -144,6 +150,9 @@ def token_create(
     days: Annotated[float | None, typer.Option(help="Expire after this many days.")] = None,
 ) -> None:
     """Create an API token and print it (it is shown only once)."""
+    from recognize.api.auth import create_token
+    from recognize.library.libraries import get_or_create_user
+
     app = app_for(ctx)
     with app.database.session() as session:
         typer.echo(create_token(session, get_or_create_user(session, user or app.settings.user), name, days))
@@ -152,6 +161,9 @@ def token_create(
 @token_cli.command("revoke")
 def token_revoke(ctx: typer.Context, token_id: int, user: UserOption = None) -> None:
     """Revoke a token by its id."""
+    from recognize.api.auth import AuthError, revoke_token
+    from recognize.library.libraries import get_or_create_user
+
     app = app_for(ctx)
     try:
         with app.database.session() as session:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from recognize.app import App, SetupError
-from recognize.config import load_settings
+if TYPE_CHECKING:
+    from recognize.app import App
 
 cli = typer.Typer(
     help="recognize: faces, persons and tags for your own photo library, on your own machine.",
@@ -41,6 +41,9 @@ def main(
 
 def app_for(ctx: typer.Context, **overrides: Any) -> App:
     """The App for this command; a data folder or database it cannot use ends the command with one sentence."""
+    from recognize.app import App, SetupError
+    from recognize.config import load_settings
+
     try:
         return App(load_settings(**ctx.obj, **overrides))
     except SetupError as error:

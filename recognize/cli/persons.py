@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from recognize.faces import confirmations
 
 from recognize.cli.common import UserOption, app_for, cli, fail
-from recognize.faces import confirmations
-from recognize.faces import persons as faces_api
-from recognize.faces.persons import PersonError
-from recognize.library.libraries import get_or_create_user
-from recognize.storage.models import Face, MediaFile
 
 person_cli = typer.Typer(
     help="Correct persons: rename, merge, move a face, split, hide, answer questions.", no_args_is_help=True
@@ -27,6 +26,9 @@ REPLIES = {"y": "yes", "yes": "yes", "n": "no", "no": "no", "s": "skip", "skip":
 
 
 def _person_op(ctx: typer.Context, user: str | None, operation: Callable[[Session, int], object]) -> None:
+    from recognize.faces.persons import PersonError
+    from recognize.library.libraries import get_or_create_user
+
     app = app_for(ctx)
     try:
         with app.database.session() as session:
@@ -44,6 +46,9 @@ def persons(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List persons with their face counts, most faces first."""
+    from recognize.faces import persons as faces_api
+    from recognize.library.libraries import get_or_create_user
+
     app = app_for(ctx)
     with app.database.session() as session:
         owner = get_or_create_user(session, user or app.settings.user)
@@ -66,12 +71,16 @@ def persons(
 @person_cli.command("rename")
 def person_rename(ctx: typer.Context, person_id: int, name: str, user: UserOption = None) -> None:
     """Name a person (an empty name unnames it)."""
+    from recognize.faces import persons as faces_api
+
     _person_op(ctx, user, lambda session, owner: faces_api.rename(session, owner, person_id, name))
 
 
 @person_cli.command("merge")
 def person_merge(ctx: typer.Context, target: int, sources: list[int], user: UserOption = None) -> None:
     """Move every face of SOURCES into TARGET and delete the sources."""
+    from recognize.faces import persons as faces_api
+
     _person_op(ctx, user, lambda session, owner: faces_api.merge(session, owner, target, sources))
 
 
@@ -84,6 +93,8 @@ def person_move_face(
     user: UserOption = None,
 ) -> None:
     """Move one face to another person (--to ID) or out of its person (--unassign)."""
+    from recognize.faces import persons as faces_api
+
     if (to is None) == (not unassign):
         fail("give exactly one of --to PERSON or --unassign")
     _person_op(ctx, user, lambda session, owner: faces_api.move_face(session, owner, face_id, to))
@@ -98,6 +109,8 @@ def person_split(
     user: UserOption = None,
 ) -> None:
     """Move FACE_IDS of a person into a new person."""
+    from recognize.faces import persons as faces_api
+
     _person_op(
         ctx, user, lambda session, owner: typer.echo(faces_api.split(session, owner, person_id, face_ids, name).id)
     )
@@ -111,12 +124,17 @@ def person_hide(
     user: UserOption = None,
 ) -> None:
     """Hide a person from lists (or show it again)."""
+    from recognize.faces import persons as faces_api
+
     _person_op(ctx, user, lambda session, owner: faces_api.hide(session, owner, person_id, not unhide))
 
 
 @person_cli.command("suggest")
 def person_suggest(ctx: typer.Context, user: UserOption = None) -> None:
     """Pairs of persons that may be the same, closest first, for you to merge or not."""
+    from recognize.faces import persons as faces_api
+    from recognize.library.libraries import get_or_create_user
+
     app = app_for(ctx)
     with app.database.session() as session:
         owner = get_or_create_user(session, user or app.settings.user)
@@ -130,6 +148,9 @@ def faces(
     ctx: typer.Context, user: UserOption = None, unassigned: Annotated[bool, typer.Option("--unassigned")] = True
 ) -> None:
     """List faces that are in no person (id, photo, box)."""
+    from recognize.faces import persons as faces_api
+    from recognize.library.libraries import get_or_create_user
+
     app = app_for(ctx)
     with app.database.session() as session:
         owner = get_or_create_user(session, user or app.settings.user)
@@ -140,6 +161,8 @@ def faces(
 @person_cli.command("recluster")
 def person_recluster(ctx: typer.Context, user: UserOption = None) -> None:
     """Group unassigned faces again with the current settings (names and corrections are kept)."""
+    from recognize.library.libraries import get_or_create_user
+
     app = app_for(ctx)
     with app.database.session() as session:
         owner_id = get_or_create_user(session, user or app.settings.user).id
@@ -151,6 +174,9 @@ def person_recluster(ctx: typer.Context, user: UserOption = None) -> None:
 
 
 def _question_text(session: Session, user_id: int, question: confirmations.Question) -> str:
+    from recognize.faces import persons as faces_api
+    from recognize.storage.models import Face, MediaFile
+
     names = {p.id: p.name or f"Person {p.id}" for p in faces_api.list_persons(session, user_id, include_hidden=True)}
     sizes = {p.id: p.faces for p in faces_api.list_persons(session, user_id, include_hidden=True)}
     if question.kind == "face":
@@ -171,6 +197,10 @@ def person_confirm(
     """Answer the questions that settle the most faces: y (yes), n (no), s (skip), q (quit).
 
     Answers are read one per line from standard input when it is not a terminal."""
+    from recognize.faces import confirmations
+    from recognize.faces.persons import PersonError
+    from recognize.library.libraries import get_or_create_user
+
     app = app_for(ctx)
     for asked in range(limit):
         with app.database.session() as session:

@@ -11,33 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from recognize.api.auth import create_user
-from recognize.api.export import export_user
-from recognize.api.inference import create_inference_app
-from recognize.api.rest import create_api
-from recognize.api.status import library_status, user_status
-from recognize.app import App
 from recognize.cli.common import UserOption, app_for, cli, console, fail, progress_bars
-from recognize.config import load_settings
-from recognize.doctor import report as machine_report
-from recognize.jobs.control import set_paused
-from recognize.jobs.foreground import DiskFull, process_foreground
-from recognize.jobs.queue import build_queue
-from recognize.jobs.tasks import register
-from recognize.jobs.work import analyse_again
-from recognize.jobs.worker import run_worker
-from recognize.library.libraries import (
-    LibraryError,
-    get_or_create_user,
-    library_of,
-    user_libraries,
-)
-from recognize.search.query import search
-from recognize.storage.models import Library
 
 
 @cli.command()
@@ -59,6 +36,11 @@ def process(
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
 ) -> None:
     """Add PATH as a library if needed, scan it and run every enabled analysis to completion."""
+    from recognize.api.status import library_status
+    from recognize.jobs.foreground import DiskFull, process_foreground
+    from recognize.library.libraries import LibraryError
+    from recognize.storage.models import Library
+
     app = app_for(ctx)
     try:
         library = app.add_library(path, user)
@@ -88,6 +70,8 @@ def worker(
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
 ) -> None:
     """Consume the queue on this machine (shares the database and the queue; sees the libraries at the same paths)."""
+    from recognize.jobs.worker import run_worker
+
     run_worker(app_for(ctx), workers)
 
 
@@ -101,6 +85,11 @@ def reanalyse(
     """Run one analysis (faces, objects, places, music, text...) again on a user's files, with today's settings.
 
     Faces found again keep their persons, names and your corrections."""
+    from recognize.jobs.queue import build_queue
+    from recognize.jobs.tasks import register
+    from recognize.jobs.work import analyse_again
+    from recognize.library.libraries import LibraryError, get_or_create_user, library_of, user_libraries
+
     app = app_for(ctx)
     with app.database.session() as session:
         owner = get_or_create_user(session, user or app.settings.user)
@@ -122,6 +111,9 @@ def reanalyse(
 @cli.command()
 def crawl(ctx: typer.Context, user: UserOption = None) -> None:
     """Queue a crawl of every library of a user for the workers (rescan now, then analyse what changed)."""
+    from recognize.jobs.queue import build_queue
+    from recognize.jobs.tasks import register
+
     app = app_for(ctx)
     tasks = register(build_queue(app.settings.resolved_queue_url), app.settings)
     for library in app.libraries(user):
@@ -132,6 +124,8 @@ def crawl(ctx: typer.Context, user: UserOption = None) -> None:
 @cli.command()
 def pause(ctx: typer.Context) -> None:
     """Pause background processing on every worker (running files finish first)."""
+    from recognize.jobs.control import set_paused
+
     with app_for(ctx).database.session() as session:
         set_paused(session, True)
     console.print("paused")
@@ -140,6 +134,8 @@ def pause(ctx: typer.Context) -> None:
 @cli.command()
 def resume(ctx: typer.Context) -> None:
     """Resume background processing."""
+    from recognize.jobs.control import set_paused
+
     with app_for(ctx).database.session() as session:
         set_paused(session, False)
     console.print("resumed")
@@ -150,6 +146,9 @@ def status(
     ctx: typer.Context, user: UserOption = None, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """Counts per library and analysis, and every recorded error."""
+    from recognize.api.status import user_status
+    from recognize.library.libraries import get_or_create_user
+
     app = app_for(ctx)
     with app.database.session() as session:
         data = user_status(session, get_or_create_user(session, user or app.settings.user), app.settings)
@@ -179,6 +178,9 @@ def status(
 @cli.command()
 def export(ctx: typer.Context, user: UserOption = None) -> None:
     """Print one JSON document with every file, its tags and faces, and the persons."""
+    from recognize.api.export import export_user
+    from recognize.library.libraries import get_or_create_user
+
     app = app_for(ctx)
     with app.database.session() as session:
         document = export_user(session, get_or_create_user(session, user or app.settings.user))
@@ -195,6 +197,9 @@ def search_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of lines.")] = False,
 ) -> None:
     """Files whose tags, places, person names, text or dates match every word of QUERY, best first."""
+    from recognize.library.libraries import get_or_create_user
+    from recognize.search.query import search
+
     app = app_for(ctx)
     with app.database.session() as session:
         owner = get_or_create_user(session, user or app.settings.user)
@@ -222,6 +227,16 @@ def run(
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
 ) -> None:
     """The service: the HTTP API on HOST:PORT, and workers that process PATH and pick up new files (Ctrl-C stops)."""
+    import uvicorn
+
+    from recognize.api.auth import create_user
+    from recognize.api.rest import create_api
+    from recognize.app import App
+    from recognize.jobs.queue import build_queue
+    from recognize.jobs.tasks import register
+    from recognize.jobs.worker import run_worker
+    from recognize.library.libraries import LibraryError, get_or_create_user
+
     app = app_for(ctx)
     address, number = host or app.settings.host, port or app.settings.port
     try:
@@ -256,6 +271,9 @@ def run(
 @cli.command()
 def doctor(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """What this machine offers (cores, CPU features, GPU providers) and what recognize will use."""
+    from recognize.config import load_settings
+    from recognize.doctor import report as machine_report
+
     data = machine_report(load_settings(**ctx.obj))
     if as_json:
         typer.echo(json.dumps(data, indent=2))
@@ -282,6 +300,11 @@ def inference_server(
     port: Annotated[int | None, typer.Option(help="Port (default: inference.port).")] = None,
 ) -> None:
     """Serve the models over HTTP for workers on other machines (needs RECOGNIZE_INFERENCE__API_KEY)."""
+    import uvicorn
+
+    from recognize.api.inference import create_inference_app
+    from recognize.config import load_settings
+
     settings = load_settings(**ctx.obj)
     try:
         api = create_inference_app(settings)
