@@ -1,5 +1,4 @@
-"""Face analysis: decode at working size, detect, align and embed (one batch per image), gate on quality,
-keep a thumbnail.
+"""Face analysis: decode at working size, detect, align and embed, gate on quality, keep a thumbnail.
 
 Boxes and landmarks are stored in pixels of the upright original image, whatever size was decoded.
 """

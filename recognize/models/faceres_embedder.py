@@ -5,6 +5,9 @@ by ``weights/export_faceres.py``; provenance and both licence statements in ``we
 The face is aligned with dlib's 5-point shape predictor, cut as a 224 px chip with padding 0.4, and
 given to the network in BGR with the Caffe ImageNet means subtracted; the embedding is the 1024-d
 global pooling, L2-normalised; the age is the expectation of the 100-class age softmax.
+
+Faces go through the network one at a time: on one thread a batch of 24 took 15.4 ms and 386 MB
+per face against 7.7 ms and 152 MB one by one (onnxruntime 1.32, this machine).
 """
 
 from __future__ import annotations
@@ -72,7 +75,11 @@ class FaceresEmbedder(FaceEmbedder):
         if not boxes:
             return []
         landmarks, chips = aligned_chips(self.loaded[0], pixels, boxes)
-        embeddings, ages = self.loaded[1].run([EMBEDDING_OUTPUT, AGE_OUTPUT], {INPUT: preprocess(chips)})
+        outputs = [
+            self.loaded[1].run([EMBEDDING_OUTPUT, AGE_OUTPUT], {INPUT: preprocess(chip[None])}) for chip in chips
+        ]
+        embeddings = np.concatenate([embedding for embedding, _ in outputs])
+        ages = np.concatenate([age for _, age in outputs])
         norms = np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
         embeddings = (embeddings / norms).astype(np.float32)
         return [
