@@ -14,7 +14,7 @@ from recognize.app import App
 from recognize.config import Settings, load_settings
 from tests.postgres import temporary_postgres
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +78,5 @@ def sqlite_app(settings: Settings) -> Iterator[App]:
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The read-only real media in ../shared/data."""
-    if not SHARED.is_dir():
-        pytest.fail(f"shared data not found at {SHARED}")
-    return SHARED
+    """Real media committed in tests/data (a subset of ../shared/data, laid out the same way; see its SOURCES.md)."""
+    return TEST_DATA
