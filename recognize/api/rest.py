@@ -5,7 +5,6 @@ Errors carry their status: a person/library refusal is 409 or 404, a malformed r
 unknown or foreign id 404 (another user's ids look exactly like missing ones).
 """
 
-import io
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +14,6 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,6 +24,7 @@ from recognize.api.deps import Db, Me, password_login
 from recognize.api.export import export_user
 from recognize.api.failures import answer_database_failures
 from recognize.api.limits import BodyLimit, SecurityHeaders
+from recognize.api.previews import cached_thumbnail
 from recognize.api.status import user_status
 from recognize.api.throttle import LoginGuard, guard_basic_logins
 from recognize.api.webdav import create_dav_app
@@ -38,14 +37,11 @@ from recognize.jobs.tasks import register
 from recognize.library.libraries import LibraryError, add_library, configure_library, configure_user, library_of
 from recognize.library.roots import is_private
 from recognize.media.errors import MediaError
-from recognize.media.images import load_image
-from recognize.media.video import sample_frames
 from recognize.search.query import search
 from recognize.storage.models import Face, Library, MediaFile, Person, Tag, User
 from recognize.tags.query import user_tags
 from recognize.web.pages import STATIC, session_secret, ui_router
 
-THUMBNAIL_SIDE = 400
 MAX_ID = 2**63 - 1
 Page = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
@@ -264,26 +260,16 @@ def create_api(app: App) -> FastAPI:
     @api.get("/api/files/{file_id}/thumbnail")
     def thumbnail(db: Db, user: Me, file_id: Id) -> Response:
         media_file, library = owned_file(db, user, file_id)
-        cache = app.settings.home / "thumbnails" / f"{file_id}-{(media_file.content_hash or '')[:16]}.jpg"
-        if not cache.exists():
-            if media_file.media not in ("image", "video"):
-                raise HTTPException(404, f"file {file_id} has no thumbnail")
-            path = inside_library(media_file, library)
-            try:
-                if media_file.media == "video":
-                    moment = min(1.0, (media_file.duration or 0) / 10)
-                    pixels = sample_frames(path, [moment], THUMBNAIL_SIDE)[0].pixels
-                else:
-                    pixels = load_image(path, app.settings.max_image_pixels, 1, THUMBNAIL_SIDE).pixels
-            except MediaError as error:
-                raise HTTPException(422, f"file {file_id}: {error}") from error
-            buffer = io.BytesIO()
-            Image.fromarray(pixels).save(buffer, "JPEG", quality=80)
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_bytes(buffer.getvalue())
-        return Response(
-            cache.read_bytes(), media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"}
-        )
+        if media_file.media not in ("image", "video"):
+            raise HTTPException(404, f"file {file_id} has no thumbnail")
+        path = inside_library(media_file, library)
+        try:
+            thumbnail = cached_thumbnail(
+                media_file, path, app.settings.home / "thumbnails", app.settings.max_image_pixels
+            )
+        except MediaError as error:
+            raise HTTPException(422, f"file {file_id}: {error}") from error
+        return Response(thumbnail, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
 
     @api.get("/api/tags")
     def tags(db: Db, user: Me, kind: str | None = None, limit: Page = 100, offset: Offset = 0) -> dict[str, Any]:

@@ -125,6 +125,19 @@ def read_image_info(path: Path, max_pixels: int, min_side: int, verify: bool = T
     return ImageInfo(width=width, height=height, **facts)  # type: ignore[arg-type]
 
 
+REDUCIBLE_MODES = frozenset({"L", "LA", "RGB", "RGBA", "CMYK"})
+
+
+def _reduced(image: Image.Image, max_side: int | None) -> Image.Image:
+    """The decoded image shrunk by a whole factor towards ``max_side`` before any copy is made of it, so a
+    huge PNG costs one full-size buffer, not one per conversion."""
+    image.load()
+    factor = max(image.size) // max_side if max_side else 1
+    if factor < 2:
+        return image
+    return (image if image.mode in REDUCIBLE_MODES else image.convert("RGB")).reduce(factor)
+
+
 def load_image(path: Path, max_pixels: int, min_side: int, max_side: int | None = None) -> DecodedImage:
     """Decode upright RGB pixels, no larger than ``max_side`` (JPEG draft mode decodes at reduced size)."""
     with _open(path, max_pixels, min_side) as image:
@@ -133,7 +146,7 @@ def load_image(path: Path, max_pixels: int, min_side: int, max_side: int | None 
             if max_side and max(image.size) > max_side:
                 ratio = max_side / max(image.size)
                 image.draft("RGB", (round(image.size[0] * ratio), round(image.size[1] * ratio)))
-            upright = ImageOps.exif_transpose(image.convert("RGB"))
+            upright = ImageOps.exif_transpose(_reduced(image, max_side).convert("RGB"))
         except (OSError, ValueError, SyntaxError) as error:
             raise MediaError(f"image data is damaged: {error}") from error
     if max_side and max(upright.size) > max_side:

@@ -16,7 +16,6 @@ from tests.media_factory import truncated_copy
     ("relative", "media", "codec", "seconds"),
     [
         ("video/imageio-binaries/cockatoo.mp4", "video", "h264", 14.0),
-        ("video/debian-opencv-doc/vtest.avi", "video", "msmpeg4", 79.5),
         ("audio/dlib-ffmpeg_data/116-288045-0000.flac", "audio", "flac", 10.65),
         ("audio/librosa-data/pibble.hq.ogg", "audio", "vorbis", 46.95),
     ],

@@ -17,7 +17,6 @@ from tests.media_factory import audio_only_mp4, corrupt_copy, zero_length_clip
 CLIPS = [
     "video/dlib-ffmpeg_data/MOT20-08-raw_shorter.h264",
     "video/dlib-ffmpeg_data/MOT20-05-raw_even_shorter.mp4",
-    "video/debian-opencv-doc/vtest.avi",
     "video/imageio-binaries/cockatoo.mp4",
 ]
 
@@ -39,7 +38,7 @@ def test_frames_are_sampled_from_real_clips(shared_data: Path, name: str) -> Non
 
 
 def test_long_videos_seek_instead_of_decoding_everything(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = shared_data / "video/debian-opencv-doc/vtest.avi"
+    path = shared_data / "video/imageio-binaries/cockatoo.mp4"
     times = frame_times(probe(path, "video").duration, 12, 3, 60)
     sequential = sample_frames(path, times, 160)
     monkeypatch.setattr(video, "SEEK_AFTER_SECONDS", 0.0)
@@ -62,4 +61,4 @@ def test_broken_media_gives_readable_errors(shared_data: Path, tmp_path: Path) -
     with pytest.raises(MediaError, match="damaged"):
         load_audio(corrupt_copy(shared_data / "audio/librosa-data/pibble.hq.ogg", tmp_path / "bad.ogg"), 16000, 10)
     with pytest.raises(MediaError, match="no audio stream"):
-        load_audio(shared_data / "video/debian-opencv-doc/vtest.avi", 16000, 10)
+        load_audio(shared_data / "video/dlib-ffmpeg_data/MOT20-05-raw_even_shorter.mp4", 16000, 10)
