@@ -76,6 +76,34 @@ def user_for_token(session: Session, token: str) -> User | None:
     return session.get(User, row.user_id)
 
 
+BROWSER_SESSION = "browser session"
+BROWSER_SESSION_DAYS = 14
+
+
+def start_browser_session(session: Session, user: User) -> str:
+    """A server-side browser session: a token kept (hashed) like a script's, so it can be revoked."""
+    return create_token(session, user, BROWSER_SESSION, days=BROWSER_SESSION_DAYS)
+
+
+def end_browser_session(session: Session, token: str) -> None:
+    """Revoke one browser session (logout); an unknown token is ignored."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def end_all_browser_sessions(session: Session, user: User) -> int:
+    """Revoke every browser session of a user (an admin's 'log out everywhere'); returns how many."""
+    rows = session.scalars(
+        select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.name == BROWSER_SESSION, ApiToken.revoked_at.is_(None)
+        )
+    ).all()
+    for row in rows:
+        row.revoked_at = utcnow()
+    return len(rows)
+
+
 def revoke_token(session: Session, user: User, token_id: int) -> None:
     """Revoke one of the user's tokens."""
     row = session.get(ApiToken, token_id)

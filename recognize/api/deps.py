@@ -57,10 +57,10 @@ def current_user(
         user = user_for_token(db, token.credentials)
     elif credentials is not None:
         user = password_login(db, request, credentials.username, credentials.password)
-    elif request.session.get("user_id") is not None:
+    elif request.session.get("token") is not None:
         if request.method not in ("GET", "HEAD") and request.headers.get("x-requested-with") != "recognize":
             raise HTTPException(403, "a browser session must send X-Requested-With: recognize (CSRF guard)")
-        user = db.get(User, request.session["user_id"])
+        user = user_for_token(db, str(request.session["token"]))
     if user is None:
         raise HTTPException(
             401,

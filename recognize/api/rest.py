@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
+from recognize.api.auth import end_browser_session, start_browser_session
 from recognize.api.confirmations import router as confirmations_router
 from recognize.api.deps import Db, Me, password_login
 from recognize.api.export import export_user
@@ -156,11 +157,14 @@ def create_api(app: App) -> FastAPI:
         user = password_login(db, request, body.name, body.password)
         if user is None:
             raise HTTPException(401, "wrong user name or password")
-        request.session["user_id"] = user.id
+        request.session.clear()
+        request.session["token"] = start_browser_session(db, user)
         return {"id": user.id, "name": user.name}
 
     @api.delete("/api/session", status_code=204)
-    def logout(request: Request) -> Response:
+    def logout(db: Db, request: Request) -> Response:
+        if request.session.get("token"):
+            end_browser_session(db, str(request.session["token"]))
         request.session.clear()
         return Response(status_code=204)
 

@@ -170,3 +170,18 @@ def token_revoke(ctx: typer.Context, token_id: int, user: UserOption = None) -> 
             revoke_token(session, get_or_create_user(session, user or app.settings.user), token_id)
     except AuthError as error:
         fail(str(error))
+
+
+@user_cli.command("logout")
+def user_logout(ctx: typer.Context, name: str) -> None:
+    """End every browser session of a user (their next page asks them to log in again)."""
+    from recognize.api.auth import end_all_browser_sessions
+    from recognize.library.libraries import find_user
+
+    app = app_for(ctx)
+    with app.database.session() as session:
+        owner = find_user(session, name)
+        if owner is None:
+            fail(f"no such user: {name}")
+        ended = end_all_browser_sessions(session, owner)
+    console.print(f"{ended} browser session{'s' if ended != 1 else ''} of {name} ended")

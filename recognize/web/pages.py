@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from recognize.api.auth import end_browser_session, user_for_token
 from recognize.api.status import user_status
 from recognize.app import App
 from recognize.config import LIBRARY_FACE_SETTINGS, face_settings_with
@@ -64,9 +65,9 @@ def ui_router(app: App) -> APIRouter:
         return templates.TemplateResponse(request, name, {"user": user, **context})
 
     def page_user(request: Request) -> User:
-        user_id = request.session.get("user_id")
+        token = request.session.get("token")
         with app.database.session() as session:
-            user = session.get(User, user_id) if user_id is not None else None
+            user = user_for_token(session, str(token)) if token else None
         if user is None:
             raise HTTPException(303, headers={"Location": "/login"})
         return user
@@ -255,6 +256,9 @@ def ui_router(app: App) -> APIRouter:
 
     @router.get("/logout")
     def logout(request: Request) -> Response:
+        if request.session.get("token"):
+            with app.database.session() as session:
+                end_browser_session(session, str(request.session["token"]))
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 

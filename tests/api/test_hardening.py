@@ -97,3 +97,25 @@ def test_webdav_dead_properties_are_bounded(api) -> None:
     large = proppatch("x" * 10_000)
     assert large.status_code == 207 and "507" in large.text
     assert proppatch("x" * (2 << 20)).status_code == 413
+
+
+def test_browser_sessions_are_revoked_by_logout_and_by_an_admin(api) -> None:
+    from typer.testing import CliRunner
+
+    from recognize.cli import cli
+
+    client, app, _root = api
+    assert client.post("/api/session", json={"name": ALICE[0], "password": ALICE[1]}).status_code == 200
+    stolen = dict(client.cookies)
+    assert client.get("/api/me").status_code == 200
+    assert client.delete("/api/session", headers={"X-Requested-With": "recognize"}).status_code == 204
+    client.cookies.clear()
+    client.cookies.update(stolen)
+    assert client.get("/api/me").status_code == 401
+    assert client.get("/", follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    assert client.post("/api/session", json={"name": ALICE[0], "password": ALICE[1]}).status_code == 200
+    assert client.get("/api/me").status_code == 200
+    ended = CliRunner().invoke(cli, ["--data-dir", str(app.settings.home), "user", "logout", ALICE[0]])
+    assert ended.exit_code == 0 and "1 browser session of admin ended" in ended.output
+    assert client.get("/api/me").status_code == 401
