@@ -202,7 +202,7 @@ def create_api(app: App) -> FastAPI:
         library = library_of(db, user, library_id)
         changes = {section: {key: str(value) for key, value in values.items()} for section, values in body.items()}
         if set(changes) - {"faces", "analyses"}:
-            raise HTTPException(422, "only faces.* and analyses.* settings can be set per library")
+            raise HTTPException(400, "only faces.* and analyses.* settings can be set per library")
         return configure_library(db, library, changes, app.settings.faces, analysis_names())
 
     @api.get("/api/files")
@@ -272,7 +272,7 @@ def create_api(app: App) -> FastAPI:
                 media_file, path, app.settings.home / "thumbnails", app.settings.max_image_pixels
             )
         except MediaError as error:
-            raise HTTPException(422, f"file {file_id}: {error}") from error
+            raise HTTPException(400, f"file {file_id}: {error}") from error
         return Response(thumbnail, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
 
     @api.get("/api/tags")
@@ -375,7 +375,7 @@ def create_api(app: App) -> FastAPI:
     def my_settings(db: Db, user: Me, body: dict[str, dict[str, Any]]) -> dict[str, Any]:
         changes = {section: {key: str(value) for key, value in values.items()} for section, values in body.items()}
         if set(changes) - {"faces"}:
-            raise HTTPException(422, "only faces.* clustering settings can be set per user")
+            raise HTTPException(400, "only faces.* clustering settings can be set per user")
         return configure_user(db, user, changes, app.settings.faces)
 
     @api.get("/api/status")

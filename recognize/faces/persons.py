@@ -181,7 +181,7 @@ def clean_name(name: str | None) -> str | None:
     if clean is not None and (
         "/" in clean or clean in (".", "..") or any(unicodedata.category(c).startswith("C") for c in clean)
     ):
-        raise PersonError(f"{clean!r}: a name cannot contain '/' or control characters, nor be '.' or '..'", 422)
+        raise PersonError(f"{clean!r}: a name cannot contain '/' or control characters, nor be '.' or '..'", 400)
     return clean
 
 

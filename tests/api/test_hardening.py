@@ -46,7 +46,7 @@ def test_names_that_cannot_be_folders_are_refused(api, name: str) -> None:
     client, app, _root = api
     person = _ids(app)["person"]
     response = client.patch(f"/api/persons/{person}", json={"name": name}, auth=ALICE)
-    assert response.status_code == 422 and "name" in response.json()["detail"]
+    assert response.status_code == 400 and "name" in response.json()["detail"]
     assert client.get(f"/api/persons/{person}", auth=ALICE).json()["name"] is None
 
 
