@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import struct
+import wave
 import zlib
 from fractions import Fraction
 from pathlib import Path
@@ -123,4 +125,38 @@ def corrupt_copy(source: Path, path: Path) -> Path:
     """The source's header followed by garbage: a damaged audio or video file with the right magic bytes."""
     data = source.read_bytes()
     path.write_bytes(data[:200] + bytes((i * 37) % 251 for i in range(20_000)))
+    return path
+
+
+def jpeg_claiming(path: Path, width: int, height: int) -> Path:
+    """A small real JPEG whose frame header claims ``width`` x ``height`` pixels."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(buffer, "JPEG")
+    data = bytearray(buffer.getvalue())
+    frame = data.find(b"\xff\xc0")
+    struct.pack_into(">HH", data, frame + 5, height, width)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def wav_claiming(path: Path, seconds: float, claimed_seconds: float, rate: int = 16000) -> Path:
+    """A 16-bit mono WAV of ``seconds`` whose header claims ``claimed_seconds``."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\x01\x00" * int(seconds * rate))
+    data = bytearray(path.read_bytes())
+    claimed = int(claimed_seconds * rate * 2)
+    struct.pack_into("<I", data, 4, claimed + 36)
+    struct.pack_into("<I", data, data.find(b"data") + 4, claimed)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def jpeg_with_huge_exif(path: Path, tags: int = 5000) -> Path:
+    """A valid JPEG whose EXIF block holds ``tags`` entries pointing past its end (each one a Pillow warning)."""
+    entries = b"".join(struct.pack("<HHII", 0x8000 + index, 4, 1000, 0x7FFF0000) for index in range(tags))
+    tiff = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", tags) + entries + b"\x00\x00\x00\x00"
+    Image.new("RGB", (64, 48), (10, 120, 10)).save(path, "JPEG", exif=b"Exif\x00\x00" + tiff)
     return path

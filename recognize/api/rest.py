@@ -28,7 +28,7 @@ from recognize.api.limits import BodyLimit, SecurityHeaders
 from recognize.api.previews import cached_thumbnail
 from recognize.api.status import user_status
 from recognize.api.throttle import LoginGuard, guard_basic_logins
-from recognize.api.webdav import create_dav_app
+from recognize.api.webdav import create_dav_app, hide_internal_errors
 from recognize.app import App
 from recognize.faces import persons as ops
 from recognize.jobs.control import set_paused
@@ -120,7 +120,7 @@ def create_api(app: App) -> FastAPI:
     api.add_middleware(SecurityHeaders)
     api.add_middleware(BodyLimit)
     guard = LoginGuard()
-    api.mount("/dav", guard_basic_logins(guard, WSGIMiddleware(create_dav_app(app, guard))))
+    api.mount("/dav", guard_basic_logins(guard, WSGIMiddleware(hide_internal_errors(create_dav_app(app, guard)))))
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.include_router(ui_router(app))
     api.include_router(confirmations_router)

@@ -36,6 +36,7 @@ REALM = "recognize"
 MAX_PROPERTY_BYTES = 4096
 MAX_PROPERTIES_PER_RESOURCE = 32
 MAX_PROPERTIES = 10_000
+HIDDEN = b"internal error: the server log has the details\n"
 SECTIONS = ("persons", "unassigned-faces", "tags")
 
 
@@ -281,7 +282,7 @@ class RecognizeProvider(DAVProvider):
     def _persons(self, environ: dict[str, Any], user_id: int, path: str, rest: list[str]) -> Any:
         with self.session() as session:
             if not rest:
-                return Folder(path, environ, [p.name or str(p.id) for p in ops.list_persons(session, user_id)])
+                return Folder(path, environ, [folder_name(p) for p in ops.list_persons(session, user_id)])
             person_id = self._person_id(session, user_id, rest[0])
             if person_id is None:
                 return None
@@ -310,6 +311,43 @@ class RecognizeProvider(DAVProvider):
         if len(rest) == 1 and rest[0] in photos:
             return Photo(f"{path}/{rest[0]}", environ, self, photos[rest[0]], None)
         return None
+
+
+def folder_name(person: ops.PersonSummary) -> str:
+    """The collection name of a person: the name, or the id when there is none or it cannot be a folder name
+    (names kept from before names were checked)."""
+    try:
+        usable = ops.clean_name(person.name) == person.name
+    except ops.PersonError:
+        usable = False
+    return person.name if person.name and usable else str(person.id)
+
+
+def hide_internal_errors(app: Any) -> Any:
+    """WSGI middleware: a 500 answers a fixed sentence, never the exception text (the log keeps the details)."""
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        hidden = {"active": False}
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if status.startswith("500"):
+                hidden["active"] = True
+                kept = [(k, v) for k, v in headers if k.lower() not in ("content-length", "content-type")]
+                headers = [*kept, ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(HIDDEN)))]
+            return start_response(status, headers, exc_info)
+
+        result = app(environ, start)
+        try:
+            for chunk in result:
+                if hidden["active"]:
+                    yield HIDDEN
+                    return
+                yield chunk
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+
+    return wrapped
 
 
 class BoundedPropertyManager(PropertyManager):

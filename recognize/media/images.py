@@ -44,7 +44,7 @@ class DecodedImage:
 def _open(path: Path, max_pixels: int, min_side: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")
             image = Image.open(path)
     except Image.DecompressionBombError as error:
         raise MediaError(f"refused: {error}") from error
@@ -111,9 +111,26 @@ def _exif_facts(image: Image.Image) -> dict[str, object]:
     }
 
 
+def _check_jpeg_size(image: Image.Image, path: Path) -> None:
+    """Refuse a JPEG too small for the pixels it claims: every 8x8 block of the luma plane costs at least
+    one bit of entropy-coded data, so a file under ``pixels / 512`` bytes lies about its size or is cut."""
+    if image.format != "JPEG":
+        return
+    size, pixels = path.stat().st_size, image.size[0] * image.size[1]
+    if size < pixels / JPEG_MIN_PIXELS_PER_BYTE:
+        raise MediaError(
+            f"claims {image.size[0]}x{image.size[1]} pixels but holds only {size} bytes: "
+            "the header lies or the data is cut short"
+        )
+
+
 def read_image_info(path: Path, max_pixels: int, min_side: int, verify: bool = True) -> ImageInfo:
-    """Read size and EXIF facts; with ``verify``, decode the pixels once (at reduced size) to prove they are whole."""
-    with _open(path, max_pixels, min_side) as image:
+    """Read size and EXIF facts; with ``verify``, decode the pixels once (at reduced size) to prove they are whole.
+
+    Warnings about malformed metadata are not printed (one bad EXIF block can hold thousands)."""
+    with _open(path, max_pixels, min_side) as image, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _check_jpeg_size(image, path)
         width, height = _upright_size(image)
         facts = _exif_facts(image)
         if verify:
@@ -125,6 +142,7 @@ def read_image_info(path: Path, max_pixels: int, min_side: int, verify: bool = T
     return ImageInfo(width=width, height=height, **facts)  # type: ignore[arg-type]
 
 
+JPEG_MIN_PIXELS_PER_BYTE = 512
 REDUCIBLE_MODES = frozenset({"L", "LA", "RGB", "RGBA", "CMYK"})
 
 
@@ -140,7 +158,9 @@ def _reduced(image: Image.Image, max_side: int | None) -> Image.Image:
 
 def load_image(path: Path, max_pixels: int, min_side: int, max_side: int | None = None) -> DecodedImage:
     """Decode upright RGB pixels, no larger than ``max_side`` (JPEG draft mode decodes at reduced size)."""
-    with _open(path, max_pixels, min_side) as image:
+    with _open(path, max_pixels, min_side) as image, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _check_jpeg_size(image, path)
         original_width, original_height = _upright_size(image)
         try:
             if max_side and max(image.size) > max_side:

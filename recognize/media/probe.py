@@ -9,6 +9,8 @@ import av
 
 from recognize.media.errors import MediaError
 
+HEADER_BYTES = 4096
+
 
 @dataclass(frozen=True)
 class StreamInfo:
@@ -34,6 +36,7 @@ def probe(path: Path, media: str) -> StreamInfo:
             assert stream is not None
             duration = _duration(container, stream)
             codec = stream.codec_context.name
+            riff = container.format.name == "wav"
             width = video.codec_context.width if media == "video" and video else None
             height = video.codec_context.height if media == "video" and video else None
     except FileNotFoundError as error:
@@ -44,6 +47,8 @@ def probe(path: Path, media: str) -> StreamInfo:
         raise MediaError(f"not a readable {media} file: {error}") from error
     if duration <= 0:
         raise MediaError(f"{media} has zero length")
+    if riff:
+        _check_wav_sizes(path)
     return StreamInfo(duration=duration, codec=codec, width=width, height=height)
 
 
@@ -57,3 +62,20 @@ def _duration(container: av.container.InputContainer, stream: av.stream.Stream) 
         frames += 1
     rate = getattr(stream, "average_rate", None) or getattr(stream, "rate", None)
     return frames / float(rate) if rate else 0.0
+
+
+def _check_wav_sizes(path: Path) -> None:
+    """Refuse a WAV whose header declares more audio data than the file holds (FFmpeg quietly plays the rest)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        header = handle.read(HEADER_BYTES)
+    start = header.find(b"data")
+    if header[:4] != b"RIFF" or start < 0 or start + 8 > len(header):
+        return
+    declared = int.from_bytes(header[start + 4 : start + 8], "little")
+    held = size - (start + 8)
+    if declared > held:
+        raise MediaError(
+            f"the WAV header declares {declared} bytes of audio but the file holds {held}: "
+            "it is cut short or the header lies"
+        )

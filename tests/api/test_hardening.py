@@ -119,3 +119,31 @@ def test_browser_sessions_are_revoked_by_logout_and_by_an_admin(api) -> None:
     ended = CliRunner().invoke(cli, ["--data-dir", str(app.settings.home), "user", "logout", ALICE[0]])
     assert ended.exit_code == 0 and "1 browser session of admin ended" in ended.output
     assert client.get("/api/me").status_code == 401
+
+
+def test_webdav_lists_persons_with_legacy_names_and_hides_internal_errors(api) -> None:
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from recognize.api.rest import create_api
+    from recognize.app import App
+
+    client, app, _root = api
+    person = _ids(app)["person"]
+    with app.database.session() as session:
+        session.execute(update(Person).where(Person.id == person).values(name="a/b"))
+    listing = client.request("PROPFIND", "/dav/admin/persons/", auth=ALICE, headers={"Depth": "1"})
+    assert listing.status_code == 207 and f"/dav/admin/persons/{person}/" in listing.text
+    impatient = App(app.settings.model_copy(update={"database_busy_timeout": 0.2}))
+    locker = sqlite3.connect(app.settings.home / "recognize.db")
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        failed = TestClient(create_api(impatient)).request("MKCOL", "/dav/admin/persons/Newcomer/", auth=ALICE)
+    finally:
+        locker.rollback()
+        locker.close()
+        impatient.close()
+    assert failed.status_code == 500
+    assert failed.text.startswith("internal error") and "sqlite" not in failed.text.lower()

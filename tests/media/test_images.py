@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -91,3 +92,18 @@ def test_truncated_jpeg_is_refused(tmp_path: Path, shared_data: Path) -> None:
 def test_vanished_file(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="vanished"):
         read_image_info(tmp_path / "gone.jpg", LIMIT, 16)
+
+
+def test_hostile_files_get_one_clear_error_each(tmp_path: Path) -> None:
+    from recognize.media.probe import probe
+    from tests.media_factory import jpeg_claiming, jpeg_with_huge_exif, wav_claiming
+
+    with pytest.raises(MediaError, match="claims 10000x9999 pixels but holds only"):
+        read_image_info(jpeg_claiming(tmp_path / "liar.jpg", 10000, 9999), 100_000_000, 16)
+    with pytest.raises(MediaError, match="header declares 115200000 bytes of audio but the file holds 32000"):
+        probe(wav_claiming(tmp_path / "liar.wav", 1.0, 3600.0), "audio")
+    assert probe(wav_claiming(tmp_path / "honest.wav", 1.0, 1.0), "audio").duration == pytest.approx(1.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        info = read_image_info(jpeg_with_huge_exif(tmp_path / "exif.jpg"), 100_000_000, 16)
+    assert info.width == 64 and caught == []
