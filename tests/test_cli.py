@@ -210,3 +210,57 @@ def test_onnxruntime_telemetry_is_switched_off() -> None:
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "1" and "telemetry" not in result.stderr.lower()
+
+
+def test_sigterm_stops_process_with_its_workers_and_a_rerun_finishes(tmp_path: Path, shared_data: Path) -> None:
+    import signal
+    import time
+
+    root, home = tmp_path / "photos", tmp_path / "home"
+    shutil.copytree(shared_data / "faces" / "face_recognition" / "examples", root)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    command = [sys.executable, "-m", "recognize", "--data-dir", str(home), "process", str(root), "--workers", "2"]
+    running = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not _claimed_any(home):
+        time.sleep(0.2)
+    assert _claimed_any(home), "no file was claimed in time"
+    running.send_signal(signal.SIGTERM)
+    _out, err = running.communicate(timeout=60)
+    assert running.returncode == 1 and "stopped by SIGTERM" in err, err[-2000:]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _workers_of(home):
+        time.sleep(0.2)
+    assert not _workers_of(home)
+    again = recognize(home, "process", str(root), "--workers", "1")
+    assert again.returncode == 0, again.stderr
+    status = json.loads(recognize(home, "status", "--json").stdout)["libraries"][0]["analyses"]
+    assert all(counts["queued"] == 0 and counts["pending"] == 0 for counts in status.values()), status
+
+
+def _claimed_any(home: Path) -> bool:
+    import sqlite3
+
+    database = home / "recognize.db"
+    if not database.exists():
+        return False
+    try:
+        with sqlite3.connect(database, timeout=1) as connection:
+            return connection.execute("SELECT count(*) FROM analyses WHERE name = 'faces'").fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
+
+
+def _workers_of(home: Path) -> list[int]:
+    """Pids of live processes whose command line names this data folder."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if str(home).encode() in cmdline and state != "Z":
+                found.append(int(entry.name))
+    return found

@@ -37,7 +37,7 @@ def process(
 ) -> None:
     """Add PATH as a library if needed, scan it and run every enabled analysis to completion."""
     from recognize.api.status import library_status
-    from recognize.jobs.foreground import DiskFull, process_foreground
+    from recognize.jobs.foreground import DiskFull, Interrupted, process_foreground
     from recognize.library.libraries import LibraryError
     from recognize.storage.models import Library
 
@@ -56,7 +56,7 @@ def process(
 
         try:
             process_foreground(app, library, workers or app.settings.workers, show)
-        except DiskFull as error:
+        except (DiskFull, Interrupted) as error:
             fail(str(error), code=1)
     with app.database.session() as session:
         counts = library_status(session, session.get_one(Library, library.id), app.settings)["analyses"]

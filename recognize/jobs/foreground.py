@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import time
 from collections.abc import Callable
 
@@ -24,6 +25,14 @@ Progress = Callable[[str, int, int], None]
 
 class DiskFull(Exception):
     """The data folder's disk has too little room left to go on."""
+
+
+class Interrupted(Exception):
+    """SIGTERM or SIGINT asked ``recognize process`` to stop."""
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise Interrupted(f"stopped by {signal.Signals(signum).name}: finished work is kept; run the command again")
 
 
 def check_free_space(app: App) -> None:
@@ -60,6 +69,8 @@ def process_foreground(app: App, library: Library, workers: int, progress: Progr
         workers=workers, worker_type="process", periodic=False, flush_locks=True, health_check_interval=1, max_delay=1.0
     )
     consumer.start()
+    previous = {number: signal.signal(number, _interrupt) for number in (signal.SIGTERM, signal.SIGINT)}
+    finished = False
     try:
         last_change, last_remaining = time.monotonic(), -1
         while True:
@@ -77,6 +88,7 @@ def process_foreground(app: App, library: Library, workers: int, progress: Progr
                 and scanned.scanned_at.replace(tzinfo=started.tzinfo) >= started
             )
             if crawled and remaining == 0 and queue.pending_count() == 0:
+                finished = True
                 break
             if remaining != last_remaining:
                 last_change, last_remaining = time.monotonic(), remaining
@@ -84,7 +96,9 @@ def process_foreground(app: App, library: Library, workers: int, progress: Progr
                 tasks.crawl(library.id)
                 last_change = time.monotonic()
     finally:
-        consumer.stop(graceful=True)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        consumer.stop(graceful=finished)
     _final_clustering(app, queue, library.user_id)
 
 
