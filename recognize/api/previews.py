@@ -1,4 +1,4 @@
-"""Thumbnails for the API and UI: made once into the data folder's cache, under a bound on decodes.
+"""Thumbnails for the API and UI, from the cache the metadata analysis fills, else made once under a bound on decodes.
 
 Decoding an original costs memory in proportion to its pixels (a 100 Mpx PNG takes about 1 GB
 while it is decoded and shrunk), so at most ``DECODES_AT_ONCE`` originals are decoded together and
@@ -8,19 +8,15 @@ time. A thumbnail made once is kept (file id and content hash in its name) and s
 
 from __future__ import annotations
 
-import io
-import os
 import threading
 from contextlib import nullcontext
 from pathlib import Path
 
-from PIL import Image
-
 from recognize.media.images import load_image
+from recognize.media.thumbnails import THUMBNAIL_SIDE, jpeg_bytes, keep, thumbnail_path
 from recognize.media.video import sample_frames
 from recognize.storage.models import MediaFile
 
-THUMBNAIL_SIDE = 400
 DECODES_AT_ONCE = 2
 LARGE_PIXELS = 24_000_000
 _decodes = threading.BoundedSemaphore(DECODES_AT_ONCE)
@@ -29,7 +25,7 @@ _large_decodes = threading.BoundedSemaphore(1)
 
 def cached_thumbnail(media_file: MediaFile, path: Path, cache_folder: Path, max_pixels: int) -> bytes:
     """The file's 400 px JPEG thumbnail, made on first request; raises MediaError for a bad file."""
-    cache = cache_folder / f"{media_file.id}-{(media_file.content_hash or '')[:16]}.jpg"
+    cache = thumbnail_path(cache_folder, media_file.id, media_file.content_hash)
     if cache.exists():
         return cache.read_bytes()
     pixels_count = (media_file.width or 0) * (media_file.height or 0)
@@ -42,10 +38,6 @@ def cached_thumbnail(media_file: MediaFile, path: Path, cache_folder: Path, max_
             pixels = sample_frames(path, [moment], THUMBNAIL_SIDE)[0].pixels
         else:
             pixels = load_image(path, max_pixels, 1, THUMBNAIL_SIDE).pixels
-        buffer = io.BytesIO()
-        Image.fromarray(pixels).save(buffer, "JPEG", quality=80)
-    cache_folder.mkdir(parents=True, exist_ok=True)
-    partial = cache.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
-    partial.write_bytes(buffer.getvalue())
-    partial.replace(cache)
-    return buffer.getvalue()
+        data = jpeg_bytes(pixels)
+    keep(cache, data)
+    return data

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from recognize.jobs.analysis import Analysis, FileJob
 from recognize.media.images import ImageInfo, read_image_info
 from recognize.media.probe import StreamInfo, probe
+from recognize.media.thumbnails import THUMBNAIL_SIDE, jpeg_bytes, keep, thumbnail_path
 from recognize.storage.models import MediaFile
 
 
@@ -19,7 +20,10 @@ class MetadataAnalysis(Analysis):
 
     def compute(self, job: FileJob) -> ImageInfo | StreamInfo:
         if job.media == "image":
-            return read_image_info(job.path, self.settings.max_image_pixels, self.settings.min_image_side)
+            settings = self.settings
+            return read_image_info(
+                job.path, settings.max_image_pixels, settings.min_image_side, thumbnail_side=THUMBNAIL_SIDE
+            )
         return probe(job.path, job.media)
 
     def store(self, session: Session, media_file: MediaFile, result: ImageInfo | StreamInfo) -> None:
@@ -28,5 +32,8 @@ class MetadataAnalysis(Analysis):
             media_file.taken_at = result.taken_at
             media_file.camera_make, media_file.camera_model = result.camera_make, result.camera_model
             media_file.gps_lat, media_file.gps_lon = result.gps_lat, result.gps_lon
+            if result.thumbnail is not None:
+                folder = self.settings.home / "thumbnails"
+                keep(thumbnail_path(folder, media_file.id, media_file.content_hash), jpeg_bytes(result.thumbnail))
         else:
             media_file.duration, media_file.codec = result.duration, result.codec

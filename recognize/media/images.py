@@ -29,6 +29,7 @@ class ImageInfo:
     camera_model: str | None = None
     gps_lat: float | None = None
     gps_lon: float | None = None
+    thumbnail: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,11 @@ def _check_jpeg_size(image: Image.Image, path: Path) -> None:
         )
 
 
-def read_image_info(path: Path, max_pixels: int, min_side: int, verify: bool = True) -> ImageInfo:
-    """Read size and EXIF facts; with ``verify``, decode the pixels once (at reduced size) to prove they are whole.
+def read_image_info(
+    path: Path, max_pixels: int, min_side: int, verify: bool = True, thumbnail_side: int | None = None
+) -> ImageInfo:
+    """Read size and EXIF facts; with ``verify``, decode the pixels once (at reduced size) to prove they are whole,
+    and with ``thumbnail_side`` keep that decode as upright thumbnail pixels.
 
     Warnings about malformed metadata are not printed (one bad EXIF block can hold thousands)."""
     with _open(path, max_pixels, min_side) as image, warnings.catch_warnings():
@@ -133,13 +137,19 @@ def read_image_info(path: Path, max_pixels: int, min_side: int, verify: bool = T
         _check_jpeg_size(image, path)
         width, height = _upright_size(image)
         facts = _exif_facts(image)
+        thumbnail = None
         if verify:
-            image.draft("RGB", (max(1, image.size[0] // 8), max(1, image.size[1] // 8)))
+            side = thumbnail_side or max(1, max(image.size) // 8)
+            image.draft("RGB", (side, side))
             try:
-                image.load()
+                reduced = _reduced(image, side)
+                if thumbnail_side:
+                    upright = ImageOps.exif_transpose(reduced.convert("RGB"))
+                    upright.thumbnail((thumbnail_side, thumbnail_side), Image.Resampling.BILINEAR)
+                    thumbnail = np.asarray(upright)
             except (OSError, ValueError, SyntaxError) as error:
                 raise MediaError(f"image data is damaged: {error}") from error
-    return ImageInfo(width=width, height=height, **facts)  # type: ignore[arg-type]
+    return ImageInfo(width=width, height=height, **facts, thumbnail=thumbnail)  # type: ignore[arg-type]
 
 
 JPEG_MIN_PIXELS_PER_BYTE = 512

@@ -53,3 +53,14 @@ def test_three_thumbnails_of_a_64_megapixel_png_decode_one_at_a_time(tmp_path: P
     assert found["codes"] == [200, 200, 200] and found["cached"] == 1
     assert found["grown_mb"] < 700, found
     print(found)
+
+
+def test_the_metadata_analysis_makes_image_thumbnails_before_any_page_asks(api) -> None:
+    client, app, _root = api
+    from tests.api.conftest import ALICE, _ids
+
+    file_id = _ids(app)["file"]
+    kept = list((app.settings.home / "thumbnails").glob(f"{file_id}-*.jpg"))
+    assert len(kept) == 1 and kept[0].read_bytes()[:2] == b"\xff\xd8"
+    served = client.get(f"/api/files/{file_id}/thumbnail", auth=ALICE)
+    assert served.status_code == 200 and served.content == kept[0].read_bytes()
