@@ -261,7 +261,7 @@ class RecognizeProvider(DAVProvider):
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> Any:
         self._count_get_resource_inst += 1
         parts = [part for part in path.strip("/").split("/") if part]
-        if any(part in (".", "..") or "\\x00" in part for part in parts):
+        if any(part in (".", "..") or "\x00" in part for part in parts):
             return None
         if not parts:
             user = environ.get("wsgidav.auth.user_name")

@@ -147,3 +147,9 @@ def test_webdav_lists_persons_with_legacy_names_and_hides_internal_errors(api) -
         impatient.close()
     assert failed.status_code == 500
     assert failed.text.startswith("internal error") and "sqlite" not in failed.text.lower()
+
+
+def test_a_nul_in_a_webdav_path_is_not_found(api) -> None:
+    client, _app, _root = api
+    for path in ("/dav/admin/persons/a%00b/", "/dav/admin/persons/%00/", "/dav/admin/unassigned-faces/x%00.jpg"):
+        assert client.request("PROPFIND", path, auth=ALICE).status_code == 404, path
