@@ -16,7 +16,7 @@ from recognize.faces.thresholds import with_model_thresholds
 from recognize.jobs.analysis import Analysis
 from recognize.jobs.registry import all_analyses
 from recognize.jobs.runner import Progress, Runner, RunReport
-from recognize.library.libraries import RootPolicy, add_library, get_or_create_user, user_libraries
+from recognize.library.libraries import RootPolicy, add_library, find_user, get_or_create_user, user_libraries
 from recognize.library.scanner import ScanReport, scan_library
 from recognize.storage.database import Database, create_private_folder, redacted
 from recognize.storage.models import Library, User
@@ -77,9 +77,10 @@ class App:
         return {analysis.name: analysis for analysis in all_analyses(self.settings)}
 
     def libraries(self, user: str | None = None) -> list[Library]:
-        """The libraries of a user."""
+        """The libraries of a user (none for a user that does not exist)."""
         with self.database.session() as session:
-            return user_libraries(session, get_or_create_user(session, user or self.settings.user))
+            owner = find_user(session, user or self.settings.user)
+            return user_libraries(session, owner) if owner is not None else []
 
     def scan(
         self, libraries: Sequence[Library], progress: Callable[[int], None] | None = None

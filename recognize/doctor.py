@@ -41,9 +41,10 @@ def _onnxruntime() -> dict[str, Any]:
         return {"installed": False, "providers": [], "used": None}
     import onnxruntime
 
-    providers = onnxruntime.get_available_providers()
-    used = "CUDAExecutionProvider" if "CUDAExecutionProvider" in providers else "CPUExecutionProvider"
-    return {"installed": True, "version": onnxruntime.__version__, "providers": providers, "used": used}
+    from recognize.models.onnx_session import providers
+
+    available = onnxruntime.get_available_providers()
+    return {"installed": True, "version": onnxruntime.__version__, "providers": available, "used": providers()[0]}
 
 
 def _redact(url: str) -> str:

@@ -179,6 +179,20 @@ def test_doctor_reports_models_and_storage(tmp_path: Path) -> None:
     assert all(len(model["sha256"]) == 64 for model in data["models"])
     assert data["database"].startswith("sqlite:///") and data["queue"].endswith("queue.db")
     assert data["machine"]["cpu_cores"] >= 1 and data["dlib"]["cuda"] in (True, False)
+    from recognize.models.efficientnet_lite0 import EfficientNetLite0
+
+    assert data["onnxruntime"]["used"] == EfficientNetLite0().loaded[0].get_providers()[0]
+
+
+def test_read_only_commands_refuse_an_unknown_user(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    for command in (["status"], ["export"], ["search", "cat"], ["persons"], ["faces"], ["library", "list"]):
+        result = recognize(home, *command, "--user", "nobody-here")
+        assert result.returncode == 2 and "no such user: nobody-here" in result.stderr, command
+    import sqlite3
+
+    with sqlite3.connect(home / "recognize.db") as connection:
+        assert connection.execute("SELECT count(*) FROM users WHERE name = 'nobody-here'").fetchone()[0] == 0
 
 
 def test_setup_problems_end_with_one_sentence_and_exit_1(tmp_path: Path, world_dir: Path) -> None:

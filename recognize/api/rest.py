@@ -352,10 +352,8 @@ def create_api(app: App) -> FastAPI:
     @api.get("/api/persons/{person_id}/suggestions")
     def suggestions(db: Db, user: Me, person_id: Id) -> list[dict[str, Any]]:
         ops.get_person(db, user.id, person_id)
-        pairs = ops.suggest_merges(db, user.id, app.clustering_settings(user), limit=100)
-        return [
-            {"person": b if a == person_id else a, "distance": round(d, 4)} for a, b, d in pairs if person_id in (a, b)
-        ]
+        pairs = ops.suggest_merges(db, user.id, app.clustering_settings(user), limit=100, person_id=person_id)
+        return [{"person": b if a == person_id else a, "distance": round(d, 4)} for a, b, d in pairs]
 
     def hold(db: Session, user: User, paused: bool) -> Response:
         if not user.is_admin:

@@ -30,7 +30,8 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 from recognize.api.throttle import LoginGuard, Throttled
 from recognize.app import App
 from recognize.faces import persons as ops
-from recognize.storage.models import Face, Library, MediaFile, Person, User
+from recognize.storage.models import Face, Library, MediaFile, Person, Tag, User
+from recognize.tags.query import user_tags
 
 REALM = "recognize"
 MAX_PROPERTY_BYTES = 4096
@@ -276,7 +277,27 @@ class RecognizeProvider(DAVProvider):
         if section == "unassigned-faces":
             return self._unassigned(environ, user_id, f"{base}/unassigned-faces", rest)
         if section == "tags":
-            return Folder(f"{base}/tags", environ, []) if not rest else None
+            return self._tags(environ, user_id, f"{base}/tags", rest)
+        return None
+
+    def _tags(self, environ: dict[str, Any], user_id: int, path: str, rest: list[str]) -> Any:
+        """``tags/`` lists the user's tags that can be folder names; ``tags/<tag>/`` the files with that tag."""
+        with self.session() as session:
+            if not rest:
+                names = [tag["name"] for tag in user_tags(session, user_id) if _folder_safe(tag["name"])]
+                return Folder(path, environ, sorted(set(names)))
+            tagged = session.scalars(
+                select(MediaFile)
+                .join(Library, Library.id == MediaFile.library_id)
+                .where(Library.user_id == user_id, MediaFile.id.in_(select(Tag.file_id).where(Tag.name == rest[0])))
+            ).all()
+        photos = {_photo_name(media_file): media_file.id for media_file in tagged}
+        if not photos:
+            return None
+        if len(rest) == 1:
+            return Folder(f"{path}/{rest[0]}", environ, list(photos))
+        if len(rest) == 2 and rest[1] in photos:
+            return Photo(f"{path}/{rest[0]}/{rest[1]}", environ, self, photos[rest[1]], None)
         return None
 
     def _persons(self, environ: dict[str, Any], user_id: int, path: str, rest: list[str]) -> Any:
@@ -311,6 +332,10 @@ class RecognizeProvider(DAVProvider):
         if len(rest) == 1 and rest[0] in photos:
             return Photo(f"{path}/{rest[0]}", environ, self, photos[rest[0]], None)
         return None
+
+
+def _folder_safe(name: str) -> bool:
+    return bool(name) and name not in (".", "..") and "/" not in name and name.isprintable()
 
 
 def folder_name(person: ops.PersonSummary) -> str:

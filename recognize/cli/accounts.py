@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from recognize.cli.common import UserOption, app_for, cli, console, fail
+from recognize.cli.common import UserOption, app_for, cli, console, existing_user, fail
 
 library_cli = typer.Typer(help="Manage libraries (mount points).", no_args_is_help=True)
 
@@ -33,7 +33,10 @@ def library_add(ctx: typer.Context, path: Path, user: UserOption = None) -> None
 @library_cli.command("list")
 def library_list(ctx: typer.Context, user: UserOption = None) -> None:
     """List a user's libraries."""
-    for library in app_for(ctx).libraries(user):
+    app = app_for(ctx)
+    with app.database.session() as session:
+        existing_user(session, user or app.settings.user)
+    for library in app.libraries(user):
         typer.echo(f"{library.id}\t{library.root}")
 
 
@@ -44,7 +47,6 @@ def library_set(ctx: typer.Context, library_id: int, assignments: list[str], use
     from recognize.library.libraries import (
         LibraryError,
         configure_library,
-        get_or_create_user,
         library_of,
         parse_assignments,
     )
@@ -52,7 +54,7 @@ def library_set(ctx: typer.Context, library_id: int, assignments: list[str], use
     app = app_for(ctx)
     try:
         with app.database.session() as session:
-            owner = get_or_create_user(session, user or app.settings.user)
+            owner = existing_user(session, user or app.settings.user)
             library = library_of(session, owner, library_id)
             typer.echo(
                 json.dumps(
@@ -76,12 +78,12 @@ cli.add_typer(user_cli, name="user")
 @user_cli.command("set")
 def user_set(ctx: typer.Context, assignments: list[str], user: UserOption = None) -> None:
     """Override clustering settings for a user, e.g. faces.cluster_distance=0.4 faces.min_faces_per_person=3."""
-    from recognize.library.libraries import LibraryError, configure_user, get_or_create_user, parse_assignments
+    from recognize.library.libraries import LibraryError, configure_user, parse_assignments
 
     app = app_for(ctx)
     try:
         with app.database.session() as session:
-            owner = get_or_create_user(session, user or app.settings.user)
+            owner = existing_user(session, user or app.settings.user)
             typer.echo(json.dumps(configure_user(session, owner, parse_assignments(assignments), app.settings.faces)))
     except LibraryError as error:
         fail(str(error))
@@ -151,23 +153,21 @@ def token_create(
 ) -> None:
     """Create an API token and print it (it is shown only once)."""
     from recognize.api.auth import create_token
-    from recognize.library.libraries import get_or_create_user
 
     app = app_for(ctx)
     with app.database.session() as session:
-        typer.echo(create_token(session, get_or_create_user(session, user or app.settings.user), name, days))
+        typer.echo(create_token(session, existing_user(session, user or app.settings.user), name, days))
 
 
 @token_cli.command("revoke")
 def token_revoke(ctx: typer.Context, token_id: int, user: UserOption = None) -> None:
     """Revoke a token by its id."""
     from recognize.api.auth import AuthError, revoke_token
-    from recognize.library.libraries import get_or_create_user
 
     app = app_for(ctx)
     try:
         with app.database.session() as session:
-            revoke_token(session, get_or_create_user(session, user or app.settings.user), token_id)
+            revoke_token(session, existing_user(session, user or app.settings.user), token_id)
     except AuthError as error:
         fail(str(error))
 

@@ -10,7 +10,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from recognize.app import App
+    from recognize.storage.models import User
 
 cli = typer.Typer(
     help="recognize: faces, persons and tags for your own photo library, on your own machine.",
@@ -48,6 +51,16 @@ def app_for(ctx: typer.Context, **overrides: Any) -> App:
         return App(load_settings(**ctx.obj, **overrides))
     except SetupError as error:
         fail(str(error), code=1)
+
+
+def existing_user(session: Session, name: str) -> User:
+    """The user called ``name``; a command for a user that does not exist fails (a typo never creates one)."""
+    from recognize.library.libraries import find_user
+
+    user = find_user(session, name)
+    if user is None:
+        fail(f"no such user: {name} (users are made by `recognize user add`, or by adding a library for them)")
+    return user
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from recognize.faces import confirmations
 
-from recognize.cli.common import UserOption, app_for, cli, fail
+from recognize.cli.common import UserOption, app_for, cli, existing_user, fail
 
 person_cli = typer.Typer(
     help="Correct persons: rename, merge, move a face, split, hide, answer questions.", no_args_is_help=True
@@ -27,12 +27,11 @@ REPLIES = {"y": "yes", "yes": "yes", "n": "no", "no": "no", "s": "skip", "skip":
 
 def _person_op(ctx: typer.Context, user: str | None, operation: Callable[[Session, int], object]) -> None:
     from recognize.faces.persons import PersonError
-    from recognize.library.libraries import get_or_create_user
 
     app = app_for(ctx)
     try:
         with app.database.session() as session:
-            owner = get_or_create_user(session, user or app.settings.user)
+            owner = existing_user(session, user or app.settings.user)
             operation(session, owner.id)
     except PersonError as error:
         fail(str(error))
@@ -47,11 +46,10 @@ def persons(
 ) -> None:
     """List persons with their face counts, most faces first."""
     from recognize.faces import persons as faces_api
-    from recognize.library.libraries import get_or_create_user
 
     app = app_for(ctx)
     with app.database.session() as session:
-        owner = get_or_create_user(session, user or app.settings.user)
+        owner = existing_user(session, user or app.settings.user)
         found = faces_api.list_persons(session, owner.id, include_hidden=hidden)
         unassigned = len(faces_api.unassigned_faces(session, owner.id))
     if as_json:
@@ -133,11 +131,10 @@ def person_hide(
 def person_suggest(ctx: typer.Context, user: UserOption = None) -> None:
     """Pairs of persons that may be the same, closest first, for you to merge or not."""
     from recognize.faces import persons as faces_api
-    from recognize.library.libraries import get_or_create_user
 
     app = app_for(ctx)
     with app.database.session() as session:
-        owner = get_or_create_user(session, user or app.settings.user)
+        owner = existing_user(session, user or app.settings.user)
         pairs = faces_api.suggest_merges(session, owner.id, app.clustering_settings(owner))
     for first, second, distance in pairs:
         typer.echo(f"{first}\t{second}\t{distance:.3f}")
@@ -145,27 +142,33 @@ def person_suggest(ctx: typer.Context, user: UserOption = None) -> None:
 
 @cli.command()
 def faces(
-    ctx: typer.Context, user: UserOption = None, unassigned: Annotated[bool, typer.Option("--unassigned")] = True
+    ctx: typer.Context,
+    user: UserOption = None,
+    unassigned: Annotated[
+        bool, typer.Option("--unassigned/--all", help="Only faces in no person (default), or every face.")
+    ] = True,
 ) -> None:
-    """List faces that are in no person (id, photo, box)."""
+    """List faces (id, photo id, box, score, person): those in no person, or with --all every face."""
     from recognize.faces import persons as faces_api
-    from recognize.library.libraries import get_or_create_user
 
     app = app_for(ctx)
     with app.database.session() as session:
-        owner = get_or_create_user(session, user or app.settings.user)
-        for face in faces_api.unassigned_faces(session, owner.id):
-            typer.echo(f"{face.id}\t{face.file_id}\t{face.x},{face.y},{face.width},{face.height}\t{face.score:.2f}")
+        owner = existing_user(session, user or app.settings.user)
+        shown = (
+            faces_api.unassigned_faces(session, owner.id) if unassigned else faces_api.user_face_rows(session, owner.id)
+        )
+        for face in sorted(shown, key=lambda face: face.id):
+            box = f"{face.x},{face.y},{face.width},{face.height}"
+            typer.echo(f"{face.id}\t{face.file_id}\t{box}\t{face.score:.2f}\t{face.person_id or '-'}")
 
 
 @person_cli.command("recluster")
 def person_recluster(ctx: typer.Context, user: UserOption = None) -> None:
     """Group unassigned faces again with the current settings (names and corrections are kept)."""
-    from recognize.library.libraries import get_or_create_user
 
     app = app_for(ctx)
     with app.database.session() as session:
-        owner_id = get_or_create_user(session, user or app.settings.user).id
+        owner_id = existing_user(session, user or app.settings.user).id
     report = app.update_persons(owner_id)
     typer.echo(
         f"{report.joined} faces joined persons, {report.new_persons} new persons "
@@ -199,12 +202,11 @@ def person_confirm(
     Answers are read one per line from standard input when it is not a terminal."""
     from recognize.faces import confirmations
     from recognize.faces.persons import PersonError
-    from recognize.library.libraries import get_or_create_user
 
     app = app_for(ctx)
     for asked in range(limit):
         with app.database.session() as session:
-            owner = get_or_create_user(session, user or app.settings.user)
+            owner = existing_user(session, user or app.settings.user)
             settings = app.clustering_settings(owner)
             found = confirmations.questions(session, owner.id, settings, limit=1)
             if not found:

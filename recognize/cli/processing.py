@@ -14,13 +14,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from recognize.cli.common import UserOption, app_for, cli, console, fail, progress_bars
+from recognize.cli.common import UserOption, app_for, cli, console, existing_user, fail, progress_bars
 
 
 @cli.command()
 def scan(ctx: typer.Context, user: UserOption = None) -> None:
     """Scan every library of a user for new, changed, moved and deleted files."""
     app = app_for(ctx)
+    with app.database.session() as session:
+        existing_user(session, user or app.settings.user)
     for root, report in app.scan(app.libraries(user)).items():
         console.print(
             f"{root}: {report.added} new, {report.changed} changed, {report.moved} moved, {report.deleted} deleted, "
@@ -88,11 +90,11 @@ def reanalyse(
     from recognize.jobs.queue import build_queue
     from recognize.jobs.tasks import register
     from recognize.jobs.work import analyse_again
-    from recognize.library.libraries import LibraryError, get_or_create_user, library_of, user_libraries
+    from recognize.library.libraries import LibraryError, library_of, user_libraries
 
     app = app_for(ctx)
     with app.database.session() as session:
-        owner = get_or_create_user(session, user or app.settings.user)
+        owner = existing_user(session, user or app.settings.user)
         try:
             if library is not None:
                 library_of(session, owner, library)
@@ -115,6 +117,8 @@ def crawl(ctx: typer.Context, user: UserOption = None) -> None:
     from recognize.jobs.tasks import register
 
     app = app_for(ctx)
+    with app.database.session() as session:
+        existing_user(session, user or app.settings.user)
     tasks = register(build_queue(app.settings.resolved_queue_url), app.settings)
     for library in app.libraries(user):
         tasks.crawl(library.id)
@@ -147,11 +151,10 @@ def status(
 ) -> None:
     """Counts per library and analysis, and every recorded error."""
     from recognize.api.status import user_status
-    from recognize.library.libraries import get_or_create_user
 
     app = app_for(ctx)
     with app.database.session() as session:
-        data = user_status(session, get_or_create_user(session, user or app.settings.user), app.settings)
+        data = user_status(session, existing_user(session, user or app.settings.user), app.settings)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
@@ -179,11 +182,10 @@ def status(
 def export(ctx: typer.Context, user: UserOption = None) -> None:
     """Print one JSON document with every file, its tags and faces, and the persons."""
     from recognize.api.export import export_user
-    from recognize.library.libraries import get_or_create_user
 
     app = app_for(ctx)
     with app.database.session() as session:
-        document = export_user(session, get_or_create_user(session, user or app.settings.user))
+        document = export_user(session, existing_user(session, user or app.settings.user))
     json.dump(document, sys.stdout, indent=2)
     sys.stdout.write("\n")
 
@@ -197,12 +199,11 @@ def search_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of lines.")] = False,
 ) -> None:
     """Files whose tags, places, person names, text or dates match every word of QUERY, best first."""
-    from recognize.library.libraries import get_or_create_user
     from recognize.search.query import search
 
     app = app_for(ctx)
     with app.database.session() as session:
-        owner = get_or_create_user(session, user or app.settings.user)
+        owner = existing_user(session, user or app.settings.user)
         found = search(session, owner.id, query, limit)
         rows = [
             {"path": str(Path(f.library.root) / f.rel_path), "media": f.media, "score": found.scores[f.id]}

@@ -284,14 +284,26 @@ def unassigned_faces(session: Session, user_id: int) -> list[Face]:
     )
 
 
+def user_face_rows(session: Session, user_id: int) -> list[Face]:
+    """Every face of the user's libraries."""
+    return list(
+        session.scalars(
+            select(Face)
+            .join(MediaFile, MediaFile.id == Face.file_id)
+            .join(Library, Library.id == MediaFile.library_id)
+            .where(Library.user_id == user_id)
+        )
+    )
+
+
 def suggest_merges(
-    session: Session, user_id: int, settings: FaceSettings, limit: int = 10
+    session: Session, user_id: int, settings: FaceSettings, limit: int = 10, person_id: int | None = None
 ) -> list[tuple[int, int, float]]:
     """Pairs of persons (a, b, mean distance between their faces) that may be one person, closest first.
 
     Pairs whose mean faces are closer than ``suggest_distance`` (the model's unless set) are measured
     face by face; those whose faces are on average closer than it are kept. Persons sharing a photo
-    and pairs the user said are two people are left out.
+    and pairs the user said are two people are left out. With ``person_id``, only that person's pairs.
     """
     max_distance = settings.suggest_distance or 0.0
     vectors: dict[int, list[np.ndarray]] = defaultdict(list)
@@ -313,6 +325,9 @@ def suggest_merges(
     centroids = np.stack([members[i].mean(axis=0) for i in ids])
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
     near = pairwise(centroids) < max_distance
+    if person_id is not None:
+        mine = np.array([person == person_id for person in ids])
+        near &= mine[:, None] | mine[None, :]
     pairs = []
     for a, b in zip(*np.nonzero(np.triu(near, 1)), strict=True):
         first, second = ids[a], ids[b]

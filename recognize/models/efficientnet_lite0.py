@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from recognize.models.base import ImageClassifier
-from recognize.models.onnx_session import WEIGHTS, cpu_session, weights_file
+from recognize.models.onnx_session import WEIGHTS, inference_session, weights_file
 
 ONNX_FILE = "efficientnet_lite0.onnx"
 ONNX_SHA256 = "c8d449d1cdd342edb0b02308bc4be541393cee7275700a16216f0f0d812812f2"
@@ -41,7 +41,7 @@ class EfficientNetLite0(ImageClassifier):
     name = "efficientnet-lite0-0.1.0"
 
     def load(self) -> tuple[object, list[str]]:
-        return cpu_session(weights_file(ONNX_FILE, ONNX_SHA256)), read_classes()
+        return inference_session(weights_file(ONNX_FILE, ONNX_SHA256)), read_classes()
 
     @property
     def classes(self) -> list[str]:

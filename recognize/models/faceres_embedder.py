@@ -19,7 +19,7 @@ import numpy as np
 
 from recognize.models.base import Box, FaceDescription, FaceEmbedder
 from recognize.models.dlib_weights import SHAPE_PREDICTOR_5, weights_path
-from recognize.models.onnx_session import cpu_session, weights_file
+from recognize.models.onnx_session import inference_session, weights_file
 
 ONNX_FILE = "faceres.onnx"
 ONNX_SHA256 = "7287614a76561cd1ec2bd33bcb8949659738d52c129dde0be28eaf4ec7870185"
@@ -64,7 +64,7 @@ class FaceresEmbedder(FaceEmbedder):
     child_distance = 0.85
 
     def load(self) -> tuple[dlib.shape_predictor, object]:
-        return dlib.shape_predictor(str(weights_path(SHAPE_PREDICTOR_5))), cpu_session(
+        return dlib.shape_predictor(str(weights_path(SHAPE_PREDICTOR_5))), inference_session(
             weights_file(ONNX_FILE, ONNX_SHA256)
         )
 

@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 
 from recognize.models.base import AudioTagger, Label
-from recognize.models.onnx_session import WEIGHTS, cpu_session, weights_file
+from recognize.models.onnx_session import WEIGHTS, inference_session, weights_file
 
 SAMPLE_RATE = 16000
 FFT_SIZE = 512
@@ -70,7 +70,7 @@ class Musicnn(AudioTagger):
     labels: ClassVar[list[str]]
 
     def load(self) -> tuple[object, np.ndarray]:
-        session = cpu_session(weights_file(self.onnx_file, self.onnx_sha256))
+        session = inference_session(weights_file(self.onnx_file, self.onnx_sha256))
         return session, np.load(WEIGHTS / MEL_BASIS_FILE)
 
     def tag(self, waveform: np.ndarray) -> list[Label]:

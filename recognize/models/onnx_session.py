@@ -1,4 +1,5 @@
-"""onnxruntime sessions for the bundled models, on the CPU, with the worker's thread budget."""
+"""onnxruntime sessions for the bundled models: CUDA when onnxruntime-gpu offers it, else the CPU, with the
+worker's thread budget."""
 
 from __future__ import annotations
 
@@ -21,10 +22,17 @@ def weights_file(name: str, sha256: str) -> Path:
     return path
 
 
-def cpu_session(path: Path) -> onnxruntime.InferenceSession:
-    """A CPU session using as many threads as the worker was given (OMP_NUM_THREADS, default 1)."""
+def providers() -> list[str]:
+    """The execution providers sessions use: CUDA first when this onnxruntime offers it (onnxruntime-gpu)."""
+    available = onnxruntime.get_available_providers()
+    return [name for name in ("CUDAExecutionProvider", "CPUExecutionProvider") if name in available]
+
+
+def inference_session(path: Path) -> onnxruntime.InferenceSession:
+    """A session on the best provider offered, with as many CPU threads as the worker was given
+    (OMP_NUM_THREADS, default 1)."""
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
-    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(str(path), options, providers=providers())

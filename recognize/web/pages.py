@@ -110,8 +110,9 @@ def ui_router(app: App) -> APIRouter:
             others = [p for p in ops.list_persons(session, user.id) if p.id != person_id]
             suggested = [
                 (b if a == person_id else a, d)
-                for a, b, d in ops.suggest_merges(session, user.id, app.clustering_settings(user), limit=50)
-                if person_id in (a, b)
+                for a, b, d in ops.suggest_merges(
+                    session, user.id, app.clustering_settings(user), limit=50, person_id=person_id
+                )
             ]
         names = display_names(others)
         return render(

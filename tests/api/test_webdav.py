@@ -121,3 +121,20 @@ def test_mkcol_makes_a_person_and_delete_removes_it_when_empty(dav) -> None:
     client.delete(f"/dav/admin/persons/Grandma/{file_id}-a.jpg", auth=ALICE)
     assert client.delete("/dav/admin/persons/Grandma/", auth=ALICE).status_code == 204
     assert "Grandma" not in listing(client, "/dav/admin/persons/")
+
+
+def test_tag_collections_list_their_files(dav) -> None:
+    from recognize.storage.models import Tag
+
+    client, app, root = dav
+    _obama, file_id = _person_of(app, "obama/a.jpg")
+    with app.database.session() as session:
+        session.add(Tag(file_id=file_id, name="president", kind="keyword", score=1.0, model="test"))
+        session.add(Tag(file_id=file_id, name="a/b", kind="keyword", score=1.0, model="test"))
+    assert "president" in listing(client, "/dav/admin/tags/") and "a" not in listing(client, "/dav/admin/tags/")
+    assert listing(client, "/dav/admin/tags/president/") == [f"{file_id}-a.jpg"]
+    got = client.get(f"/dav/admin/tags/president/{file_id}-a.jpg", auth=ALICE)
+    assert got.status_code == 200 and got.content == (root / "obama" / "a.jpg").read_bytes()
+    assert client.request("DELETE", f"/dav/admin/tags/president/{file_id}-a.jpg", auth=ALICE).status_code == 403
+    assert client.request("PROPFIND", "/dav/admin/tags/president/", auth=BOB).status_code in (403, 404)
+    assert client.request("PROPFIND", "/dav/bob/tags/president/", auth=BOB).status_code == 404

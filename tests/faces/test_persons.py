@@ -159,3 +159,14 @@ def test_switching_the_embedder_re_embeds_every_face_and_keeps_names_and_correct
     assert _person_of(switched, root)["later/obama-720p.jpg"] == [barack.id]
     assert _person_of(switched, root)["obama/c.jpg"] == [None]
     switched.close()
+
+
+def test_suggestions_are_computed_for_each_person_not_taken_from_a_global_top(faces_app: tuple[App, Path]) -> None:
+    app, _root = faces_app
+    user_id = _user_id(app)
+    anywhere = app.settings.faces.model_copy(update={"suggest_distance": 2.0})
+    with app.database.session() as session:
+        closest = ops.suggest_merges(session, user_id, anywhere, limit=1)[0]
+        for person in ops.list_persons(session, user_id):
+            own = ops.suggest_merges(session, user_id, anywhere, limit=1, person_id=person.id)
+            assert len(own) == 1 and person.id in own[0][:2], (person.id, closest)
