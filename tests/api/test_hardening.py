@@ -153,3 +153,44 @@ def test_a_nul_in_a_webdav_path_is_not_found(api) -> None:
     client, _app, _root = api
     for path in ("/dav/admin/persons/a%00b/", "/dav/admin/persons/%00/", "/dav/admin/unassigned-faces/x%00.jpg"):
         assert client.request("PROPFIND", path, auth=ALICE).status_code == 404, path
+
+
+VALID_BODIES = {
+    ("patch", "/api/persons/{person_id}"): lambda ids: {"name": "Someone"},
+    ("post", "/api/persons/{person_id}/merge"): lambda ids: {"sources": [ids["person"]]},
+    ("post", "/api/persons/{person_id}/split"): lambda ids: {"faces": [ids["face"]]},
+    ("post", "/api/faces/{face_id}/move"): lambda ids: {"person": None},
+    ("patch", "/api/libraries/{library_id}/settings"): lambda ids: {"faces": {"detector": "hog"}},
+    ("post", "/api/confirmations/{question_id}"): lambda ids: {"answer": "skip"},
+}
+
+
+def test_every_route_with_an_id_answers_404_to_another_user(api) -> None:
+    """Generated from the app's own schema, so a new route cannot escape it."""
+    client, app, _root = api
+    ids = _ids(app)
+    ids["library"] = client.get("/api/libraries", auth=ALICE).json()[0]["id"]
+    values = {
+        "person_id": ids["person"],
+        "face_id": ids["face"],
+        "file_id": ids["file"],
+        "library_id": ids["library"],
+        "question_id": f"face-{ids['face']}-{ids['person']}",
+    }
+    checked = []
+    for template, operations in client.get("/openapi.json").json()["paths"].items():
+        names = [name for name in values if "{" + name + "}" in template]
+        if not names:
+            continue
+        path = template.format(**{name: values[name] for name in names})
+        for method in operations:
+            valid = VALID_BODIES.get((method, template))
+            empty = client.request(method, path, json={}, auth=BOB).status_code
+            assert empty in (404, 422), (method, template, empty)
+            if valid is not None or method in ("get", "delete"):
+                body = valid(ids) if valid else None
+                answered = client.request(method, path, json=body, auth=BOB).status_code
+                assert answered == 404, (method, template, answered)
+            checked.append((method, template))
+    assert len(checked) >= 15, checked
+    assert client.get(f"/api/persons/{ids['person']}", auth=ALICE).json()["name"] is None
