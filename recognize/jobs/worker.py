@@ -74,6 +74,8 @@ def run_worker(app: App, workers: int | None = None) -> None:
     consumer.start()
     if observer is not None:
         observer.start()
+        watched = len(observer.emitters)
+        logging.getLogger(__name__).info("watching %s library folder%s for new files", watched, "s" * (watched != 1))
     health = None
     try:
         while True:
