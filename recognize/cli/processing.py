@@ -70,11 +70,12 @@ def process(
 def worker(
     ctx: typer.Context,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every task (library logs at INFO).")] = False,
 ) -> None:
     """Consume the queue on this machine (shares the database and the queue; sees the libraries at the same paths)."""
     from recognize.jobs.worker import run_worker
 
-    run_worker(app_for(ctx), workers)
+    run_worker(app_for(ctx), workers, verbose)
 
 
 @cli.command()
@@ -226,6 +227,7 @@ def run(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default: RECOGNIZE_HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: RECOGNIZE_PORT, 8080).")] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every task instead of the live view.")] = False,
 ) -> None:
     """The service: the HTTP API on HOST:PORT, and workers that process PATH and pick up new files (Ctrl-C stops)."""
     import uvicorn
@@ -233,6 +235,7 @@ def run(
     from recognize.api.auth import create_user
     from recognize.api.rest import create_api
     from recognize.app import App
+    from recognize.cli.live import LiveStatus
     from recognize.jobs.queue import build_queue
     from recognize.jobs.tasks import register
     from recognize.jobs.worker import run_worker
@@ -249,23 +252,26 @@ def run(
     except LibraryError as error:
         fail(str(error))
     register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
+    header = [f"recognize: open http://{address}:{number}/ (data in {app.settings.home}; Ctrl-C stops)"]
     with app.database.session() as session:
         owner = get_or_create_user(session, user or app.settings.user)
         if not owner.password_hash:
             password = secrets.token_urlsafe(12)
             create_user(session, owner.name, password, admin=True)
-            console.print(
-                f"first login: user [bold]{owner.name}[/], password [bold]{password}[/] (shown only this once)"
-            )
+            header.append(f"first login: user {owner.name}, password {password} (shown only while this runs)")
     server = uvicorn.Server(
         uvicorn.Config(create_api(App(app.settings)), host=address, port=number, log_level="warning")
     )
     threading.Thread(target=server.run, kwargs={"sockets": [listening]}, name="http", daemon=True).start()
-    console.print(f"recognize is processing {library.root} (data in {app.settings.home})")
-    console.print(f"API on http://{address}:{number}/api (schema: /openapi.json); `recognize status` shows progress")
+    live = LiveStatus(app, library.id, header, console) if console.is_terminal and not verbose else None
+    if live is None:
+        for line in header:
+            console.print(line)
     try:
-        run_worker(app, workers)
+        run_worker(app, workers, verbose, started=live.start if live else None)
     finally:
+        if live is not None:
+            live.stop()
         server.should_exit = True
 
 

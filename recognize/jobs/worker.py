@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from huey.consumer import ConsumerStopped
@@ -57,9 +58,13 @@ def watch_libraries(app: App, tasks: Tasks) -> Observer:
     return observer
 
 
-def run_worker(app: App, workers: int | None = None) -> None:
-    """Consume the queue until interrupted (SIGINT/SIGTERM finish running tasks first)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+def run_worker(
+    app: App, workers: int | None = None, verbose: bool = False, started: Callable[[], object] | None = None
+) -> None:
+    """Consume the queue until interrupted (SIGINT/SIGTERM finish running tasks first).
+
+    Library logs (huey, alembic) show at WARNING unless ``verbose``; ``started`` runs once the workers are up."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     settings = app.settings.model_copy(update={"workers": workers or app.settings.workers})
     limit_process(settings.jobs.niceness, settings.jobs.threads_per_worker)
     queue = build_queue(settings.resolved_queue_url)
@@ -76,6 +81,8 @@ def run_worker(app: App, workers: int | None = None) -> None:
         observer.start()
         watched = len(observer.emitters)
         logging.getLogger(__name__).info("watching %s library folder%s for new files", watched, "s" * (watched != 1))
+    if started is not None:
+        started()
     health = None
     try:
         while True:
