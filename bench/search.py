@@ -5,6 +5,9 @@ are built by ``refresh_documents`` (the FTS5 triggers follow). Ours: ``recognize
 (FTS5, every word must match, ranked, one page of 50). Baseline, same database and run: the
 substring search this project had before (``ILIKE '%word%'`` over tag names, joined to files).
 
+Also times the Photos timeline (a page of 120, first and half-way, and a viewer's neighbours) against
+the file listing query the REST API had before.
+
 usage: python bench/search.py [--files 100000]
 """
 
@@ -19,11 +22,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from recognize.app import App
 from recognize.config import load_settings
-from recognize.library.libraries import add_library, get_or_create_user
+from recognize.library.timeline import neighbours, timeline_page
 from recognize.search.documents import refresh_documents
 from recognize.search.query import search
 from recognize.storage.models import Library, MediaFile, Tag
@@ -37,10 +40,8 @@ def build(app: App, root: Path, files: int) -> int:
     rng = np.random.default_rng(7)
     vocabulary = ["cat", "dog", "beach", "car", "food", "mountain"] + [f"word{i}" for i in range(294)]
     start = datetime(2015, 1, 1)
+    library = app.add_library(root, "admin")
     with app.database.session() as session:
-        user = get_or_create_user(session, "admin")
-        library = add_library(session, user, root)
-        session.flush()
         rows = [
             {
                 "library_id": library.id,
@@ -65,7 +66,7 @@ def build(app: App, root: Path, files: int) -> int:
         began = time.perf_counter()
         refresh_documents(session, ids)
         print(f"built {files} search documents in {time.perf_counter() - began:.1f} s")
-        return user.id
+        return library.user_id
 
 
 def substring_search(app: App, user_id: int, query: str) -> int:
@@ -104,7 +105,39 @@ def main() -> None:
             ours_ms, total = timed(ours, query)
             base_ms, _ = timed(substring_search, app, user_id, query)
             print(f"{query:16} {ours_ms:12.1f} ms {total:7} hits {base_ms:18.1f} ms (first 50)")
+        timeline(app, user_id, files)
         app.close()
+
+
+def timeline(app: App, user_id: int, files: int) -> None:
+    """The Photos page (120 per page, first and half-way) and a viewer's neighbours; baseline: the same pages
+    through the file listing the REST API had before (``GET /api/files`` ordering and count)."""
+
+    def page(offset: int) -> int:
+        with app.database.session() as session:
+            return len(timeline_page(session, user_id, 120, offset)[1])
+
+    def listing(offset: int) -> int:
+        query = select(MediaFile, Library.root).join(Library).where(Library.user_id == user_id)
+        with app.database.session() as session:
+            session.scalar(select(func.count()).select_from(query.subquery()))
+            ordered = query.order_by(MediaFile.taken_at.desc(), MediaFile.id).limit(120).offset(offset)
+            return len(session.execute(ordered).all())
+
+    def around(offset: int) -> int:
+        with app.database.session() as session:
+            middle = timeline_page(session, user_id, 1, offset)[1][0].id
+            return sum(x is not None for x in neighbours(session, user_id, session.get_one(MediaFile, middle)))
+
+    print(f"\n{'timeline, 120 per page':34} {'first page':>12} {'page at half':>14} {'viewer neighbours':>18}")
+    print(
+        f"{'ours (timeline_page, neighbours)':34} {timed(page, 0)[0]:9.1f} ms {timed(page, files // 2)[0]:11.1f} ms"
+        f" {timed(around, files // 2)[0]:15.1f} ms"
+    )
+    print(
+        f"{'baseline (GET /api/files query)':34} {timed(listing, 0)[0]:9.1f} ms"
+        f" {timed(listing, files // 2)[0]:11.1f} ms {'-':>18}"
+    )
 
 
 if __name__ == "__main__":

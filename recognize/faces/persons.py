@@ -137,7 +137,12 @@ def get_face(session: Session, user_id: int, face_id: int) -> Face:
 
 
 def list_persons(
-    session: Session, user_id: int, include_hidden: bool = False, limit: int | None = None, offset: int = 0
+    session: Session,
+    user_id: int,
+    include_hidden: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+    unnamed_only: bool = False,
 ) -> list[PersonSummary]:
     """Persons of a user with face counts and a cover face (the sharpest large face), most faces first."""
     counts = select(Face.person_id, func.count().label("faces")).group_by(Face.person_id).subquery()
@@ -151,6 +156,8 @@ def list_persons(
     )
     if not include_hidden:
         query = query.where(Person.hidden.is_(False))
+    if unnamed_only:
+        query = query.where(Person.name.is_(None))
     page = session.execute(query).all()
     rank = (
         func.row_number()
@@ -166,11 +173,13 @@ def list_persons(
     ]
 
 
-def count_persons(session: Session, user_id: int, include_hidden: bool = False) -> int:
-    """How many persons a user has (visible ones, unless ``include_hidden``)."""
+def count_persons(session: Session, user_id: int, include_hidden: bool = False, unnamed_only: bool = False) -> int:
+    """How many persons a user has (visible ones, unless ``include_hidden``; only unnamed ones if asked)."""
     query = select(func.count()).select_from(Person).where(Person.user_id == user_id)
     if not include_hidden:
         query = query.where(Person.hidden.is_(False))
+    if unnamed_only:
+        query = query.where(Person.name.is_(None))
     return session.scalar(query) or 0
 
 

@@ -24,6 +24,7 @@ from recognize.faces import confirmations
 from recognize.faces import persons as ops
 from recognize.jobs.control import is_paused
 from recognize.jobs.registry import all_analyses
+from recognize.library.timeline import month_groups, neighbours, timeline_page
 from recognize.search.query import search
 from recognize.storage.database import PRIVATE_FILE, create_private_folder
 from recognize.storage.models import Face, FileText, Library, MediaFile, Tag, User
@@ -35,6 +36,7 @@ PAGE = 60
 FACE_PAGE = 200
 UNSWITCHABLE = frozenset({"metadata", "faces"})
 QUESTION_FACES = 8
+TIMELINE_PAGE = 120
 
 
 def session_secret(home: Path) -> str:
@@ -81,14 +83,22 @@ def ui_router(app: App) -> APIRouter:
         return RedirectResponse("/login", status_code=303)
 
     @router.get("/", response_class=HTMLResponse)
-    def people(request: Request, offset: int = 0) -> Response:
+    def people(request: Request, offset: int = 0, unnamed: bool = False) -> Response:
         user = page_user(request)
         with app.database.session() as session:
-            found = ops.list_persons(session, user.id, limit=PAGE, offset=max(0, offset))
-            total = ops.count_persons(session, user.id)
+            found = ops.list_persons(session, user.id, limit=PAGE, offset=max(0, offset), unnamed_only=unnamed)
+            total = ops.count_persons(session, user.id, unnamed_only=unnamed)
             unassigned = len(ops.unassigned_faces(session, user.id))
         return render(
-            request, "people.html", user, persons=found, total=total, offset=offset, page=PAGE, unassigned=unassigned
+            request,
+            "people.html",
+            user,
+            persons=found,
+            total=total,
+            offset=offset,
+            page=PAGE,
+            unassigned=unassigned,
+            unnamed=unnamed,
         )
 
     @router.get("/persons/{person_id}", response_class=HTMLResponse)
@@ -146,6 +156,15 @@ def ui_router(app: App) -> APIRouter:
             page=FACE_PAGE,
         )
 
+    @router.get("/photos", response_class=HTMLResponse)
+    def timeline(request: Request, offset: int = 0) -> Response:
+        user = page_user(request)
+        with app.database.session() as session:
+            total, items = timeline_page(session, user.id, TIMELINE_PAGE, max(0, offset))
+        return render(
+            request, "timeline.html", user, months=month_groups(items), total=total, offset=offset, page=TIMELINE_PAGE
+        )
+
     @router.get("/photos/{file_id}", response_class=HTMLResponse)
     def photo(request: Request, file_id: int) -> Response:
         user = page_user(request)
@@ -160,11 +179,14 @@ def ui_router(app: App) -> APIRouter:
             tags = session.scalars(select(Tag).where(Tag.file_id == file_id).order_by(Tag.kind, Tag.score.desc())).all()
             text = session.get(FileText, file_id)
             persons = ops.list_persons(session, user.id, include_hidden=True)
+            newer, older = neighbours(session, user.id, media_file)
         names = display_names(persons)
         return render(
             request,
             "photo.html",
             user,
+            newer=newer,
+            older=older,
             file=media_file,
             path=str(Path(root) / media_file.rel_path),
             faces=faces,

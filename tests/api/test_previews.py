@@ -64,3 +64,14 @@ def test_the_metadata_analysis_makes_image_thumbnails_before_any_page_asks(api) 
     assert len(kept) == 1 and kept[0].read_bytes()[:2] == b"\xff\xd8"
     served = client.get(f"/api/files/{file_id}/thumbnail", auth=ALICE)
     assert served.status_code == 200 and served.content == kept[0].read_bytes()
+
+
+def test_originals_are_served_with_range_requests(api) -> None:
+    from tests.api.conftest import ALICE, _ids
+
+    client, app, root = api
+    file_id = _ids(app)["file"]
+    whole = (root / "obama" / "a.jpg").read_bytes()
+    part = client.get(f"/api/files/{file_id}/original", auth=ALICE, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == whole[100:200]
+    assert part.headers["content-range"] == f"bytes 100-199/{len(whole)}"

@@ -84,7 +84,9 @@ def test_worker_picks_up_files_added_and_deleted_while_it_runs(tmp_path: Path, s
     library, home = tmp_path / "library", tmp_path / "home"
     library.mkdir()
     assert cli(home, "library", "add", str(library)).wait(timeout=60) == 0
-    worker = cli(home, "worker", "--workers", "1", env={"RECOGNIZE_JOBS__CHUNK_SIZE": "1"}, stderr=subprocess.PIPE)
+    worker = cli(
+        home, "worker", "--workers", "1", "--verbose", env={"RECOGNIZE_JOBS__CHUNK_SIZE": "1"}, stderr=subprocess.PIPE
+    )
     watching = threading.Event()
 
     def drain() -> None:

@@ -53,10 +53,13 @@ def test_second_host_worker_shares_the_work(tmp_path: Path, shared_data: Path) -
         with logs.open("w") as log:
             workers = [
                 subprocess.Popen(
-                    _recognize("worker", "--workers", "1"), env=local, stderr=subprocess.DEVNULL, start_new_session=True
+                    _recognize("worker", "--workers", "1", "--verbose"),
+                    env=local,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
                 ),
                 subprocess.Popen(
-                    host.command(*_recognize("worker", "--workers", "1")),
+                    host.command(*_recognize("worker", "--workers", "1", "--verbose")),
                     env=remote,
                     stderr=log,
                     start_new_session=True,

@@ -186,3 +186,29 @@ def test_questions_page_answers_with_the_keyboard(page, server) -> None:
     page.keyboard.press("y")
     page.wait_for_selector(f'#question[data-id="face-{face}-{person}"]', state="detached")
     assert _person_of(app, "obama/d.jpg") == (person, face)
+
+
+def test_timeline_viewer_arrows_and_naming_unnamed_persons(page, server) -> None:
+    base, app = server
+    _log_in(page, base)
+    _open(page, f"{base}/photos")
+    assert page.locator(".timeline-item").count() == 10 and page.locator(".month h2").count() >= 1
+    page.screenshot(path=ARTIFACTS / "timeline.png", full_page=True)
+    page.locator(".timeline-item a").nth(1).click()
+    page.wait_for_selector("#newer")
+    here = page.url
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(lambda url: url != here)
+    page.wait_for_selector("body[data-ready]")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url(here)
+    person, _face = _person_of(app, "kit/a.jpeg")
+    _open(page, f"{base}/?unnamed=true")
+    assert page.locator(".person-card").count() == 4
+    page.fill(f"form.who[data-person='{person}'] input", "Kit Harington")
+    page.click(f"form.who[data-person='{person}'] button")
+    page.wait_for_selector(f".person-card[data-person='{person}']", state="detached")
+    page.wait_for_selector("body[data-ready]")
+    assert page.locator(".person-card").count() == 3
+    _open(page, f"{base}/persons/{person}")
+    assert "Kit Harington" in page.inner_text("h1")

@@ -112,6 +112,26 @@ document.querySelectorAll("select.reassign").forEach((select) => {
   });
 });
 
+document.querySelectorAll("form.who").forEach((form) => {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("PATCH", `/api/persons/${form.dataset.person}`, { name: new FormData(form).get("name") });
+      location.reload();
+    } catch (error) { show(error.message); }
+  });
+});
+
+const newer = document.getElementById("newer");
+const older = document.getElementById("older");
+if (newer || older) {
+  document.addEventListener("keydown", (event) => {
+    if (["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName) || event.ctrlKey || event.metaKey) return;
+    const target = { ArrowLeft: newer, ArrowRight: older }[event.key];
+    if (target) { event.preventDefault(); location.href = target.href; }
+  });
+}
+
 const question = document.getElementById("question");
 if (question) {
   const reply = async (answer) => {
