@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from recognize.storage.models import FileText, MediaFile, SearchDocument, Tag
@@ -36,10 +38,18 @@ def document_body(session: Session, media_file: MediaFile) -> str:
 
 
 def refresh_documents(session: Session, file_ids: Iterable[int]) -> None:
-    """Rebuild the search documents of these files (the FTS5 triggers or the GIN index follow)."""
+    """Rebuild the search documents of these files (the FTS5 triggers or the GIN index follow).
+
+    Written as one upsert per file, so two workers (or two machines) refreshing the same file at once
+    do not collide on its key."""
+    upsert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.flush()
     for file_id in file_ids:
         media_file = session.get(MediaFile, file_id)
-        session.execute(delete(SearchDocument).where(SearchDocument.file_id == file_id))
-        if media_file is not None:
-            session.add(SearchDocument(file_id=file_id, body=document_body(session, media_file)))
+        if media_file is None:
+            session.execute(delete(SearchDocument).where(SearchDocument.file_id == file_id))
+            continue
+        body = document_body(session, media_file)
+        statement = upsert(SearchDocument).values(file_id=file_id, body=body)
+        session.execute(statement.on_conflict_do_update(index_elements=["file_id"], set_={"body": body}))
     session.flush()
