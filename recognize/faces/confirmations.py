@@ -125,7 +125,7 @@ def questions(session: Session, user_id: int, settings: FaceSettings, limit: int
                 person = min(allowed, key=allowed.__getitem__)
                 if allowed[person] < ASK_FACTOR * cap:
                     leaning.append((face, person, allowed[person]))
-        elif face.person_id in distances and face.assigned_by != "user":
+        elif face.person_id in distances:
             others = [d for p, d in distances.items() if p != face.person_id and p not in photo_persons[face.file_id]]
             spread = persons.spread(face)
             if (others and min(others) < cap) or spread > OUTLIER_FACTOR * cap:
