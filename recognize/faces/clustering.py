@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 FAR = 1e6
 NEIGHBOURS = 32
@@ -37,7 +35,7 @@ def pairwise(embeddings: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(0.0, 2.0 - 2.0 * similarity)).astype(np.float64)
 
 
-# scikit-learn is imported where it is used: importing it costs every `recognize` command a second.
+# scikit-learn and SciPy are imported where they are used: importing them costs every `recognize` command time.
 
 
 def _complete_linkage(distances: np.ndarray, threshold: float) -> np.ndarray:
@@ -53,6 +51,8 @@ def _complete_linkage(distances: np.ndarray, threshold: float) -> np.ndarray:
 
 def _components(embeddings: np.ndarray, threshold: float) -> np.ndarray:
     """Component label per face in the graph of nearest neighbours closer than ``threshold``."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
     from sklearn.neighbors import NearestNeighbors
 
     count = len(embeddings)

@@ -11,8 +11,6 @@ import re
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from recognize.storage.models import FileText, MediaFile, SearchDocument, Tag
@@ -42,6 +40,9 @@ def refresh_documents(session: Session, file_ids: Iterable[int]) -> None:
 
     Written as one upsert per file, so two workers (or two machines) refreshing the same file at once
     do not collide on its key."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
     upsert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.flush()
     for file_id in file_ids:

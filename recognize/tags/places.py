@@ -1,14 +1,13 @@
 """Places: EXIF GPS to city, region and country tags, offline (reverse_geocoder's GeoNames cities).
 
 No landmark-recognition weights exist in any registry package, so places come from GPS only.
+The geocoder (with SciPy) is imported when a photo with GPS is first analysed, not by every command.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import pycountry
-import reverse_geocoder
 from sqlalchemy.orm import Session
 
 from recognize.config import Settings
@@ -30,12 +29,15 @@ class PlacesAnalysis(Analysis):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self._geocoder: reverse_geocoder.RGeocoder | None = None
+        self._geocoder: Any = None
 
     def compute(self, job: FileJob) -> list[tuple[str, str, float, str]]:
         info = read_image_info(job.path, self.settings.max_image_pixels, self.settings.min_image_side, verify=False)
         if info.gps_lat is None or info.gps_lon is None:
             return []
+        import pycountry
+        import reverse_geocoder
+
         if self._geocoder is None:
             self._geocoder = reverse_geocoder.RGeocoder(mode=1, verbose=False)
         place: dict[str, Any] = self._geocoder.query([(info.gps_lat, info.gps_lon)])[0]

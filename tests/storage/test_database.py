@@ -40,3 +40,15 @@ def test_libraries_are_scoped_to_their_user(app: App, tmp_path) -> None:
     with app.database.session() as session:
         owners = session.execute(select(User.name, Library.id).join(Library)).all()
     assert sorted(owners) == sorted([("alice", first.id), ("bob", other.id)])
+
+
+def test_the_head_revision_constant_is_the_newest_migration(app: App) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from recognize.storage.database import HEAD_REVISION, MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+    assert app.database.revision() == HEAD_REVISION
