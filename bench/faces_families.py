@@ -27,9 +27,9 @@ from pathlib import Path
 
 from sqlalchemy import delete, update
 
-from recognize.api.export import export_user
 from recognize.app import App
 from recognize.config import load_settings
+from recognize.export import export_user
 from recognize.faces.persons import update_persons
 from recognize.library.libraries import find_user
 from recognize.models.registry import EMBEDDERS

@@ -23,16 +23,16 @@ from recognize.api.auth import end_browser_session, start_browser_session
 from recognize.api.confirmations import router as confirmations_router
 from recognize.api.dav_limits import hide_internal_errors
 from recognize.api.deps import Db, Me, password_login
-from recognize.api.export import export_user
 from recognize.api.failures import answer_database_failures
 from recognize.api.limits import BodyLimit, SecurityHeaders
 from recognize.api.previews import cached_thumbnail
-from recognize.api.status import user_status
 from recognize.api.throttle import LoginGuard, guard_basic_logins
 from recognize.api.webdav import create_dav_app
 from recognize.app import App
+from recognize.export import export_user
 from recognize.faces import persons as ops
 from recognize.jobs.control import set_paused
+from recognize.jobs.progress import user_status
 from recognize.jobs.queue import build_queue
 from recognize.jobs.registry import analysis_names
 from recognize.jobs.tasks import register

@@ -19,7 +19,7 @@ LATEST_ERRORS = 5
 
 def status_view(app: App, library_id: int, header: list[str]) -> Group:
     """Header lines, a table per analysis (done, failed, queued, pending, rate, ETA) and the latest errors."""
-    from recognize.api.status import library_status
+    from recognize.jobs.progress import library_status
     from recognize.storage.models import Library
 
     with app.database.session() as session:

@@ -38,8 +38,8 @@ def process(
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
 ) -> None:
     """Add PATH as a library if needed, scan it and run every enabled analysis to completion."""
-    from recognize.api.status import library_status
     from recognize.jobs.foreground import DiskFull, Interrupted, process_foreground
+    from recognize.jobs.progress import library_status
     from recognize.library.libraries import LibraryError
     from recognize.storage.models import Library
 
@@ -151,7 +151,7 @@ def status(
     ctx: typer.Context, user: UserOption = None, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """Counts per library and analysis, and every recorded error."""
-    from recognize.api.status import user_status
+    from recognize.jobs.progress import user_status
 
     app = app_for(ctx)
     with app.database.session() as session:
@@ -182,7 +182,7 @@ def status(
 @cli.command()
 def export(ctx: typer.Context, user: UserOption = None) -> None:
     """Print one JSON document with every file, its tags and faces, and the persons."""
-    from recognize.api.export import export_user
+    from recognize.export import export_user
 
     app = app_for(ctx)
     with app.database.session() as session:

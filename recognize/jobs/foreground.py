@@ -9,10 +9,10 @@ from collections.abc import Callable
 
 from huey.exceptions import TaskLockedException
 
-from recognize.api.status import library_status
 from recognize.app import App
 from recognize.jobs.host import limit_process
 from recognize.jobs.liveness import release_dead_claims
+from recognize.jobs.progress import library_status
 from recognize.jobs.queue import build_queue
 from recognize.jobs.tasks import register
 from recognize.storage.models import Library, utcnow

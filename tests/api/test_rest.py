@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from recognize.api.auth import create_token, revoke_token
-from recognize.api.export import export_user
+from recognize.export import export_user
 from recognize.faces import confirmations
 from recognize.storage.models import ApiToken, Face, MediaFile, User
 from tests.api.conftest import ALICE, BOB, _ids

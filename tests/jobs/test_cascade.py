@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from recognize.api.status import user_status
 from recognize.app import App
 from recognize.config import load_settings
+from recognize.jobs.progress import user_status
 from recognize.jobs.queue import build_queue
 from recognize.jobs.work import analyse_files
 from recognize.library.libraries import find_user

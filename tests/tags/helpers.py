@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from recognize.api.export import export_user
 from recognize.app import App
+from recognize.export import export_user
 from recognize.library.libraries import find_user
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recognize.api.export import export_user
 from recognize.app import App
+from recognize.export import export_user
 from recognize.library.libraries import find_user
 from tests.media_factory import jpeg_with_exif
 
