@@ -330,18 +330,18 @@ class RecognizeProvider(DAVProvider):
         return None
 
 
-def _folder_safe(name: str) -> bool:
-    return bool(name) and name not in (".", "..") and "/" not in name and name.isprintable()
+def _folder_safe(name: str | None) -> bool:
+    """Whether a name can be a collection name as it is (the rule person names are checked by)."""
+    try:
+        return bool(name) and ops.clean_name(name) == name
+    except ops.PersonError:
+        return False
 
 
 def folder_name(person: ops.PersonSummary) -> str:
     """The collection name of a person: the name, or the id when there is none or it cannot be a folder name
     (names kept from before names were checked)."""
-    try:
-        usable = ops.clean_name(person.name) == person.name
-    except ops.PersonError:
-        usable = False
-    return person.name if person.name and usable else str(person.id)
+    return person.name if person.name and _folder_safe(person.name) else str(person.id)
 
 
 def create_dav_app(app: App, guard: LoginGuard, mount_path: str = "/dav") -> WsgiDAVApp:

@@ -180,8 +180,9 @@ def _question_text(session: Session, user_id: int, question: confirmations.Quest
     from recognize.faces import persons as faces_api
     from recognize.storage.models import Face, MediaFile
 
-    names = {p.id: p.name or f"Person {p.id}" for p in faces_api.list_persons(session, user_id, include_hidden=True)}
-    sizes = {p.id: p.faces for p in faces_api.list_persons(session, user_id, include_hidden=True)}
+    everyone = faces_api.list_persons(session, user_id, include_hidden=True)
+    names = {p.id: p.name or f"Person {p.id}" for p in everyone}
+    sizes = {p.id: p.faces for p in everyone}
     if question.kind == "face":
         face = session.get_one(Face, question.face)
         path = session.get_one(MediaFile, face.file_id).rel_path

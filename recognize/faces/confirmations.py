@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from recognize.config import FaceSettings
 from recognize.faces.clustering import distances_to
 from recognize.faces.known import KnownFace, user_faces
-from recognize.faces.persons import PersonError, get_face, get_person, merge, move_face, suggest_merges
+from recognize.faces.persons import PersonError, get_face, get_person, merge, move_face, rejections, suggest_merges
 from recognize.storage.models import Confirmation, FaceRejection
 
 ASK_FACTOR = 1.2
@@ -105,9 +105,7 @@ def questions(session: Session, user_id: int, settings: FaceSettings, limit: int
     cap = settings.cluster_distance or 0.0
     faces = user_faces(session, user_id, settings)
     done = answered(session, user_id)
-    rejected: dict[int, set[int]] = defaultdict(set)
-    for face_id, person_id in session.execute(select(FaceRejection.face_id, FaceRejection.person_id)):
-        rejected[face_id].add(person_id)
+    rejected = rejections(session)
     photo_persons: dict[int, set[int]] = defaultdict(set)
     for face in faces:
         if face.person_id is not None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
@@ -58,9 +58,7 @@ def update_persons(session: Session, user_id: int, settings: FaceSettings) -> Cl
     faces embedded by another model take no part until they are embedded again.
     """
     faces = user_faces(session, user_id, settings)
-    rejected: dict[int, set[int]] = defaultdict(set)
-    for face_id, person_id in session.execute(select(FaceRejection.face_id, FaceRejection.person_id)):
-        rejected[face_id].add(person_id)
+    rejected = rejections(session)
     photo_persons: dict[int, set[int]] = defaultdict(set)
     members = [face for face in faces if face.person_id is not None and face.vector is not None]
     for face in faces:
@@ -280,29 +278,31 @@ def hide(session: Session, user_id: int, person_id: int, hidden: bool = True) ->
     return person
 
 
+def _faces_of(user_id: int) -> Select[tuple[Face]]:
+    return (
+        select(Face)
+        .join(MediaFile, MediaFile.id == Face.file_id)
+        .join(Library, Library.id == MediaFile.library_id)
+        .where(Library.user_id == user_id)
+    )
+
+
 def unassigned_faces(session: Session, user_id: int) -> list[Face]:
     """Faces in no person, newest first."""
-    return list(
-        session.scalars(
-            select(Face)
-            .join(MediaFile, MediaFile.id == Face.file_id)
-            .join(Library, Library.id == MediaFile.library_id)
-            .where(Library.user_id == user_id, Face.person_id.is_(None))
-            .order_by(Face.id.desc())
-        )
-    )
+    return list(session.scalars(_faces_of(user_id).where(Face.person_id.is_(None)).order_by(Face.id.desc())))
 
 
 def user_face_rows(session: Session, user_id: int) -> list[Face]:
     """Every face of the user's libraries."""
-    return list(
-        session.scalars(
-            select(Face)
-            .join(MediaFile, MediaFile.id == Face.file_id)
-            .join(Library, Library.id == MediaFile.library_id)
-            .where(Library.user_id == user_id)
-        )
-    )
+    return list(session.scalars(_faces_of(user_id)))
+
+
+def rejections(session: Session) -> dict[int, set[int]]:
+    """Face id -> the persons the user took that face out of (never put back automatically)."""
+    rejected: dict[int, set[int]] = defaultdict(set)
+    for face_id, person_id in session.execute(select(FaceRejection.face_id, FaceRejection.person_id)):
+        rejected[face_id].add(person_id)
+    return rejected
 
 
 def suggest_merges(

@@ -142,11 +142,10 @@ def read_image_info(
             side = thumbnail_side or max(1, max(image.size) // 8)
             image.draft("RGB", (side, side))
             try:
-                reduced = _reduced(image, side)
                 if thumbnail_side:
-                    upright = ImageOps.exif_transpose(reduced.convert("RGB"))
-                    upright.thumbnail((thumbnail_side, thumbnail_side), Image.Resampling.BILINEAR)
-                    thumbnail = np.asarray(upright)
+                    thumbnail = np.asarray(_upright(image, thumbnail_side))
+                else:
+                    _reduced(image, side)
             except (OSError, ValueError, SyntaxError) as error:
                 raise MediaError(f"image data is damaged: {error}") from error
     return ImageInfo(width=width, height=height, **facts, thumbnail=thumbnail)  # type: ignore[arg-type]
@@ -166,6 +165,14 @@ def _reduced(image: Image.Image, max_side: int | None) -> Image.Image:
     return (image if image.mode in REDUCIBLE_MODES else image.convert("RGB")).reduce(factor)
 
 
+def _upright(image: Image.Image, max_side: int | None) -> Image.Image:
+    """The decoded image as upright RGB, no larger than ``max_side``."""
+    upright = ImageOps.exif_transpose(_reduced(image, max_side).convert("RGB"))
+    if max_side and max(upright.size) > max_side:
+        upright.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    return upright
+
+
 def load_image(path: Path, max_pixels: int, min_side: int, max_side: int | None = None) -> DecodedImage:
     """Decode upright RGB pixels, no larger than ``max_side`` (JPEG draft mode decodes at reduced size)."""
     with _open(path, max_pixels, min_side) as image, warnings.catch_warnings():
@@ -176,10 +183,8 @@ def load_image(path: Path, max_pixels: int, min_side: int, max_side: int | None 
             if max_side and max(image.size) > max_side:
                 ratio = max_side / max(image.size)
                 image.draft("RGB", (round(image.size[0] * ratio), round(image.size[1] * ratio)))
-            upright = ImageOps.exif_transpose(_reduced(image, max_side).convert("RGB"))
+            upright = _upright(image, max_side)
         except (OSError, ValueError, SyntaxError) as error:
             raise MediaError(f"image data is damaged: {error}") from error
-    if max_side and max(upright.size) > max_side:
-        upright.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
     scale = original_width / upright.size[0]
     return DecodedImage(np.asarray(upright), scale, original_width, original_height)
