@@ -77,6 +77,6 @@ def sqlite_app(settings: Settings) -> Iterator[App]:
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
+def test_media() -> Path:
     """Real media committed in tests/data (a subset of ../shared/data, laid out the same way; see its SOURCES.md)."""
     return TEST_DATA

@@ -51,9 +51,9 @@ def world_dir() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _bad_library(root: Path, shared_data: Path) -> dict[str, str]:
+def _bad_library(root: Path, test_media: Path) -> dict[str, str]:
     """Good photos plus every kind of bad input; returns {path: expected words in its error}."""
-    photos = shared_data / "photos" / "debian-opencv-doc"
+    photos = test_media / "photos" / "debian-opencv-doc"
     root.mkdir()
     for name in ("fruits.jpg", "butterfly.jpg"):
         shutil.copy(photos / name, root / name)
@@ -93,9 +93,9 @@ def _bad_library(root: Path, shared_data: Path) -> dict[str, str]:
     }
 
 
-def test_process_records_every_bad_file_and_analyses_the_rest(world_dir: Path, shared_data: Path) -> None:
+def test_process_records_every_bad_file_and_analyses_the_rest(world_dir: Path, test_media: Path) -> None:
     root = world_dir / "library"
-    expected = _bad_library(root, shared_data)
+    expected = _bad_library(root, test_media)
     home = world_dir / "home"
     home.mkdir()
     home.chmod(0o777)
@@ -123,7 +123,7 @@ def test_process_records_every_bad_file_and_analyses_the_rest(world_dir: Path, s
     assert "truncated.jpg" in table and "damaged" in table
 
 
-def test_process_works_without_any_network(tmp_path: Path, shared_data: Path) -> None:
+def test_process_works_without_any_network(tmp_path: Path, test_media: Path) -> None:
     interfaces = subprocess.run(
         ["unshare", "-rn", sys.executable, "-c", "import socket; print([name for _, name in socket.if_nameindex()])"],
         capture_output=True,
@@ -131,9 +131,9 @@ def test_process_works_without_any_network(tmp_path: Path, shared_data: Path) ->
     )
     assert interfaces.stdout.strip() == "['lo']", "the namespace still has a network interface"
     root = tmp_path / "library"
-    shutil.copytree(shared_data / "photos" / "dlib-ffmpeg_data", root)
-    shutil.copy(shared_data / "audio/librosa-data/sorohanro_-_solo-trumpet-06.hq.ogg", root / "trumpet.ogg")
-    shutil.copy(shared_data / "video/imageio-binaries/realshort.mp4", root)
+    shutil.copytree(test_media / "photos" / "dlib-ffmpeg_data", root)
+    shutil.copy(test_media / "audio/librosa-data/sorohanro_-_solo-trumpet-06.hq.ogg", root / "trumpet.ogg")
+    shutil.copy(test_media / "video/imageio-binaries/realshort.mp4", root)
     every_model = {"RECOGNIZE_TAGS__TEXT__ENABLED": "true"}
     result = recognize(tmp_path / "home", "process", str(root), no_network=True, **every_model)
     assert result.returncode == 0, result.stderr
@@ -226,12 +226,12 @@ def test_onnxruntime_telemetry_is_switched_off() -> None:
     assert result.stdout.split()[0] == "1" and "telemetry" not in result.stderr.lower()
 
 
-def test_sigterm_stops_process_with_its_workers_and_a_rerun_finishes(tmp_path: Path, shared_data: Path) -> None:
+def test_sigterm_stops_process_with_its_workers_and_a_rerun_finishes(tmp_path: Path, test_media: Path) -> None:
     import signal
     import time
 
     root, home = tmp_path / "photos", tmp_path / "home"
-    shutil.copytree(shared_data / "faces" / "face_recognition" / "examples", root)
+    shutil.copytree(test_media / "faces" / "face_recognition" / "examples", root)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     command = [sys.executable, "-m", "recognize", "--data-dir", str(home), "process", str(root), "--workers", "2"]
     running = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -29,7 +29,7 @@ def litmus() -> str:
     return require_tool("litmus")
 
 
-def test_litmus_groups(litmus: str, tmp_path: Path, shared_data: Path) -> None:
+def test_litmus_groups(litmus: str, tmp_path: Path, test_media: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RECOGNIZE_HOME": str(tmp_path / "home")}
     recognize = [sys.executable, "-m", "recognize"]
     subprocess.run(
@@ -38,7 +38,7 @@ def test_litmus_groups(litmus: str, tmp_path: Path, shared_data: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    library = shared_data / "faces" / "dlib-johns" / "John_Simm"
+    library = test_media / "faces" / "dlib-johns" / "John_Simm"
     server = subprocess.Popen(
         [*recognize, "run", str(library), "--port", str(port), "--workers", "1"],
         env=env,

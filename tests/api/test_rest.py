@@ -209,9 +209,9 @@ def test_search_finds_persons_tags_and_files(api) -> None:
     assert client.get("/api/search?q=", auth=ALICE).status_code == 422
 
 
-def test_videos_have_frame_thumbnails_and_search_results_carry_scores(api, shared_data: Path) -> None:
+def test_videos_have_frame_thumbnails_and_search_results_carry_scores(api, test_media: Path) -> None:
     client, app, root = api
-    shutil.copy(shared_data / "video/imageio-binaries/cockatoo.mp4", root / "cockatoo.mp4")
+    shutil.copy(test_media / "video/imageio-binaries/cockatoo.mp4", root / "cockatoo.mp4")
     app.process(root)
     found = client.get("/api/search?q=cockatoo", auth=ALICE).json()["files"]
     assert [f["media"] for f in found] == ["video"] and found[0]["score"] > 0

@@ -32,18 +32,18 @@ LATER = {
 }
 
 
-def copy_photos(shared_data: Path, root: Path, photos: dict[str, str]) -> None:
-    """Copy real photos from shared/data into a library folder."""
+def copy_photos(test_media: Path, root: Path, photos: dict[str, str]) -> None:
+    """Copy real photos from the test media (tests/data) into a library folder."""
     for target, source in photos.items():
         (root / target).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shared_data / "faces" / "face_recognition" / source, root / target)
+        shutil.copy(test_media / "faces" / "face_recognition" / source, root / target)
 
 
 @pytest.fixture(scope="session")
-def processed_template(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+def processed_template(tmp_path_factory: pytest.TempPathFactory, test_media: Path) -> Path:
     """A processed library (SQLite home) of ten single-person photos."""
     base = tmp_path_factory.mktemp("faces-template")
-    copy_photos(shared_data, base / "library", PHOTOS)
+    copy_photos(test_media, base / "library", PHOTOS)
     app = App(load_settings(home=base / "home", workers=2))
     app.process(base / "library")
     app.close()

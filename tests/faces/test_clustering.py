@@ -18,10 +18,10 @@ from recognize.models.registry import EMBEDDERS, face_detector, face_embedder
 
 
 @pytest.fixture(scope="module", params=sorted(EMBEDDERS))
-def johns(shared_data: Path, request: pytest.FixtureRequest) -> tuple[np.ndarray, list[str], FaceSettings]:
+def johns(test_media: Path, request: pytest.FixtureRequest) -> tuple[np.ndarray, list[str], FaceSettings]:
     """Embeddings of the 5 x 11 dlib 'johns' crops (padded so the detector sees some surroundings), by
     each embedder, with the settings holding that embedder's thresholds."""
-    folder = shared_data / "faces" / "dlib-johns"
+    folder = test_media / "faces" / "dlib-johns"
     settings = with_model_thresholds(FaceSettings(embedder=request.param))
     detector, embedder = face_detector("hog"), face_embedder(request.param)
     vectors, names = [], []

@@ -28,9 +28,9 @@ def _faces(path: Path, models, **gates):
 
 
 @pytest.mark.parametrize(("embedder", "dimensions", "ages"), [("resnet", 128, False), ("faceres", 1024, True)])
-def test_group_photo_finds_every_face(shared_data: Path, embedder: str, dimensions: int, ages: bool) -> None:
+def test_group_photo_finds_every_face(test_media: Path, embedder: str, dimensions: int, ages: bool) -> None:
     models = face_detector("hog"), face_embedder(embedder)
-    faces = _faces(shared_data / "faces" / "dlib-faces" / "bald_guys.jpg", models)
+    faces = _faces(test_media / "faces" / "dlib-faces" / "bald_guys.jpg", models)
     assert len(faces) >= 4
     for face in faces:
         vector = np.frombuffer(face.embedding, dtype=np.float32)
@@ -40,12 +40,12 @@ def test_group_photo_finds_every_face(shared_data: Path, embedder: str, dimensio
         assert (face.age is not None and 15 < face.age < 90) if ages else face.age is None
 
 
-def test_photo_without_faces(shared_data: Path, models) -> None:
-    assert _faces(shared_data / "photos" / "debian-opencv-doc" / "fruits.jpg", models) == []
+def test_photo_without_faces(test_media: Path, models) -> None:
+    assert _faces(test_media / "photos" / "debian-opencv-doc" / "fruits.jpg", models) == []
 
 
-def test_working_size_keeps_boxes_in_original_pixels(shared_data: Path, models) -> None:
-    path = shared_data / "faces" / "face_recognition" / "examples" / "obama-1080p.jpg"
+def test_working_size_keeps_boxes_in_original_pixels(test_media: Path, models) -> None:
+    path = test_media / "faces" / "face_recognition" / "examples" / "obama-1080p.jpg"
     full = _faces(path, models, working_size=4000)
     small = _faces(path, models, working_size=800, upsample=1)
     assert len(full) == len(small) == 1
@@ -53,8 +53,8 @@ def test_working_size_keeps_boxes_in_original_pixels(shared_data: Path, models) 
     assert np.allclose(full[0].box, small[0].box, atol=0.12 * full[0].box[2])
 
 
-def test_rotated_exif_photo_is_boxed_upright(shared_data: Path, models, tmp_path: Path) -> None:
-    source = shared_data / "faces" / "face_recognition" / "examples" / "obama.jpg"
+def test_rotated_exif_photo_is_boxed_upright(test_media: Path, models, tmp_path: Path) -> None:
+    source = test_media / "faces" / "face_recognition" / "examples" / "obama.jpg"
     upright = _faces(source, models)
     with Image.open(source) as image:
         stored = image.transpose(Image.Transpose.ROTATE_90)
@@ -66,8 +66,8 @@ def test_rotated_exif_photo_is_boxed_upright(shared_data: Path, models, tmp_path
     assert np.allclose(upright[0].box, rotated[0].box, atol=4)
 
 
-def test_quality_gates_keep_small_faces_out_of_clustering(shared_data: Path, models) -> None:
-    path = shared_data / "faces" / "face_recognition" / "examples" / "obama_small.jpg"
+def test_quality_gates_keep_small_faces_out_of_clustering(test_media: Path, models) -> None:
+    path = test_media / "faces" / "face_recognition" / "examples" / "obama_small.jpg"
     kept = _faces(path, models)
     gated = _faces(path, models, min_face_px=10_000)
     assert kept[0].clusterable and not gated[0].clusterable

@@ -42,7 +42,7 @@ def test_each_identity_becomes_one_person(faces_app: tuple[App, Path]) -> None:
     assert len({next(iter(ids)) for ids in groups.values()}) == 4
 
 
-def test_new_photos_join_named_persons_without_reshuffling(faces_app: tuple[App, Path], shared_data: Path) -> None:
+def test_new_photos_join_named_persons_without_reshuffling(faces_app: tuple[App, Path], test_media: Path) -> None:
     app, root = faces_app
     user_id = _user_id(app)
     before = _person_of(app, root)
@@ -50,7 +50,7 @@ def test_new_photos_join_named_persons_without_reshuffling(faces_app: tuple[App,
     with app.database.session() as session:
         ops.rename(session, user_id, obama, "Barack")
         ops.rename(session, user_id, biden, "Joe")
-    copy_photos(shared_data, root, LATER)
+    copy_photos(test_media, root, LATER)
     app.process(root)
     after = _person_of(app, root)
     assert {path: ids for path, ids in after.items() if path in before} == before
@@ -61,9 +61,9 @@ def test_new_photos_join_named_persons_without_reshuffling(faces_app: tuple[App,
     assert names[obama] == "Barack" and names[biden] == "Joe"
 
 
-def test_faces_of_one_photo_never_share_a_person(faces_app: tuple[App, Path], shared_data: Path) -> None:
+def test_faces_of_one_photo_never_share_a_person(faces_app: tuple[App, Path], test_media: Path) -> None:
     app, root = faces_app
-    copy_photos(shared_data, root, LATER)
+    copy_photos(test_media, root, LATER)
     app.process(root)
     for path, ids in _person_of(app, root).items():
         assigned = [person for person in ids if person is not None]
@@ -134,7 +134,7 @@ def test_hidden_persons_leave_lists_and_suggestions_exclude_shared_photos(faces_
 
 
 def test_switching_the_embedder_re_embeds_every_face_and_keeps_names_and_corrections(
-    faces_app: tuple[App, Path], shared_data: Path
+    faces_app: tuple[App, Path], test_media: Path
 ) -> None:
     app, root = faces_app
     user_id = _user_id(app)
@@ -148,7 +148,7 @@ def test_switching_the_embedder_re_embeds_every_face_and_keeps_names_and_correct
     switched = App(
         app.settings.model_copy(update={"faces": app.settings.faces.model_copy(update={"embedder": "resnet"})})
     )
-    copy_photos(shared_data, root, {"later/obama-720p.jpg": LATER["later/obama-720p.jpg"]})
+    copy_photos(test_media, root, {"later/obama-720p.jpg": LATER["later/obama-720p.jpg"]})
     switched.process(root)
     with switched.database.session() as session:
         faces = list(session.scalars(select(Face)))

@@ -56,9 +56,9 @@ def canonical(document: dict[str, Any]) -> dict[str, Any]:
     return {"files": files, "persons": sorted(sorted(faces) for faces in members.values())}
 
 
-def test_sigkill_mid_chunk_loses_and_duplicates_nothing(tmp_path: Path, shared_data: Path) -> None:
+def test_sigkill_mid_chunk_loses_and_duplicates_nothing(tmp_path: Path, test_media: Path) -> None:
     library = tmp_path / "library"
-    copy_photos(shared_data, library, {**PHOTOS, **LATER})
+    copy_photos(test_media, library, {**PHOTOS, **LATER})
     clean_home, crash_home = tmp_path / "clean", tmp_path / "crash"
     assert cli(clean_home, "process", str(library), "--workers", "2").wait(timeout=300) == 0
     env = {"RECOGNIZE_JOBS__CHUNK_SIZE": "2"}
@@ -80,7 +80,7 @@ def test_sigkill_mid_chunk_loses_and_duplicates_nothing(tmp_path: Path, shared_d
     assert canonical(export(crash_home)) == canonical(export(clean_home))
 
 
-def test_worker_picks_up_files_added_and_deleted_while_it_runs(tmp_path: Path, shared_data: Path) -> None:
+def test_worker_picks_up_files_added_and_deleted_while_it_runs(tmp_path: Path, test_media: Path) -> None:
     library, home = tmp_path / "library", tmp_path / "home"
     library.mkdir()
     assert cli(home, "library", "add", str(library)).wait(timeout=60) == 0
@@ -97,9 +97,9 @@ def test_worker_picks_up_files_added_and_deleted_while_it_runs(tmp_path: Path, s
     threading.Thread(target=drain, daemon=True).start()
     try:
         assert watching.wait(timeout=120), "the worker never started watching the library"
-        copy_photos(shared_data, library, PHOTOS)
+        copy_photos(test_media, library, PHOTOS)
         assert _wait_for(home, lambda doc: any(e["faces"] for e in doc["files"]))
-        copy_photos(shared_data, library, {"later/obama-720p.jpg": LATER["later/obama-720p.jpg"]})
+        copy_photos(test_media, library, {"later/obama-720p.jpg": LATER["later/obama-720p.jpg"]})
         (library / "rose" / "b.jpg").unlink()
         expected = sorted({*PHOTOS, "later/obama-720p.jpg"} - {"rose/b.jpg"})
 
@@ -125,10 +125,10 @@ def _wait_for(home: Path, condition, seconds: float = 120) -> bool:
     return False
 
 
-def test_postgresql_database_and_queue(tmp_path: Path, shared_data: Path, postgres_url: str) -> None:
+def test_postgresql_database_and_queue(tmp_path: Path, test_media: Path, postgres_url: str) -> None:
     database_url = postgres_url
     library = tmp_path / "library"
-    copy_photos(shared_data, library, {"kit/a.jpeg": PHOTOS["kit/a.jpeg"], "kit/b.jpeg": PHOTOS["kit/b.jpeg"]})
+    copy_photos(test_media, library, {"kit/a.jpeg": PHOTOS["kit/a.jpeg"], "kit/b.jpeg": PHOTOS["kit/b.jpeg"]})
     queue_url = database_url.replace("postgresql+psycopg://", "postgresql://")
     env = {"RECOGNIZE_DATABASE_URL": database_url, "RECOGNIZE_JOBS__QUEUE_URL": queue_url}
     assert cli(tmp_path / "home", "process", str(library), "--workers", "2", env=env).wait(timeout=300) == 0
@@ -137,10 +137,10 @@ def test_postgresql_database_and_queue(tmp_path: Path, shared_data: Path, postgr
     assert len(document["persons"]) == 1 and document["persons"][0]["faces"] == 2
 
 
-def test_redis_queue(tmp_path: Path, shared_data: Path) -> None:
+def test_redis_queue(tmp_path: Path, test_media: Path) -> None:
     with temporary_redis(require_tool("redis-server")) as queue_url:
         library = tmp_path / "library"
-        copy_photos(shared_data, library, {"kit/a.jpeg": PHOTOS["kit/a.jpeg"], "kit/b.jpeg": PHOTOS["kit/b.jpeg"]})
+        copy_photos(test_media, library, {"kit/a.jpeg": PHOTOS["kit/a.jpeg"], "kit/b.jpeg": PHOTOS["kit/b.jpeg"]})
         env = {"RECOGNIZE_JOBS__QUEUE_URL": queue_url}
         assert cli(tmp_path / "home", "process", str(library), "--workers", "2", env=env).wait(timeout=300) == 0
         document = export(tmp_path / "home", env=env)
@@ -149,9 +149,9 @@ def test_redis_queue(tmp_path: Path, shared_data: Path) -> None:
         assert build_queue(queue_url).pending_count() == 0
 
 
-def test_a_file_that_keeps_crashing_is_marked_failed(sqlite_app: App, tmp_path: Path, shared_data: Path) -> None:
+def test_a_file_that_keeps_crashing_is_marked_failed(sqlite_app: App, tmp_path: Path, test_media: Path) -> None:
     root = tmp_path / "library"
-    copy_photos(shared_data, root, {"kit/a.jpeg": PHOTOS["kit/a.jpeg"]})
+    copy_photos(test_media, root, {"kit/a.jpeg": PHOTOS["kit/a.jpeg"]})
     library = sqlite_app.add_library(root)
     sqlite_app.scan([library])
     analyse_files(sqlite_app, "metadata", [1])

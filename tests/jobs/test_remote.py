@@ -77,9 +77,9 @@ def test_server_requires_the_key(tmp_path: Path) -> None:
         assert bad.status_code == 422 and "not a readable image" in bad.json()["detail"]
 
 
-def test_server_stopped_mid_run_holds_the_work_and_loses_nothing(tmp_path: Path, shared_data: Path) -> None:
+def test_server_stopped_mid_run_holds_the_work_and_loses_nothing(tmp_path: Path, test_media: Path) -> None:
     library = tmp_path / "library"
-    copy_photos(shared_data, library, {**PHOTOS, **LATER})
+    copy_photos(test_media, library, {**PHOTOS, **LATER})
     assert cli(tmp_path / "local", "process", str(library), "--workers", "1").wait(timeout=300) == 0
     port = _port()
     home = tmp_path / "remote"
@@ -101,9 +101,9 @@ def test_server_stopped_mid_run_holds_the_work_and_loses_nothing(tmp_path: Path,
     assert canonical(export(home)) == canonical(export(tmp_path / "local"))
 
 
-def test_local_fallback_when_the_server_is_down(tmp_path: Path, shared_data: Path) -> None:
+def test_local_fallback_when_the_server_is_down(tmp_path: Path, test_media: Path) -> None:
     library = tmp_path / "library"
-    copy_photos(shared_data, library, {"kit/a.jpeg": PHOTOS["kit/a.jpeg"], "kit/b.jpeg": PHOTOS["kit/b.jpeg"]})
+    copy_photos(test_media, library, {"kit/a.jpeg": PHOTOS["kit/a.jpeg"], "kit/b.jpeg": PHOTOS["kit/b.jpeg"]})
     env = _client_env(_port(), when_down="local")
     assert cli(tmp_path / "home", "process", str(library), "--workers", "1", env=env).wait(timeout=300) == 0
     document = export(tmp_path / "home")

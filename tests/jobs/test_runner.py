@@ -11,12 +11,12 @@ from recognize.library.libraries import find_user
 
 
 def test_file_deleted_between_scan_and_decode_is_an_error_and_the_rest_goes_on(
-    app: App, tmp_path: Path, shared_data: Path
+    app: App, tmp_path: Path, test_media: Path
 ) -> None:
     root = tmp_path / "library"
     root.mkdir()
     for name in ("obama.jpg", "biden.jpg"):
-        shutil.copy(shared_data / "faces" / "face_recognition" / "examples" / name, root / name)
+        shutil.copy(test_media / "faces" / "face_recognition" / "examples" / name, root / name)
     library = app.add_library(root)
     app.scan([library])
     (root / "biden.jpg").unlink()
@@ -33,10 +33,10 @@ def test_file_deleted_between_scan_and_decode_is_an_error_and_the_rest_goes_on(
     assert {"metadata", "faces", "places", "objects"} <= set(again) and set(again.values()) == {0}
 
 
-def test_export_counts_faces_per_person(app: App, tmp_path: Path, shared_data: Path) -> None:
+def test_export_counts_faces_per_person(app: App, tmp_path: Path, test_media: Path) -> None:
     root = tmp_path / "library"
     root.mkdir()
-    examples = shared_data / "faces" / "face_recognition" / "examples"
+    examples = test_media / "faces" / "face_recognition" / "examples"
     for name in ("obama.jpg", "obama2.jpg", "obama_small.jpg", "biden.jpg"):
         shutil.copy(examples / name, root / name)
     app.process(root)

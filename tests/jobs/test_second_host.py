@@ -40,9 +40,9 @@ def _recognize(*args: str) -> list[str]:
     return [sys.executable, "-m", "recognize", *args]
 
 
-def test_second_host_worker_shares_the_work(tmp_path: Path, shared_data: Path) -> None:
+def test_second_host_worker_shares_the_work(tmp_path: Path, test_media: Path) -> None:
     library = tmp_path / "library"
-    copy_photos(shared_data, library, {**PHOTOS, **LATER})
+    copy_photos(test_media, library, {**PHOTOS, **LATER})
     with second_host() as host, temporary_postgres(also_listen_on=host.host_address) as local_url:
         assert local_url is not None, "PostgreSQL is not installed"
         remote_url = local_url.replace("127.0.0.1", host.host_address)

@@ -15,14 +15,14 @@ from recognize.storage.models import Analysis, FileError, Library, MediaFile
 
 
 @pytest.fixture
-def library_dir(tmp_path: Path, shared_data: Path) -> Path:
+def library_dir(tmp_path: Path, test_media: Path) -> Path:
     root = tmp_path / "photos"
     (root / "album").mkdir(parents=True)
-    photos = shared_data / "photos" / "debian-opencv-doc"
+    photos = test_media / "photos" / "debian-opencv-doc"
     for name in ("fruits.jpg", "butterfly.jpg", "messi5.jpg"):
         shutil.copy(photos / name, root / "album" / name)
-    shutil.copy(shared_data / "audio" / "dlib-ffmpeg_data" / "116-288045-0000.flac", root / "speech.flac")
-    shutil.copy(shared_data / "video" / "imageio-binaries" / "realshort.mp4", root / "clip.mp4")
+    shutil.copy(test_media / "audio" / "dlib-ffmpeg_data" / "116-288045-0000.flac", root / "speech.flac")
+    shutil.copy(test_media / "video" / "imageio-binaries" / "realshort.mp4", root / "clip.mp4")
     (root / "notes.txt").write_text("not media, not recorded")
     return root
 
@@ -64,11 +64,11 @@ def test_unchanged_rescan_only_stats(app: App, library_dir: Path, monkeypatch: p
     assert reads == []
 
 
-def test_changed_file_loses_its_results(app: App, library_dir: Path, shared_data: Path) -> None:
+def test_changed_file_loses_its_results(app: App, library_dir: Path, test_media: Path) -> None:
     library = app.add_library(library_dir)
     app.process(library_dir)
     target = library_dir / "album" / "fruits.jpg"
-    shutil.copy(shared_data / "photos" / "debian-opencv-doc" / "baboon.jpg", target)
+    shutil.copy(test_media / "photos" / "debian-opencv-doc" / "baboon.jpg", target)
     report = app.scan([library])[str(library_dir)]
     assert report.changed == 1
     with app.database.session() as session:

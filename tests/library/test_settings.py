@@ -13,10 +13,10 @@ from recognize.library.libraries import LibraryError, configure_library, configu
 from recognize.storage.models import Face, Library, MediaFile, User
 
 
-def _library(app: App, root: Path, shared_data: Path, names: list[str]) -> Library:
+def _library(app: App, root: Path, test_media: Path, names: list[str]) -> Library:
     root.mkdir()
     for name in names:
-        shutil.copy(shared_data / "faces" / "face_recognition" / "examples" / name, root / name)
+        shutil.copy(test_media / "faces" / "face_recognition" / "examples" / name, root / name)
     return app.add_library(root)
 
 
@@ -39,10 +39,10 @@ def _faces(app: App) -> dict[int, list[tuple[bool, int | None]]]:
         return found
 
 
-def test_library_overrides_apply_to_its_files_only(sqlite_app: App, tmp_path: Path, shared_data: Path) -> None:
-    plain = _library(sqlite_app, tmp_path / "plain", shared_data, ["obama.jpg", "obama2.jpg"])
-    strict = _library(sqlite_app, tmp_path / "strict", shared_data, ["obama_small.jpg", "obama-480p.jpg"])
-    off = _library(sqlite_app, tmp_path / "off", shared_data, ["biden.jpg"])
+def test_library_overrides_apply_to_its_files_only(sqlite_app: App, tmp_path: Path, test_media: Path) -> None:
+    plain = _library(sqlite_app, tmp_path / "plain", test_media, ["obama.jpg", "obama2.jpg"])
+    strict = _library(sqlite_app, tmp_path / "strict", test_media, ["obama_small.jpg", "obama-480p.jpg"])
+    off = _library(sqlite_app, tmp_path / "off", test_media, ["biden.jpg"])
     _configure(sqlite_app, strict, "faces.min_face_px=5000")
     _configure(sqlite_app, off, "faces.enabled=false")
     sqlite_app.scan([plain, strict, off])
@@ -54,8 +54,8 @@ def test_library_overrides_apply_to_its_files_only(sqlite_app: App, tmp_path: Pa
     assert all(clusterable and person is not None for clusterable, person in faces[plain.id])
 
 
-def test_user_clustering_settings_are_used(sqlite_app: App, tmp_path: Path, shared_data: Path) -> None:
-    library = _library(sqlite_app, tmp_path / "photos", shared_data, ["obama.jpg", "obama2.jpg", "obama_small.jpg"])
+def test_user_clustering_settings_are_used(sqlite_app: App, tmp_path: Path, test_media: Path) -> None:
+    library = _library(sqlite_app, tmp_path / "photos", test_media, ["obama.jpg", "obama2.jpg", "obama_small.jpg"])
     with sqlite_app.database.session() as session:
         configure_user(
             session,

@@ -46,8 +46,8 @@ def test_orientation_is_applied(tmp_path: Path) -> None:
     assert top[0] > 200 > top[2] and bottom[2] > 200 > bottom[0]
 
 
-def test_draft_mode_decodes_fewer_pixels_and_reports_scale(shared_data: Path) -> None:
-    path = shared_data / "photos" / "debian-opencv-doc" / "building.jpg"
+def test_draft_mode_decodes_fewer_pixels_and_reports_scale(test_media: Path) -> None:
+    path = test_media / "photos" / "debian-opencv-doc" / "building.jpg"
     full = load_image(path, LIMIT, 16)
     small = load_image(path, LIMIT, 16, max_side=200)
     assert max(small.pixels.shape[:2]) <= 200
@@ -83,8 +83,8 @@ def test_bad_images_are_refused_with_a_reason(tmp_path: Path, make: Callable[[Pa
         read_image_info(make(tmp_path), LIMIT, 16)
 
 
-def test_truncated_jpeg_is_refused(tmp_path: Path, shared_data: Path) -> None:
-    path = truncated_copy(shared_data / "photos" / "debian-opencv-doc" / "fruits.jpg", tmp_path / "cut.jpg")
+def test_truncated_jpeg_is_refused(tmp_path: Path, test_media: Path) -> None:
+    path = truncated_copy(test_media / "photos" / "debian-opencv-doc" / "fruits.jpg", tmp_path / "cut.jpg")
     with pytest.raises(MediaError, match="damaged"):
         read_image_info(path, LIMIT, 16)
 

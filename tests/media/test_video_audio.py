@@ -28,8 +28,8 @@ def test_frame_times_are_spread_and_bounded() -> None:
 
 
 @pytest.mark.parametrize("name", CLIPS)
-def test_frames_are_sampled_from_real_clips(shared_data: Path, name: str) -> None:
-    path = shared_data / name
+def test_frames_are_sampled_from_real_clips(test_media: Path, name: str) -> None:
+    path = test_media / name
     times = frame_times(probe(path, "video").duration, 12, 3, 60)
     frames = sample_frames(path, times, 320)
     assert len(frames) == len(times)
@@ -37,8 +37,8 @@ def test_frames_are_sampled_from_real_clips(shared_data: Path, name: str) -> Non
     assert all(max(frame.pixels.shape[:2]) <= 320 and frame.pixels.shape[2] == 3 for frame in frames)
 
 
-def test_long_videos_seek_instead_of_decoding_everything(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = shared_data / "video/imageio-binaries/cockatoo.mp4"
+def test_long_videos_seek_instead_of_decoding_everything(test_media: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = test_media / "video/imageio-binaries/cockatoo.mp4"
     times = frame_times(probe(path, "video").duration, 12, 3, 60)
     sequential = sample_frames(path, times, 160)
     monkeypatch.setattr(video, "SEEK_AFTER_SECONDS", 0.0)
@@ -46,19 +46,19 @@ def test_long_videos_seek_instead_of_decoding_everything(shared_data: Path, monk
     assert [frame.ms for frame in seeking] == pytest.approx([frame.ms for frame in sequential], abs=100)
 
 
-def test_audio_is_mono_float32_at_the_asked_rate(shared_data: Path) -> None:
-    waveform = load_audio(shared_data / "audio/dlib-ffmpeg_data/116-288045-0000.flac", 16000, 5)
+def test_audio_is_mono_float32_at_the_asked_rate(test_media: Path) -> None:
+    waveform = load_audio(test_media / "audio/dlib-ffmpeg_data/116-288045-0000.flac", 16000, 5)
     assert waveform.dtype == np.float32 and waveform.ndim == 1
     assert waveform.size == 5 * 16000
     assert 0 < np.abs(waveform).max() <= 1.5
 
 
-def test_broken_media_gives_readable_errors(shared_data: Path, tmp_path: Path) -> None:
+def test_broken_media_gives_readable_errors(test_media: Path, tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="no video stream"):
         sample_frames(audio_only_mp4(tmp_path / "sound.mp4"), [0.5], 320)
     with pytest.raises(MediaError, match=r"no samples|damaged"):
         load_audio(zero_length_clip(tmp_path / "empty.wav"), 16000, 10)
     with pytest.raises(MediaError, match="damaged"):
-        load_audio(corrupt_copy(shared_data / "audio/librosa-data/pibble.hq.ogg", tmp_path / "bad.ogg"), 16000, 10)
+        load_audio(corrupt_copy(test_media / "audio/librosa-data/pibble.hq.ogg", tmp_path / "bad.ogg"), 16000, 10)
     with pytest.raises(MediaError, match="no audio stream"):
-        load_audio(shared_data / "video/dlib-ffmpeg_data/MOT20-05-raw_even_shorter.mp4", 16000, 10)
+        load_audio(test_media / "video/dlib-ffmpeg_data/MOT20-05-raw_even_shorter.mp4", 16000, 10)

@@ -27,17 +27,17 @@ def _pixels(path: Path) -> np.ndarray:
 
 
 @pytest.mark.parametrize(("name", "expected"), sorted(PHOTOS.items()))
-def test_expected_label_among_top_tags(shared_data: Path, name: str, expected: str) -> None:
+def test_expected_label_among_top_tags(test_media: Path, name: str, expected: str) -> None:
     classifier = EfficientNetLite0()
-    probabilities = classifier.classify(_pixels(shared_data / "photos" / name))
+    probabilities = classifier.classify(_pixels(test_media / "photos" / name))
     assert probabilities.shape == (1000,)
     assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
     labels = labels_from(probabilities, classifier.classes, ObjectSettings(top_k=5))
     assert expected in [label.name for label in labels[:5]]
 
 
-def test_preprocessing_is_centre_crop_of_short_side(shared_data: Path) -> None:
-    batch = preprocess(_pixels(shared_data / "photos" / "dlib-ffmpeg_data" / "giraffe.jpg"))
+def test_preprocessing_is_centre_crop_of_short_side(test_media: Path) -> None:
+    batch = preprocess(_pixels(test_media / "photos" / "dlib-ffmpeg_data" / "giraffe.jpg"))
     assert batch.shape == (1, 3, 224, 224)
     assert batch.dtype == np.float32
     assert batch.min() >= -1.0 and batch.max() <= 1.0

@@ -13,27 +13,27 @@ from recognize.tags.music import is_music
 AUDIO = "audio/librosa-data"
 
 
-def _clip(shared_data: Path, name: str) -> np.ndarray:
-    return load_audio(shared_data / AUDIO / name, SAMPLE_RATE, 30)
+def _clip(test_media: Path, name: str) -> np.ndarray:
+    return load_audio(test_media / AUDIO / name, SAMPLE_RATE, 30)
 
 
-def test_different_songs_get_different_tags(shared_data: Path) -> None:
+def test_different_songs_get_different_tags(test_media: Path) -> None:
     tagger = MusicnnMsd()
-    jazz = tagger.tag(_clip(shared_data, "sorohanro_-_solo-trumpet-06.hq.ogg"))
-    folk = tagger.tag(_clip(shared_data, "Karissa_Hobbs_-_Lets_Go_Fishin.hq.ogg"))
+    jazz = tagger.tag(_clip(test_media, "sorohanro_-_solo-trumpet-06.hq.ogg"))
+    folk = tagger.tag(_clip(test_media, "Karissa_Hobbs_-_Lets_Go_Fishin.hq.ogg"))
     assert jazz[0].name == "jazz"
     assert [label.name for label in jazz[:3]] != [label.name for label in folk[:3]]
     assert all(np.isfinite(label.score) and 0 <= label.score <= 1 for label in jazz)
 
 
-def test_classical_piece_is_classical_and_speech_is_not_music(shared_data: Path) -> None:
+def test_classical_piece_is_classical_and_speech_is_not_music(test_media: Path) -> None:
     tagger = MusicnnMtt()
     brahms = tagger.tag(
-        _clip(shared_data, "Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra).hq.ogg")
+        _clip(test_media, "Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra).hq.ogg")
     )
     assert brahms[0].name == "classical"
     assert is_music(brahms, 0.25)
-    speech = tagger.tag(_clip(shared_data, "198-209-0000.hq.ogg"))
+    speech = tagger.tag(_clip(test_media, "198-209-0000.hq.ogg"))
     assert not is_music(speech, 0.25)
 
 

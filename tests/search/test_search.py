@@ -22,13 +22,13 @@ def _names(app: App, query: str) -> list[str]:
         return [Path(f.rel_path).name for f in found.files]
 
 
-def test_search_matches_tags_places_persons_and_dates(app: App, shared_data: Path, tmp_path: Path) -> None:
+def test_search_matches_tags_places_persons_and_dates(app: App, test_media: Path, tmp_path: Path) -> None:
     root = tmp_path / "library"
     root.mkdir()
-    shutil.copy(shared_data / "photos/debian-python3-skimage/chelsea.png", root)
-    shutil.copy(shared_data / "photos/dlib-ffmpeg_data/dog.jpg", root)
+    shutil.copy(test_media / "photos/debian-python3-skimage/chelsea.png", root)
+    shutil.copy(test_media / "photos/dlib-ffmpeg_data/dog.jpg", root)
     jpeg_with_exif(root / "eiffel.jpg", gps=(48.8584, 2.2945))
-    faces = shared_data / "faces/face_recognition/examples"
+    faces = test_media / "faces/face_recognition/examples"
     shutil.copy(faces / "obama.jpg", root / "a.jpg")
     shutil.copy(faces / "obama2.jpg", root / "b.jpg")
     app.process(root)
@@ -49,11 +49,11 @@ def test_search_matches_tags_places_persons_and_dates(app: App, shared_data: Pat
         assert [p.name for p in found.persons] == ["Barack Obama"]
 
 
-def test_search_cli_prints_ranked_paths(sqlite_app: App, shared_data: Path, tmp_path: Path) -> None:
+def test_search_cli_prints_ranked_paths(sqlite_app: App, test_media: Path, tmp_path: Path) -> None:
     root = tmp_path / "library"
     root.mkdir()
-    shutil.copy(shared_data / "photos/debian-python3-skimage/coffee.png", root)
-    shutil.copy(shared_data / "photos/debian-python3-skimage/chelsea.png", root)
+    shutil.copy(test_media / "photos/debian-python3-skimage/coffee.png", root)
+    shutil.copy(test_media / "photos/debian-python3-skimage/chelsea.png", root)
     sqlite_app.process(root)
     home = str(sqlite_app.settings.home)
     result = CliRunner().invoke(cli, ["--data-dir", home, "search", "espresso", "--json"])
@@ -64,14 +64,14 @@ def test_search_cli_prints_ranked_paths(sqlite_app: App, shared_data: Path, tmp_
     assert result.exit_code == 0 and "nothing matches" in result.output
 
 
-def test_changed_content_is_searched_by_its_new_tags(sqlite_app: App, shared_data: Path, tmp_path: Path) -> None:
+def test_changed_content_is_searched_by_its_new_tags(sqlite_app: App, test_media: Path, tmp_path: Path) -> None:
     root = tmp_path / "library"
     root.mkdir()
     photo = root / "picture.png"
-    shutil.copy(shared_data / "photos/debian-python3-skimage/chelsea.png", photo)
+    shutil.copy(test_media / "photos/debian-python3-skimage/chelsea.png", photo)
     sqlite_app.process(root)
     assert _names(sqlite_app, "cat") == ["picture.png"]
-    shutil.copy(shared_data / "photos/debian-python3-skimage/coffee.png", photo)
+    shutil.copy(test_media / "photos/debian-python3-skimage/coffee.png", photo)
     sqlite_app.scan(sqlite_app.libraries())
     assert _names(sqlite_app, "cat") == []
     sqlite_app.process(root)

@@ -17,12 +17,12 @@ CLIPS = (
 )
 
 
-def test_music_is_tagged_and_other_audio_is_not(sqlite_app: App, shared_data: Path, tmp_path: Path) -> None:
+def test_music_is_tagged_and_other_audio_is_not(sqlite_app: App, test_media: Path, tmp_path: Path) -> None:
     root = tmp_path / "library"
     root.mkdir()
     for name in CLIPS:
-        shutil.copy(shared_data / "audio/librosa-data" / name, root)
-    corrupt_copy(shared_data / "audio/librosa-data/pibble.hq.ogg", root / "damaged.ogg")
+        shutil.copy(test_media / "audio/librosa-data" / name, root)
+    corrupt_copy(test_media / "audio/librosa-data/pibble.hq.ogg", root / "damaged.ogg")
     zero_length_clip(root / "silence.wav")
     sqlite_app.process(root)
     files = exported_files(sqlite_app)

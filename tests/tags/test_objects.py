@@ -13,11 +13,11 @@ from recognize.config import load_settings
 from tests.tags.helpers import exported_files, tag_names
 
 
-def test_photos_get_object_tags_with_model_and_score(app: App, shared_data: Path, tmp_path: Path) -> None:
+def test_photos_get_object_tags_with_model_and_score(app: App, test_media: Path, tmp_path: Path) -> None:
     root = tmp_path / "library"
     root.mkdir()
     for name in ("debian-python3-skimage/chelsea.png", "dlib-ffmpeg_data/dog.jpg", "debian-opencv-doc/fruits.jpg"):
-        shutil.copy(shared_data / "photos" / name, root)
+        shutil.copy(test_media / "photos" / name, root)
     app.process(root)
     files = exported_files(app)
     assert "cat" in tag_names(files["chelsea.png"], "object")
@@ -31,10 +31,10 @@ def test_photos_get_object_tags_with_model_and_score(app: App, shared_data: Path
     assert exported_files(app)["chelsea.png"]["tags"] == before
 
 
-def test_reanalyse_applies_new_settings_and_refuses_unknown_analyses(tmp_path: Path, shared_data: Path) -> None:
+def test_reanalyse_applies_new_settings_and_refuses_unknown_analyses(tmp_path: Path, test_media: Path) -> None:
     root = tmp_path / "library"
     root.mkdir()
-    shutil.copy(shared_data / "photos/debian-python3-skimage/chelsea.png", root)
+    shutil.copy(test_media / "photos/debian-python3-skimage/chelsea.png", root)
     home = tmp_path / "home"
     app = App(load_settings(home=home, workers=1))
     app.process(root)

@@ -15,13 +15,13 @@ from tests.tags.helpers import exported_files, tag_names
 FACES = "faces/face_recognition/examples"
 
 
-def test_video_face_joins_the_person_from_a_photo(app: App, shared_data: Path, tmp_path: Path) -> None:
+def test_video_face_joins_the_person_from_a_photo(app: App, test_media: Path, tmp_path: Path) -> None:
     root = tmp_path / "library"
     root.mkdir()
-    shutil.copy(shared_data / FACES / "lin-manuel-miranda.png", root)
-    shutil.copy(shared_data / FACES / "short_hamilton_clip.mp4", root)
-    shutil.copy(shared_data / FACES / "alex-lacamoire.png", root)
-    shutil.copy(shared_data / "video/imageio-binaries/cockatoo.mp4", root)
+    shutil.copy(test_media / FACES / "lin-manuel-miranda.png", root)
+    shutil.copy(test_media / FACES / "short_hamilton_clip.mp4", root)
+    shutil.copy(test_media / FACES / "alex-lacamoire.png", root)
+    shutil.copy(test_media / "video/imageio-binaries/cockatoo.mp4", root)
     audio_only_mp4(root / "no-picture.mp4")
     app.process(root)
     files = exported_files(app)
