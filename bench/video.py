@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from recognize.analyses.base import FileJob
+from recognize.analyses.video import VideoAnalysis
 from recognize.config import load_settings
-from recognize.jobs.analysis import FileJob
 from recognize.media.probe import probe
-from recognize.tags.video import VideoAnalysis
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 CLIPS = [

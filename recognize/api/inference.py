@@ -16,10 +16,10 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from recognize.analyses.base import FileJob
+from recognize.analyses.registry import all_analyses
 from recognize.config import Settings
 from recognize.doctor import report as machine_report
-from recognize.jobs.analysis import FileJob
-from recognize.jobs.registry import all_analyses
 from recognize.media.errors import MediaError
 
 MAX_BODY = 512 * 2**20

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
+from recognize.analyses.registry import analysis_names
 from recognize.api.auth import end_browser_session, start_browser_session
 from recognize.api.confirmations import router as confirmations_router
 from recognize.api.dav_limits import hide_internal_errors
@@ -31,11 +32,10 @@ from recognize.api.webdav import create_dav_app
 from recognize.app import App
 from recognize.export import export_user
 from recognize.faces import persons as ops
+from recognize.jobs.cascade import register
 from recognize.jobs.control import set_paused
 from recognize.jobs.progress import user_status
 from recognize.jobs.queue import build_queue
-from recognize.jobs.registry import analysis_names
-from recognize.jobs.tasks import register
 from recognize.library.libraries import LibraryError, add_library, configure_library, configure_user, library_of
 from recognize.library.roots import is_private
 from recognize.media.errors import MediaError

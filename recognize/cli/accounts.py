@@ -43,7 +43,7 @@ def library_list(ctx: typer.Context, user: UserOption = None) -> None:
 @library_cli.command("set")
 def library_set(ctx: typer.Context, library_id: int, assignments: list[str], user: UserOption = None) -> None:
     """Override settings for one library, e.g. faces.detector=cnn faces.min_face_px=60 analyses.text=on."""
-    from recognize.jobs.registry import analysis_names
+    from recognize.analyses.registry import analysis_names
     from recognize.library.libraries import (
         LibraryError,
         configure_library,

@@ -38,7 +38,7 @@ def process(
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
 ) -> None:
     """Add PATH as a library if needed, scan it and run every enabled analysis to completion."""
-    from recognize.jobs.foreground import DiskFull, Interrupted, process_foreground
+    from recognize.jobs.foreground import DiskFull, Interrupted
     from recognize.jobs.progress import library_status
     from recognize.library.libraries import LibraryError
     from recognize.storage.models import Library
@@ -57,7 +57,7 @@ def process(
             bars.update(tasks[name], completed=done, total=total)
 
         try:
-            process_foreground(app, library, workers or app.settings.workers, show)
+            app.process(path, user, workers, show)
         except (DiskFull, Interrupted) as error:
             fail(str(error), code=1)
     with app.database.session() as session:
@@ -73,7 +73,7 @@ def worker(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every task (library logs at INFO).")] = False,
 ) -> None:
     """Consume the queue on this machine (shares the database and the queue; sees the libraries at the same paths)."""
-    from recognize.jobs.worker import run_worker
+    from recognize.jobs.consumer import run_worker
 
     run_worker(app_for(ctx), workers, verbose)
 
@@ -88,9 +88,9 @@ def reanalyse(
     """Run one analysis (faces, objects, places, music, text...) again on a user's files, with today's settings.
 
     Faces found again keep their persons, names and your corrections."""
+    from recognize.jobs.cascade import register
+    from recognize.jobs.chunks import analyse_again
     from recognize.jobs.queue import build_queue
-    from recognize.jobs.tasks import register
-    from recognize.jobs.work import analyse_again
     from recognize.library.libraries import LibraryError, library_of, user_libraries
 
     app = app_for(ctx)
@@ -114,8 +114,8 @@ def reanalyse(
 @cli.command()
 def crawl(ctx: typer.Context, user: UserOption = None) -> None:
     """Queue a crawl of every library of a user for the workers (rescan now, then analyse what changed)."""
+    from recognize.jobs.cascade import register
     from recognize.jobs.queue import build_queue
-    from recognize.jobs.tasks import register
 
     app = app_for(ctx)
     with app.database.session() as session:
@@ -236,9 +236,9 @@ def run(
     from recognize.api.rest import create_api
     from recognize.app import App
     from recognize.cli.live import LiveStatus
+    from recognize.jobs.cascade import register
+    from recognize.jobs.consumer import run_worker
     from recognize.jobs.queue import build_queue
-    from recognize.jobs.tasks import register
-    from recognize.jobs.worker import run_worker
     from recognize.library.libraries import LibraryError, get_or_create_user
 
     app = app_for(ctx)

@@ -6,21 +6,32 @@ import shutil
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from huey.exceptions import TaskLockedException
+from sqlalchemy import func, select
 
-from recognize.app import App
+from recognize.jobs.cascade import register
 from recognize.jobs.host import limit_process
 from recognize.jobs.liveness import release_dead_claims
 from recognize.jobs.progress import library_status
 from recognize.jobs.queue import build_queue
-from recognize.jobs.tasks import register
-from recognize.storage.models import Library, utcnow
+from recognize.jobs.workspace import Workspace
+from recognize.storage.models import AnalysisState, Library, MediaFile, utcnow
 
 POLL_SECONDS = 0.5
 MB = 2**20
 STALL_SECONDS = 30.0
 Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class RunReport:
+    """Files each analysis finished (done or failed) during one run."""
+
+    done: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
 
 
 class DiskFull(Exception):
@@ -35,36 +46,38 @@ def _interrupt(signum: int, _frame: object) -> None:
     raise Interrupted(f"stopped by {signal.Signals(signum).name}: finished work is kept; run the command again")
 
 
-def check_free_space(app: App) -> None:
+def check_free_space(workspace: Workspace) -> None:
     """Raise DiskFull when the data folder's disk has less than ``jobs.min_free_mb`` free."""
-    free = shutil.disk_usage(app.settings.home).free / MB
-    if free < app.settings.jobs.min_free_mb:
+    free = shutil.disk_usage(workspace.settings.home).free / MB
+    if free < workspace.settings.jobs.min_free_mb:
         raise DiskFull(
-            f"the disk holding the data folder {app.settings.home} has {free:.0f} MB free "
-            f"(at least {app.settings.jobs.min_free_mb} MB needed): free some space and run the command again; "
+            f"the disk holding the data folder {workspace.settings.home} has {free:.0f} MB free "
+            f"(at least {workspace.settings.jobs.min_free_mb} MB needed): free some space and run the command again; "
             "finished work is kept"
         )
 
 
-def _remaining(app: App, library: Library) -> tuple[int, dict[str, dict[str, int]]]:
-    with app.database.session() as session:
+def _remaining(workspace: Workspace, library: Library) -> tuple[int, dict[str, dict[str, int]]]:
+    with workspace.database.session() as session:
         fresh = session.get_one(Library, library.id)
-        counts = library_status(session, fresh, app.settings)["analyses"]
+        counts = library_status(session, fresh, workspace.settings)["analyses"]
     return sum(c["pending"] + c["queued"] for c in counts.values()), counts
 
 
-def process_foreground(app: App, library: Library, workers: int, progress: Progress | None = None) -> None:
+def process_foreground(
+    workspace: Workspace, library: Library, workers: int, progress: Progress | None = None
+) -> RunReport:
     """Crawl one library and analyse every file with ``workers`` queue workers; return when all is done."""
-    settings = app.settings.model_copy(update={"workers": workers})
-    check_free_space(app)
+    settings = workspace.settings.model_copy(update={"workers": workers})
+    check_free_space(workspace)
     limit_process(settings.jobs.niceness, settings.jobs.threads_per_worker)
     queue = build_queue(settings.resolved_queue_url)
     tasks = register(queue, settings, everything=True)
-    with app.database.session() as session:
+    with workspace.database.session() as session:
         release_dead_claims(session)
     started = utcnow()
     tasks.crawl(library.id)
-    app.database.dispose()
+    workspace.database.dispose()
     consumer = queue.create_consumer(
         workers=workers, worker_type="process", periodic=False, flush_locks=True, health_check_interval=1, max_delay=1.0
     )
@@ -75,10 +88,10 @@ def process_foreground(app: App, library: Library, workers: int, progress: Progr
         last_change, last_remaining = time.monotonic(), -1
         while True:
             time.sleep(POLL_SECONDS)
-            check_free_space(app)
+            check_free_space(workspace)
             consumer.check_worker_health()
-            scanned = app.library(library.id)
-            remaining, counts = _remaining(app, library)
+            scanned = workspace.library(library.id)
+            remaining, counts = _remaining(workspace, library)
             for name, c in counts.items():
                 if progress:
                     progress(name, c["done"] + c["failed"], c["done"] + c["failed"] + c["pending"] + c["queued"])
@@ -99,14 +112,33 @@ def process_foreground(app: App, library: Library, workers: int, progress: Progr
         for number, handler in previous.items():
             signal.signal(number, handler)
         consumer.stop(graceful=finished)
-    _final_clustering(app, queue, library.user_id)
+    _final_clustering(workspace, queue, library.user_id)
+    return _finished_since(workspace, library, started)
 
 
-def _final_clustering(app: App, queue: object, user_id: int) -> None:
+def _finished_since(workspace: Workspace, library: Library, started: datetime) -> RunReport:
+    report = RunReport()
+    with workspace.database.session() as session:
+        rows = session.execute(
+            select(AnalysisState.name, AnalysisState.state, func.count())
+            .join(MediaFile, MediaFile.id == AnalysisState.file_id)
+            .where(MediaFile.library_id == library.id, AnalysisState.updated_at >= started)
+            .group_by(AnalysisState.name, AnalysisState.state)
+        )
+        for name, state, count in rows:
+            if state in ("done", "failed"):
+                getattr(report, state)[name] = count
+    for name in workspace.analyses:
+        report.done.setdefault(name, 0)
+        report.failed.setdefault(name, 0)
+    return report
+
+
+def _final_clustering(workspace: Workspace, queue: object, user_id: int) -> None:
     while True:
         try:
             with queue.lock_task(f"cluster-{user_id}"):  # type: ignore[attr-defined]
-                app.update_persons(user_id)
+                workspace.update_persons(user_id)
                 return
         except TaskLockedException:
             time.sleep(POLL_SECONDS)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from recognize.storage.models import Analysis as AnalysisRow
+from recognize.storage.models import AnalysisState
 
 PR_SET_PDEATHSIG = 1
 RELEASED_AT = datetime(1970, 1, 1, tzinfo=UTC)
@@ -51,9 +51,9 @@ def is_alive(claim: str) -> bool:
 def release_dead_claims(session: Session) -> int:
     """Release the files that dead workers of this host were working on; returns how many."""
     rows = session.scalars(
-        select(AnalysisRow).where(
-            AnalysisRow.state == "queued",
-            AnalysisRow.claimed_by.like(f"{socket.gethostname()}:%"),
+        select(AnalysisState).where(
+            AnalysisState.state == "queued",
+            AnalysisState.claimed_by.like(f"{socket.gethostname()}:%"),
         )
     )
     released = 0

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from recognize.analyses.base import Analysis as AnalysisKind
+from recognize.analyses.outcomes import prerequisites_done
+from recognize.analyses.registry import all_analyses
 from recognize.config import Settings
-from recognize.jobs.analysis import Analysis as AnalysisKind
-from recognize.jobs.registry import all_analyses
-from recognize.jobs.runner import prerequisites_done
-from recognize.storage.models import Analysis, FileError, Library, MediaFile, User, utcnow
+from recognize.storage.models import AnalysisState, FileError, Library, MediaFile, User, utcnow
 
 RATE_WINDOW = 600
 
@@ -46,22 +46,22 @@ def library_status(session: Session, library: Library, settings: Settings) -> di
         eligible = _eligible(session, library, analysis)
         states = dict(
             session.execute(
-                select(Analysis.state, func.count())
-                .join(MediaFile, MediaFile.id == Analysis.file_id)
-                .where(MediaFile.library_id == library.id, Analysis.name == analysis.name)
-                .group_by(Analysis.state)
+                select(AnalysisState.state, func.count())
+                .join(MediaFile, MediaFile.id == AnalysisState.file_id)
+                .where(MediaFile.library_id == library.id, AnalysisState.name == analysis.name)
+                .group_by(AnalysisState.state)
             ).all()
         )
         done, failed, queued = states.get("done", 0), states.get("failed", 0), states.get("queued", 0)
         recent, earliest = session.execute(
-            select(func.count(), func.min(Analysis.updated_at))
-            .select_from(Analysis)
-            .join(MediaFile, MediaFile.id == Analysis.file_id)
+            select(func.count(), func.min(AnalysisState.updated_at))
+            .select_from(AnalysisState)
+            .join(MediaFile, MediaFile.id == AnalysisState.file_id)
             .where(
                 MediaFile.library_id == library.id,
-                Analysis.name == analysis.name,
-                Analysis.state.in_(("done", "failed")),
-                Analysis.updated_at >= utcnow() - timedelta(seconds=RATE_WINDOW),
+                AnalysisState.name == analysis.name,
+                AnalysisState.state.in_(("done", "failed")),
+                AnalysisState.updated_at >= utcnow() - timedelta(seconds=RATE_WINDOW),
             )
         ).one()
         pending = max(0, (eligible or 0) - done - failed - queued)

@@ -7,9 +7,9 @@ import logging
 
 import httpx
 
+from recognize.analyses.base import Analysis, FileJob
+from recognize.analyses.outcomes import Outcome, compute_outcome
 from recognize.config import InferenceSettings
-from recognize.jobs.analysis import Analysis, FileJob
-from recognize.jobs.runner import Outcome, compute_outcome
 from recognize.media.errors import MediaError
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from recognize.media.errors import MediaError
 from recognize.media.sniff import SNIFF_BYTES, Sniffed, claimed_media, sniff_bytes, sniff_with_ffmpeg
 from recognize.storage.database import Database
 from recognize.storage.models import (
-    Analysis,
+    AnalysisState,
     Face,
     FileError,
     FileText,
@@ -264,7 +264,7 @@ class Scanner:
 
 def forget_results(session: Session, file_id: int) -> None:
     """Drop every analysis result and error of a file whose content changed."""
-    session.execute(delete(Analysis).where(Analysis.file_id == file_id))
+    session.execute(delete(AnalysisState).where(AnalysisState.file_id == file_id))
     session.execute(delete(Face).where(Face.file_id == file_id))
     session.execute(delete(Tag).where(Tag.file_id == file_id))
     session.execute(delete(FileText).where(FileText.file_id == file_id))

@@ -111,7 +111,7 @@ class FileError(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Analysis(Base):
+class AnalysisState(Base):
     """That one analysis (metadata, faces, ...) has run on one file, and how it ended."""
 
     __tablename__ = "analyses"

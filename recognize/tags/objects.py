@@ -7,15 +7,9 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy.orm import Session
 
-from recognize.config import ObjectSettings, Settings
-from recognize.jobs.analysis import Analysis, FileJob
-from recognize.media.images import load_image
-from recognize.models.base import ImageClassifier, Label
-from recognize.models.registry import image_classifier
-from recognize.storage.models import MediaFile
-from recognize.tags.store import replace_tags
+from recognize.config import ObjectSettings
+from recognize.models.base import Label
 
 EVERYDAY_TAGS = Path(__file__).with_name("everyday_tags.toml")
 KIND = "object"
@@ -46,33 +40,3 @@ def labels_from(probabilities: np.ndarray, classes: list[str], settings: ObjectS
         if score >= settings.threshold:
             labels[tag] = max(score, labels.get(tag, 0.0))
     return sorted((Label(name, round(score, 4)) for name, score in labels.items()), key=lambda label: -label.score)
-
-
-class ObjectsAnalysis(Analysis):
-    """Tags photos with what the ImageNet classifier sees in them."""
-
-    name = "objects"
-    media = frozenset({"image"})
-    requires = ("metadata",)
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.classifier: ImageClassifier = image_classifier()
-        self.model = self.classifier.name
-
-    def enabled(self) -> bool:
-        return self.settings.tags.objects.enabled
-
-    def compute(self, job: FileJob) -> list[Label]:
-        decoded = load_image(
-            job.path,
-            self.settings.max_image_pixels,
-            self.settings.min_image_side,
-            self.settings.tags.objects.working_size,
-        )
-        probabilities = self.classifier.classify(decoded.pixels)
-        return labels_from(probabilities, self.classifier.classes, self.settings.tags.objects)
-
-    def store(self, session: Session, media_file: MediaFile, result: list[Label]) -> None:
-        tags = [(label.name, KIND, label.score, self.model) for label in result]
-        replace_tags(session, media_file.id, [self.model], tags)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from recognize.analyses.registry import all_analyses
 from recognize.api.auth import end_browser_session, user_for_token
 from recognize.app import App
 from recognize.config import LIBRARY_FACE_SETTINGS, face_settings_with
@@ -23,7 +24,6 @@ from recognize.faces import confirmations
 from recognize.faces import persons as ops
 from recognize.jobs.control import is_paused
 from recognize.jobs.progress import user_status
-from recognize.jobs.registry import all_analyses
 from recognize.library.timeline import month_groups, neighbours, timeline_page
 from recognize.search.query import search
 from recognize.storage.database import PRIVATE_FILE, create_private_folder

@@ -14,11 +14,11 @@ from typing import Any
 
 from recognize.app import App
 from recognize.config import load_settings
+from recognize.jobs.chunks import analyse_files
 from recognize.jobs.progress import user_status
 from recognize.jobs.queue import build_queue
-from recognize.jobs.work import analyse_files
 from recognize.library.libraries import find_user
-from recognize.storage.models import Analysis
+from recognize.storage.models import AnalysisState
 from tests.faces.conftest import LATER, PHOTOS, copy_photos
 from tests.redis_server import temporary_redis
 from tests.tools import require_tool
@@ -67,14 +67,14 @@ def test_sigkill_mid_chunk_loses_and_duplicates_nothing(tmp_path: Path, test_med
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         with database.database.session() as session:
-            faces_done = session.query(Analysis).filter_by(name="faces", state="done").count()
+            faces_done = session.query(AnalysisState).filter_by(name="faces", state="done").count()
         if faces_done >= 1:
             break
         time.sleep(0.1)
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
     with database.database.session() as session:
-        faces_done = session.query(Analysis).filter_by(name="faces", state="done").count()
+        faces_done = session.query(AnalysisState).filter_by(name="faces", state="done").count()
     assert 1 <= faces_done < len(PHOTOS) + len(LATER), f"the kill landed after {faces_done} faces"
     assert cli(crash_home, "process", str(library), "--workers", "2", env=env).wait(timeout=300) == 0
     assert canonical(export(crash_home)) == canonical(export(clean_home))
@@ -156,11 +156,13 @@ def test_a_file_that_keeps_crashing_is_marked_failed(sqlite_app: App, tmp_path: 
     sqlite_app.scan([library])
     analyse_files(sqlite_app, "metadata", [1])
     with sqlite_app.database.session() as session:
-        session.add(Analysis(file_id=1, name="faces", state="queued", attempts=sqlite_app.settings.jobs.max_attempts))
+        session.add(
+            AnalysisState(file_id=1, name="faces", state="queued", attempts=sqlite_app.settings.jobs.max_attempts)
+        )
     report = analyse_files(sqlite_app, "faces", [1])
     assert (report.done, report.failed, report.skipped) == (0, 0, 1)
     with sqlite_app.database.session() as session:
-        row = session.get(Analysis, (1, "faces"))
+        row = session.get(AnalysisState, (1, "faces"))
         assert row.state == "failed"
     document_errors = [error["reason"] for error in _status_errors(sqlite_app)]
     assert any("gave up after 3 attempts" in reason for reason in document_errors)

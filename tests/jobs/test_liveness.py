@@ -11,7 +11,7 @@ from pathlib import Path
 
 from recognize.app import App
 from recognize.jobs.liveness import RELEASED_AT, identity, is_alive, release_dead_claims
-from recognize.storage.models import Analysis, MediaFile, utcnow
+from recognize.storage.models import AnalysisState, MediaFile, utcnow
 from tests.media_factory import jpeg_with_exif
 
 DEADLINE = 20.0
@@ -31,12 +31,12 @@ def test_claims_of_dead_processes_on_this_host_are_released(sqlite_app: App, tmp
     with sqlite_app.database.session() as session:
         file_id = session.query(MediaFile.id).scalar()
         for name, claim in claims.items():
-            session.add(Analysis(file_id=file_id, name=name, state="queued", attempts=1, claimed_by=claim))
+            session.add(AnalysisState(file_id=file_id, name=name, state="queued", attempts=1, claimed_by=claim))
     assert is_alive(claims["alive"]) and not is_alive(claims["dead"]) and is_alive(claims["elsewhere"])
     with sqlite_app.database.session() as session:
         assert release_dead_claims(session) == 1
     with sqlite_app.database.session() as session:
-        rows = {row.name: row for row in session.query(Analysis).filter(Analysis.name.in_(list(claims)))}
+        rows = {row.name: row for row in session.query(AnalysisState).filter(AnalysisState.name.in_(list(claims)))}
     assert rows["dead"].claimed_by is None and rows["dead"].updated_at.replace(tzinfo=RELEASED_AT.tzinfo) < utcnow()
     assert rows["dead"].attempts == 1
     assert rows["alive"].claimed_by == claims["alive"] and rows["elsewhere"].claimed_by == claims["elsewhere"]

@@ -16,7 +16,7 @@ import httpx
 
 from recognize.app import App
 from recognize.config import load_settings
-from recognize.storage.models import Analysis
+from recognize.storage.models import AnalysisState
 from tests.faces.conftest import LATER, PHOTOS, copy_photos
 from tests.jobs.test_cascade import canonical, cli, export
 
@@ -112,4 +112,4 @@ def test_local_fallback_when_the_server_is_down(tmp_path: Path, test_media: Path
 
 def _count(app: App, state: str) -> int:
     with app.database.session() as session:
-        return session.query(Analysis).filter_by(name="faces", state=state).count()
+        return session.query(AnalysisState).filter_by(name="faces", state=state).count()

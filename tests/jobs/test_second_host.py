@@ -72,7 +72,7 @@ def test_second_host_worker_shares_the_work(tmp_path: Path, test_media: Path) ->
                     os.killpg(worker.pid, signal.SIGTERM)
                     worker.wait(timeout=60)
         assert document is not None, "the two workers did not finish the library"
-        executed = logs.read_text().count("Executing recognize.jobs.tasks.analyse")
+        executed = logs.read_text().count("Executing recognize.jobs.cascade.analyse")
         assert executed >= 1, logs.read_text()[-2000:]
         unreachable = subprocess.run(
             host.command(sys.executable, "-c", "import socket; socket.create_connection(('127.0.0.1', 5432), 2)"),

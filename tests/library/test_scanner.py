@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from recognize.app import App
 from recognize.library import scanner
-from recognize.storage.models import Analysis, FileError, Library, MediaFile
+from recognize.storage.models import AnalysisState, FileError, Library, MediaFile
 
 
 @pytest.fixture
@@ -73,8 +73,8 @@ def test_changed_file_loses_its_results(app: App, library_dir: Path, test_media:
     assert report.changed == 1
     with app.database.session() as session:
         row = session.scalar(select(MediaFile).where(MediaFile.rel_path == "album/fruits.jpg"))
-        assert session.scalar(select(Analysis).where(Analysis.file_id == row.id)) is None
-    app.analyse([library])
+        assert session.scalar(select(AnalysisState).where(AnalysisState.file_id == row.id)) is None
+    app.process(library_dir)
     assert _files(app, library)["album/fruits.jpg"].width == 512
 
 
@@ -89,8 +89,8 @@ def test_moved_file_keeps_id_and_results(app: App, library_dir: Path) -> None:
     after = _files(app, library)["elsewhere/renamed.jpg"]
     assert after.id == before.id and after.width == before.width
     with app.database.session() as session:
-        assert session.get(Analysis, (after.id, "metadata")).state == "done"
-    assert app.analyse([library]).done["metadata"] == 0
+        assert session.get(AnalysisState, (after.id, "metadata")).state == "done"
+    assert app.process(library_dir).done["metadata"] == 0
 
 
 def test_deleted_file_is_removed_with_its_results(app: App, library_dir: Path) -> None:
@@ -101,7 +101,7 @@ def test_deleted_file_is_removed_with_its_results(app: App, library_dir: Path) -
     assert report.deleted == 1
     assert "clip.mp4" not in _files(app, library)
     with app.database.session() as session:
-        assert session.scalar(select(Analysis).where(Analysis.file_id.not_in(select(MediaFile.id)))) is None
+        assert session.scalar(select(AnalysisState).where(AnalysisState.file_id.not_in(select(MediaFile.id)))) is None
 
 
 def test_loops_outside_links_and_bad_names_are_recorded_and_skipped(

@@ -45,8 +45,8 @@ def test_library_overrides_apply_to_its_files_only(sqlite_app: App, tmp_path: Pa
     off = _library(sqlite_app, tmp_path / "off", test_media, ["biden.jpg"])
     _configure(sqlite_app, strict, "faces.min_face_px=5000")
     _configure(sqlite_app, off, "faces.enabled=false")
-    sqlite_app.scan([plain, strict, off])
-    sqlite_app.analyse([plain, strict, off])
+    for library in (plain, strict, off):
+        sqlite_app.process(Path(library.root))
     faces = _faces(sqlite_app)
     assert off.id not in faces
     assert [clusterable for clusterable, _ in faces[strict.id]] == [False, False]
@@ -63,8 +63,7 @@ def test_user_clustering_settings_are_used(sqlite_app: App, tmp_path: Path, test
             {"faces": {"min_faces_per_person": "4"}},
             sqlite_app.settings.faces,
         )
-    sqlite_app.scan([library])
-    sqlite_app.analyse([library])
+    sqlite_app.process(Path(library.root))
     assert all(person is None for _, person in _faces(sqlite_app)[library.id])
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from recognize.analyses.registry import analysis_names
 from recognize.app import App
 from recognize.config import TextSettings
-from recognize.jobs.registry import analysis_names
 from recognize.library.libraries import LibraryError, configure_library, find_user, library_of, parse_assignments
 from recognize.search.query import search
 from tests.tags.helpers import exported_files

@@ -1,4 +1,4 @@
-"""Thin huey tasks over ``jobs.work``: they take ids, never pixels.
+"""Thin huey tasks over ``jobs.chunks``: they take ids, never pixels.
 
 The cascade: a tick (every minute) queues a crawl per library whose last scan is older than
 ``crawl_interval``; a crawl scans its library and queues chunked analysis jobs per enabled
@@ -18,14 +18,14 @@ from huey import Huey, crontab
 from huey.exceptions import RetryTask, TaskLockedException
 from sqlalchemy import select
 
-from recognize.app import App
+from recognize.analyses.outcomes import forget_outdated
 from recognize.config import Settings
+from recognize.jobs.chunks import analyse_files, analysis_named, claim_pending, dependents
 from recognize.jobs.control import is_paused
 from recognize.jobs.host import in_window, rss_mb
 from recognize.jobs.liveness import die_with_parent
 from recognize.jobs.remote import InferenceUnavailable
-from recognize.jobs.runner import forget_outdated
-from recognize.jobs.work import analyse_files, analysis_named, claim_pending, dependents
+from recognize.jobs.workspace import Workspace
 from recognize.storage.models import Library, utcnow
 
 PAUSE_RETRY_SECONDS = 30
@@ -42,19 +42,19 @@ class Tasks:
 
 
 class _Context:
-    """Per-process App, built lazily after the consumer forks its workers."""
+    """Per-process Workspace, built lazily after the consumer forks its workers."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._app: App | None = None
+        self._workspace: Workspace | None = None
         self._pid = 0
 
     @property
-    def app(self) -> App:
-        if self._app is None or self._pid != os.getpid():
-            self._app = App(self.settings)
+    def workspace(self) -> Workspace:
+        if self._workspace is None or self._pid != os.getpid():
+            self._workspace = Workspace(self.settings)
             self._pid = os.getpid()
-        return self._app
+        return self._workspace
 
 
 def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks:
@@ -62,7 +62,7 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
     context = _Context(settings)
 
     def wait_if_held() -> None:
-        with context.app.database.session() as session:
+        with context.workspace.database.session() as session:
             paused = is_paused(session)
         if paused or not in_window(settings.jobs.active_hours):
             raise RetryTask(delay=PAUSE_RETRY_SECONDS)
@@ -79,15 +79,15 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
     @queue.task(retries=1000, retry_delay=PAUSE_RETRY_SECONDS, name="crawl")
     def crawl(library_id: int) -> None:
         wait_if_held()
-        app = context.app
+        workspace = context.workspace
         try:
             with queue.lock_task(f"crawl-{library_id}"):
-                library = app.library(library_id)
+                library = workspace.library(library_id)
                 if library is None:
                     return
-                app.scan([library])
-                for analysis in app.analyses.values():
-                    with app.database.session() as session:
+                workspace.scan([library])
+                for analysis in workspace.analyses.values():
+                    with workspace.database.session() as session:
                         forget_outdated(session, analysis, library)
                         claimed = claim_pending(
                             session, analysis, settings.jobs.requeue_after, everything, library_id=library_id
@@ -105,17 +105,17 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
     @queue.task(retries=1000, retry_delay=PAUSE_RETRY_SECONDS, name="analyse")
     def analyse(name: str, file_ids: list[int]) -> None:
         wait_if_held()
-        app = context.app
+        workspace = context.workspace
         try:
-            report = analyse_files(app, name, file_ids)
+            report = analyse_files(workspace, name, file_ids)
         except InferenceUnavailable as error:
             logger.warning("%s: holding %s job for %s s", error, name, settings.inference.retry_seconds)
             raise RetryTask(delay=settings.inference.retry_seconds) from error
-        for dependent in dependents(app, name):
-            with app.database.session() as session:
+        for dependent in dependents(workspace, name):
+            with workspace.database.session() as session:
                 claimed = claim_pending(session, dependent, settings.jobs.requeue_after, everything, file_ids=file_ids)
             queue_chunks(dependent.name, claimed)
-        if analysis_named(app, name).finds_faces:
+        if analysis_named(workspace, name).finds_faces:
             for user_id in sorted(report.users):
                 cluster(user_id)
         after_task()
@@ -123,12 +123,12 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
     @queue.task(retries=1000, retry_delay=2, name="cluster")
     def cluster(user_id: int) -> None:
         with queue.lock_task(f"cluster-{user_id}"):
-            context.app.update_persons(user_id)
+            context.workspace.update_persons(user_id)
 
     @queue.periodic_task(crontab(minute="*"), name="tick")
     def tick() -> None:
         due = utcnow() - timedelta(seconds=settings.jobs.crawl_interval)
-        with context.app.database.session() as session:
+        with context.workspace.database.session() as session:
             for library in session.scalars(select(Library)):
                 scanned = library.scanned_at
                 if scanned is None or scanned.replace(tzinfo=due.tzinfo) < due:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from recognize.analyses.base import Analysis
+from recognize.analyses.faces import FaceAnalysis
+from recognize.analyses.metadata import MetadataAnalysis
+from recognize.analyses.music import MusicAnalysis
+from recognize.analyses.objects import ObjectsAnalysis
+from recognize.analyses.places import PlacesAnalysis
+from recognize.analyses.text import TextAnalysis
+from recognize.analyses.video import VideoAnalysis
 from recognize.config import Settings
-from recognize.faces.detection import FaceAnalysis
-from recognize.jobs.analysis import Analysis
-from recognize.media.analysis import MetadataAnalysis
-from recognize.tags.music import MusicAnalysis
-from recognize.tags.objects import ObjectsAnalysis
-from recognize.tags.places import PlacesAnalysis
-from recognize.tags.text import TextAnalysis
-from recognize.tags.video import VideoAnalysis
 
 ANALYSES: tuple[type[Analysis], ...] = (
     MetadataAnalysis,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from recognize.analyses.base import Analysis, FileJob
 from recognize.config import Settings
-from recognize.jobs.analysis import Analysis, FileJob
 from recognize.media.images import load_image
 from recognize.models.base import Label, TextReader
 from recognize.models.registry import text_reader

@@ -1,4 +1,4 @@
-"""The shape every analysis has: compute in a worker (no database), store in the main process."""
+"""The contract every analysis follows: compute in a worker (no database), store in a transaction."""
 
 from __future__ import annotations
 

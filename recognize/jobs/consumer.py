@@ -16,11 +16,11 @@ from huey.consumer import ConsumerStopped
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from recognize.app import App
+from recognize.jobs.cascade import Tasks, register
 from recognize.jobs.host import limit_process
 from recognize.jobs.liveness import release_dead_claims
 from recognize.jobs.queue import build_queue
-from recognize.jobs.tasks import Tasks, register
+from recognize.jobs.workspace import Workspace
 from recognize.storage.models import Library
 
 DEBOUNCE_SECONDS = 5.0
@@ -46,10 +46,10 @@ class LibraryEvents(FileSystemEventHandler):
             self._timer.start()
 
 
-def watch_libraries(app: App, tasks: Tasks) -> Observer:
+def watch_libraries(workspace: Workspace, tasks: Tasks) -> Observer:
     """An observer over every library folder this machine can see."""
     observer = Observer()
-    with app.database.session() as session:
+    with workspace.database.session() as session:
         libraries = [(library.id, library.root) for library in session.query(Library)]
     for library_id, root in libraries:
         if Path(root).is_dir():
@@ -59,22 +59,22 @@ def watch_libraries(app: App, tasks: Tasks) -> Observer:
 
 
 def run_worker(
-    app: App, workers: int | None = None, verbose: bool = False, started: Callable[[], object] | None = None
+    workspace: Workspace, workers: int | None = None, verbose: bool = False, started: Callable[[], object] | None = None
 ) -> None:
     """Consume the queue until interrupted (SIGINT/SIGTERM finish running tasks first).
 
     Library logs (huey, alembic) show at WARNING unless ``verbose``; ``started`` runs once the workers are up."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(name)s %(message)s")
-    settings = app.settings.model_copy(update={"workers": workers or app.settings.workers})
+    settings = workspace.settings.model_copy(update={"workers": workers or workspace.settings.workers})
     limit_process(settings.jobs.niceness, settings.jobs.threads_per_worker)
     queue = build_queue(settings.resolved_queue_url)
     tasks = register(queue, settings)
-    with app.database.session() as session:
+    with workspace.database.session() as session:
         released = release_dead_claims(session)
     if released:
         logging.getLogger(__name__).warning("took back %s files that stopped workers left unfinished", released)
-    observer = watch_libraries(app, tasks) if settings.jobs.watch else None
-    app.database.dispose()
+    observer = watch_libraries(workspace, tasks) if settings.jobs.watch else None
+    workspace.database.dispose()
     consumer = queue.create_consumer(workers=settings.workers, worker_type="process", flush_locks=True)
     consumer.start()
     if observer is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from recognize.jobs.analysis import Analysis, FileJob
+from recognize.analyses.base import Analysis, FileJob
 from recognize.media.images import ImageInfo, read_image_info
 from recognize.media.probe import StreamInfo, probe
 from recognize.media.thumbnails import THUMBNAIL_SIDE, jpeg_bytes, keep, thumbnail_path

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from recognize.analyses.base import Analysis, FileJob
 from recognize.config import Settings
-from recognize.jobs.analysis import Analysis, FileJob
 from recognize.media.images import read_image_info
 from recognize.storage.models import MediaFile
 from recognize.tags.store import replace_tags

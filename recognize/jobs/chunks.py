@@ -17,14 +17,13 @@ from pathlib import Path
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from recognize.app import App
+from recognize.analyses.base import Analysis, FileJob
+from recognize.analyses.outcomes import Outcome, prerequisites_done, store_outcome
+from recognize.analyses.registry import ANALYSES
 from recognize.jobs import remote
-from recognize.jobs.analysis import Analysis, FileJob
 from recognize.jobs.liveness import identity
-from recognize.jobs.registry import ANALYSES
-from recognize.jobs.runner import Outcome, prerequisites_done, store_outcome
-from recognize.storage.models import Analysis as AnalysisRow
-from recognize.storage.models import FileError, Library, MediaFile, utcnow
+from recognize.jobs.workspace import Workspace
+from recognize.storage.models import AnalysisState, FileError, Library, MediaFile, utcnow
 
 
 @dataclass(frozen=True)
@@ -37,10 +36,10 @@ class ChunkReport:
     users: frozenset[int]
 
 
-def analysis_named(app: App, name: str) -> Analysis:
-    """The analysis called ``name`` (the App's instance, whose models stay loaded between chunks)."""
+def analysis_named(workspace: Workspace, name: str) -> Analysis:
+    """The analysis called ``name`` (the Workspace's instance, whose models stay loaded between chunks)."""
     try:
-        return app.analyses[name]
+        return workspace.analyses[name]
     except KeyError:
         raise KeyError(f"no analysis {name!r}") from None
 
@@ -58,7 +57,7 @@ def claim_pending(
     Files never seen by the analysis are always claimed; queued files only once their claim is
     older than ``requeue_after`` seconds (or with ``everything``, when one process owns the run).
     """
-    own = aliased(AnalysisRow)
+    own = aliased(AnalysisState)
     stale = utcnow() - timedelta(seconds=requeue_after)
     query = (
         select(MediaFile.id, own.file_id, Library.settings)
@@ -81,22 +80,22 @@ def claim_pending(
             continue
         if existing is None:
             session.add(
-                AnalysisRow(file_id=file_id, name=analysis.name, state="queued", attempts=0, updated_at=utcnow())
+                AnalysisState(file_id=file_id, name=analysis.name, state="queued", attempts=0, updated_at=utcnow())
             )
         else:
-            session.get_one(AnalysisRow, (file_id, analysis.name)).updated_at = utcnow()
+            session.get_one(AnalysisState, (file_id, analysis.name)).updated_at = utcnow()
         claimed.append(file_id)
     return claimed
 
 
 def _begin(session: Session, analysis: Analysis, file_id: int, max_attempts: int) -> FileJob | None:
     """Count an attempt and return the job, or None when the file is gone, finished, or out of attempts."""
-    row = session.get(AnalysisRow, (file_id, analysis.name))
+    row = session.get(AnalysisState, (file_id, analysis.name))
     media_file = session.get(MediaFile, file_id)
     if media_file is None or (row is not None and row.state in ("done", "failed")):
         return None
     if row is None:
-        row = AnalysisRow(file_id=file_id, name=analysis.name, state="queued", attempts=0)
+        row = AnalysisState(file_id=file_id, name=analysis.name, state="queued", attempts=0)
         session.add(row)
     if row.attempts >= max_attempts:
         store_outcome(
@@ -113,24 +112,24 @@ def _begin(session: Session, analysis: Analysis, file_id: int, max_attempts: int
     return FileJob(file_id, Path(library.root) / media_file.rel_path, media_file.media or "", library.settings or {})
 
 
-def analyse_files(app: App, name: str, file_ids: Sequence[int]) -> ChunkReport:
+def analyse_files(workspace: Workspace, name: str, file_ids: Sequence[int]) -> ChunkReport:
     """Run one analysis over some files in this process, one committed transaction per file."""
-    analysis = analysis_named(app, name)
+    analysis = analysis_named(workspace, name)
     done = failed = skipped = 0
     users: set[int] = set()
     for file_id in file_ids:
-        with app.database.session() as session:
-            job = _begin(session, analysis, file_id, app.settings.jobs.max_attempts)
+        with workspace.database.session() as session:
+            job = _begin(session, analysis, file_id, workspace.settings.jobs.max_attempts)
         if job is None:
             skipped += 1
             continue
         try:
-            outcome = remote.compute(app.settings.inference, analysis, job)
+            outcome = remote.compute(workspace.settings.inference, analysis, job)
         except remote.InferenceUnavailable:
-            with app.database.session() as session:
-                session.get_one(AnalysisRow, (file_id, analysis.name)).attempts -= 1
+            with workspace.database.session() as session:
+                session.get_one(AnalysisState, (file_id, analysis.name)).attempts -= 1
             raise
-        with app.database.session() as session:
+        with workspace.database.session() as session:
             if store_outcome(session, analysis, outcome, count_attempt=False):
                 done += outcome.error is None
                 failed += outcome.error is not None
@@ -138,9 +137,9 @@ def analyse_files(app: App, name: str, file_ids: Sequence[int]) -> ChunkReport:
     return ChunkReport(done, failed, skipped, frozenset(users))
 
 
-def dependents(app: App, name: str) -> list[Analysis]:
+def dependents(workspace: Workspace, name: str) -> list[Analysis]:
     """Analyses that need ``name`` done first (faces need metadata)."""
-    return [analysis for analysis in app.analyses.values() if name in analysis.requires]
+    return [analysis for analysis in workspace.analyses.values() if name in analysis.requires]
 
 
 def analyse_again(session: Session, user_id: int, name: str, library_id: int | None = None) -> int:
@@ -156,7 +155,7 @@ def analyse_again(session: Session, user_id: int, name: str, library_id: int | N
     if library_id is not None:
         files = files.where(MediaFile.library_id == library_id)
     forgotten = session.execute(
-        delete(AnalysisRow).where(AnalysisRow.name == name, AnalysisRow.file_id.in_(files))
+        delete(AnalysisState).where(AnalysisState.name == name, AnalysisState.file_id.in_(files))
     ).rowcount
     session.execute(delete(FileError).where(FileError.stage == name, FileError.file_id.in_(files)))
     return forgotten

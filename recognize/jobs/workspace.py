@@ -1,0 +1,75 @@
+"""What every job needs in its process: the settings, the migrated database, and the analyses with their models."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from functools import cached_property
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from recognize.analyses.base import Analysis
+from recognize.analyses.registry import all_analyses
+from recognize.config import USER_FACE_SETTINGS, FaceSettings, Settings, face_settings_with
+from recognize.faces.persons import ClusterReport, update_persons
+from recognize.faces.thresholds import with_model_thresholds
+from recognize.library.scanner import ScanReport, scan_library
+from recognize.storage.database import Database, create_private_folder, redacted
+from recognize.storage.models import Library, User
+
+
+class SetupError(Exception):
+    """recognize cannot start with these settings here; the message says why in one sentence."""
+
+
+class Workspace:
+    """Settings and a migrated database in one place; jobs build one per worker process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        home = settings.home
+        try:
+            create_private_folder(home)
+        except OSError as error:
+            raise SetupError(f"cannot create the data folder {home}: {error.strerror or error}") from error
+        if not os.access(home, os.W_OK | os.X_OK):
+            raise SetupError(f"the data folder {home} is not writable by this user: choose another with --data-dir")
+        try:
+            self.database = Database(settings.resolved_database_url, settings.database_busy_timeout)
+            self.database.migrate()
+        except (OSError, SQLAlchemyError) as error:
+            reason = getattr(error, "orig", None) or getattr(error, "strerror", None) or error
+            raise SetupError(
+                f"cannot open the database ({redacted(settings.resolved_database_url)}): {reason}"
+            ) from error
+
+    @cached_property
+    def analyses(self) -> dict[str, Analysis]:
+        """Every analysis by name, built once per process: loaded models stay loaded."""
+        return {analysis.name: analysis for analysis in all_analyses(self.settings)}
+
+    def library(self, library_id: int) -> Library | None:
+        """One library by id (any user's: callers check ownership)."""
+        with self.database.session() as session:
+            return session.get(Library, library_id)
+
+    def scan(
+        self, libraries: Sequence[Library], progress: Callable[[int], None] | None = None
+    ) -> dict[str, ScanReport]:
+        """Scan each library; returns a report per library root."""
+        excluded = self.settings.private_paths
+        return {library.root: scan_library(self.database, library, progress, excluded) for library in libraries}
+
+    def clustering_settings(self, user: User) -> FaceSettings:
+        """A user's face settings: the instance's with the user's overrides, thresholds of the embedding model."""
+        faces = face_settings_with(self.settings.faces, (user.settings or {}).get("faces", {}), USER_FACE_SETTINGS)
+        return with_model_thresholds(faces)
+
+    def update_persons(self, user_id: int) -> ClusterReport:
+        """Group a user's new faces into persons, with the user's clustering settings."""
+        with self.database.session() as session:
+            return update_persons(session, user_id, self.clustering_settings(session.get_one(User, user_id)))
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.database.dispose()
