@@ -1,1 +1,1 @@
-"""Jobs: the analyses run over files, and the runner that drives them."""
+"""Jobs: the one engine (a huey cascade) that runs the analyses over files, on one machine or many."""
