@@ -1,8 +1,8 @@
 """A file's search document: its tags, places, OCR text, dates, camera and path words, in one text body.
 
 Person names are not in the document (renames and merges would touch thousands of rows); queries
-match them against the persons table instead. Recording an analysis outcome refreshes a file's document each time an
-analysis stores a result for it.
+match them against the persons table instead. A file's document is refreshed each time an analysis
+stores a result for it.
 """
 
 from __future__ import annotations
