@@ -2,7 +2,7 @@
 
 A library of 10,000 real JPEG files (small variants of one shared photo) is scanned; 10,000 faces
 (one per photo, real JPEG crops, random embeddings) are grouped into 300 named persons directly in
-the database, so the benchmark measures the API, not face detection. The server (`create_api`
+the database, so the benchmark measures the API, not face detection. The server (`create_server`
 under uvicorn, one process) runs in a subprocess; a second process sends requests from 16 threads
 over loopback (keep-alive connections), bounded in count and time, with an API token.
 
@@ -29,16 +29,16 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from recognize.api.auth import create_token, create_user
 from recognize.app import App
 from recognize.config import load_settings
+from recognize.library.accounts import create_token, create_user
 from recognize.storage.models import Face, MediaFile, Person
 
 ROOT = Path(__file__).resolve().parents[1]
 PHOTO = ROOT.parent / "shared" / "data" / "faces" / "face_recognition" / "examples" / "obama.jpg"
 SERVER = (
-    "import sys, uvicorn; from recognize.api.rest import create_api; from recognize.app import App; "
-    "from recognize.config import load_settings; api = create_api(App(load_settings(home=sys.argv[1]))); "
+    "import sys, uvicorn; from recognize.server import create_server; from recognize.app import App; "
+    "from recognize.config import load_settings; api = create_server(App(load_settings(home=sys.argv[1]))); "
     "uvicorn.run(api, host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')"
 )
 

@@ -23,11 +23,11 @@ from pathlib import Path
 
 from faces_families import CELL_SIDE, recognize, score
 from fastapi.testclient import TestClient
+from recognize.server import create_server
 
-from recognize.api.auth import create_token
-from recognize.api.rest import create_api
 from recognize.app import App
 from recognize.config import load_settings
+from recognize.library.accounts import create_token
 from recognize.library.libraries import find_user
 
 CHECKPOINTS = (0, 10, 25, 50, 100)
@@ -80,7 +80,7 @@ def main() -> None:
         app = App(load_settings(home=home))
         with app.database.session() as session:
             token = create_token(session, find_user(session, "bench"), "bench")
-        client = TestClient(create_api(app), headers={"Authorization": f"Bearer {token}"})
+        client = TestClient(create_server(app), headers={"Authorization": f"Bearer {token}"})
         document = client.get("/api/export").json()
         labels = face_labels(document, truth)
         faces = len(labels)

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from pydantic import BaseModel
+from recognize.server import create_server
 
-from recognize.api.rest import create_api
 from recognize.app import App
 from recognize.config import Settings
 
@@ -42,7 +42,7 @@ def test_every_setting_is_documented() -> None:
 
 def test_every_rest_route_is_documented(sqlite_app: App) -> None:
     readme = re.sub(r"\{[^}]*\}", "{}", (ROOT / "README.md").read_text())
-    paths = create_api(sqlite_app).openapi()["paths"]
+    paths = create_server(sqlite_app).openapi()["paths"]
     routes = sorted({re.sub(r"\{[^}]*\}", "{}", path) for path in paths if path.startswith("/api/")})
     missing = [path for path in routes if path not in readme]
     assert not missing, f"REST routes missing from README.md: {missing}"

@@ -1,6 +1,6 @@
 """What every route depends on: the App, a database session committed before the answer, the logged-in user.
 
-``create_api`` puts the App and the login guard on ``api.state``; routers in any module use ``Db``,
+``create_server`` puts the App and the login guard on ``server.state``; routers in any module use ``Db``,
 ``Me`` and ``Recognize`` and stay free of closures.
 """
 
@@ -13,9 +13,9 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from recognize.api.auth import user_for_token
 from recognize.api.throttle import LoginGuard, Throttled
 from recognize.app import App
+from recognize.library.accounts import user_for_token
 from recognize.storage.models import User
 
 bearer, basic = HTTPBearer(auto_error=False), HTTPBasic(auto_error=False)

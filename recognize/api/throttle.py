@@ -26,7 +26,7 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from recognize.api.auth import check_password
+from recognize.library.accounts import check_password
 from recognize.storage.models import User
 
 FREE_FAILURES = 5

@@ -132,7 +132,7 @@ def user_add(
     admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
 ) -> None:
     """Create a user (the password is read from stdin, or asked for)."""
-    from recognize.api.auth import AuthError, create_user
+    from recognize.library.accounts import AuthError, create_user
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("password", hide_input=True)
     app = app_for(ctx)
@@ -152,7 +152,7 @@ def token_create(
     days: Annotated[float | None, typer.Option(help="Expire after this many days.")] = None,
 ) -> None:
     """Create an API token and print it (it is shown only once)."""
-    from recognize.api.auth import create_token
+    from recognize.library.accounts import create_token
 
     app = app_for(ctx)
     with app.database.session() as session:
@@ -162,7 +162,7 @@ def token_create(
 @token_cli.command("revoke")
 def token_revoke(ctx: typer.Context, token_id: int, user: UserOption = None) -> None:
     """Revoke a token by its id."""
-    from recognize.api.auth import AuthError, revoke_token
+    from recognize.library.accounts import AuthError, revoke_token
 
     app = app_for(ctx)
     try:
@@ -175,7 +175,7 @@ def token_revoke(ctx: typer.Context, token_id: int, user: UserOption = None) -> 
 @user_cli.command("logout")
 def user_logout(ctx: typer.Context, name: str) -> None:
     """End every browser session of a user (their next page asks them to log in again)."""
-    from recognize.api.auth import end_all_browser_sessions
+    from recognize.library.accounts import end_all_browser_sessions
     from recognize.library.libraries import find_user
 
     app = app_for(ctx)

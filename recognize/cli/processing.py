@@ -232,14 +232,14 @@ def run(
     """The service: the HTTP API on HOST:PORT, and workers that process PATH and pick up new files (Ctrl-C stops)."""
     import uvicorn
 
-    from recognize.api.auth import create_user
-    from recognize.api.rest import create_api
     from recognize.app import App
     from recognize.cli.live import LiveStatus
     from recognize.jobs.cascade import register
     from recognize.jobs.consumer import run_worker
     from recognize.jobs.queue import build_queue
+    from recognize.library.accounts import create_user
     from recognize.library.libraries import LibraryError, get_or_create_user
+    from recognize.server import create_server
 
     app = app_for(ctx)
     address, number = host or app.settings.host, port or app.settings.port
@@ -260,7 +260,7 @@ def run(
             create_user(session, owner.name, password, admin=True)
             header.append(f"first login: user {owner.name}, password {password} (shown only while this runs)")
     server = uvicorn.Server(
-        uvicorn.Config(create_api(App(app.settings)), host=address, port=number, log_level="warning")
+        uvicorn.Config(create_server(App(app.settings)), host=address, port=number, log_level="warning")
     )
     threading.Thread(target=server.run, kwargs={"sockets": [listening]}, name="http", daemon=True).start()
     live = LiveStatus(app, library.id, header, console) if console.is_terminal and not verbose else None

@@ -17,13 +17,14 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from recognize.analyses.registry import all_analyses
-from recognize.api.auth import end_browser_session, user_for_token
+from recognize.api.deps import Recognize
 from recognize.app import App
 from recognize.config import LIBRARY_FACE_SETTINGS, face_settings_with
 from recognize.faces import confirmations
 from recognize.faces import persons as ops
 from recognize.jobs.control import is_paused
 from recognize.jobs.progress import user_status
+from recognize.library.accounts import end_browser_session, user_for_token
 from recognize.library.timeline import month_groups, neighbours, timeline_page
 from recognize.search.query import search
 from recognize.storage.database import PRIVATE_FILE, create_private_folder
@@ -58,231 +59,236 @@ def display_names(persons: list[ops.PersonSummary]) -> dict[int, str]:
     return {person.id: person.name or f"Person {person.id}" for person in persons}
 
 
-def ui_router(app: App) -> APIRouter:
-    """Routes of the web UI."""
-    router = APIRouter(include_in_schema=False)
-    templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=HERE / "templates")
 
-    def render(request: Request, name: str, user: User | None, **context: Any) -> Response:
-        return templates.TemplateResponse(request, name, {"user": user, **context})
 
-    def page_user(request: Request) -> User:
-        token = request.session.get("token")
-        with app.database.session() as session:
-            user = user_for_token(session, str(token)) if token else None
-        if user is None:
-            raise HTTPException(303, headers={"Location": "/login"})
-        return user
+def render(request: Request, name: str, user: User | None, **context: Any) -> Response:
+    """A page from its template."""
+    return templates.TemplateResponse(request, name, {"user": user, **context})
 
-    @router.get("/login", response_class=HTMLResponse)
-    def login(request: Request) -> Response:
-        return render(request, "login.html", None)
 
-    @router.post("/login")
-    def login_without_script() -> Response:
-        return RedirectResponse("/login", status_code=303)
+def page_user(request: Request, app: App) -> User:
+    """The user of the browser session, or a redirect to the login page."""
+    token = request.session.get("token")
+    with app.database.session() as session:
+        user = user_for_token(session, str(token)) if token else None
+    if user is None:
+        raise HTTPException(303, headers={"Location": "/login"})
+    return user
 
-    @router.get("/", response_class=HTMLResponse)
-    def people(request: Request, offset: int = 0, unnamed: bool = False) -> Response:
-        user = page_user(request)
-        with app.database.session() as session:
-            found = ops.list_persons(session, user.id, limit=PAGE, offset=max(0, offset), unnamed_only=unnamed)
-            total = ops.count_persons(session, user.id, unnamed_only=unnamed)
-            unassigned = len(ops.unassigned_faces(session, user.id))
-        return render(
-            request,
-            "people.html",
-            user,
-            persons=found,
-            total=total,
-            offset=offset,
-            page=PAGE,
-            unassigned=unassigned,
-            unnamed=unnamed,
-        )
 
-    @router.get("/persons/{person_id}", response_class=HTMLResponse)
-    def person(request: Request, person_id: int, offset: int = 0) -> Response:
-        user = page_user(request)
-        with app.database.session() as session:
-            summary = next(
-                (p for p in ops.list_persons(session, user.id, include_hidden=True) if p.id == person_id), None
+@router.get("/login", response_class=HTMLResponse)
+def login(request: Request) -> Response:
+    return render(request, "login.html", None)
+
+
+@router.post("/login")
+def login_without_script() -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def people(request: Request, app: Recognize, offset: int = 0, unnamed: bool = False) -> Response:
+    user = page_user(request, app)
+    with app.database.session() as session:
+        found = ops.list_persons(session, user.id, limit=PAGE, offset=max(0, offset), unnamed_only=unnamed)
+        total = ops.count_persons(session, user.id, unnamed_only=unnamed)
+        unassigned = len(ops.unassigned_faces(session, user.id))
+    return render(
+        request,
+        "people.html",
+        user,
+        persons=found,
+        total=total,
+        offset=offset,
+        page=PAGE,
+        unassigned=unassigned,
+        unnamed=unnamed,
+    )
+
+
+@router.get("/persons/{person_id}", response_class=HTMLResponse)
+def person(request: Request, app: Recognize, person_id: int, offset: int = 0) -> Response:
+    user = page_user(request, app)
+    with app.database.session() as session:
+        summary = next((p for p in ops.list_persons(session, user.id, include_hidden=True) if p.id == person_id), None)
+        if summary is None:
+            raise HTTPException(404, f"no person {person_id}")
+        faces = session.scalars(
+            select(Face).where(Face.person_id == person_id).order_by(Face.id).offset(max(0, offset)).limit(FACE_PAGE)
+        ).all()
+        others = [p for p in ops.list_persons(session, user.id) if p.id != person_id]
+        suggested = [
+            (b if a == person_id else a, d)
+            for a, b, d in ops.suggest_merges(
+                session, user.id, app.clustering_settings(user), limit=50, person_id=person_id
             )
-            if summary is None:
-                raise HTTPException(404, f"no person {person_id}")
-            faces = session.scalars(
-                select(Face)
-                .where(Face.person_id == person_id)
-                .order_by(Face.id)
-                .offset(max(0, offset))
-                .limit(FACE_PAGE)
+        ]
+    names = display_names(others)
+    return render(
+        request,
+        "person.html",
+        user,
+        person=summary,
+        faces=faces,
+        others=others,
+        suggested=suggested,
+        names=names,
+        offset=offset,
+        page=FACE_PAGE,
+    )
+
+
+@router.get("/unassigned", response_class=HTMLResponse)
+def unassigned(request: Request, app: Recognize, offset: int = 0) -> Response:
+    user = page_user(request, app)
+    with app.database.session() as session:
+        everything = ops.unassigned_faces(session, user.id)
+        others = ops.list_persons(session, user.id)
+    faces = everything[max(0, offset) : max(0, offset) + FACE_PAGE]
+    return render(
+        request,
+        "unassigned.html",
+        user,
+        faces=faces,
+        total=len(everything),
+        others=others,
+        offset=offset,
+        page=FACE_PAGE,
+    )
+
+
+@router.get("/photos", response_class=HTMLResponse)
+def timeline(request: Request, app: Recognize, offset: int = 0) -> Response:
+    user = page_user(request, app)
+    with app.database.session() as session:
+        total, items = timeline_page(session, user.id, TIMELINE_PAGE, max(0, offset))
+    return render(
+        request, "timeline.html", user, months=month_groups(items), total=total, offset=offset, page=TIMELINE_PAGE
+    )
+
+
+@router.get("/photos/{file_id}", response_class=HTMLResponse)
+def photo(request: Request, app: Recognize, file_id: int) -> Response:
+    user = page_user(request, app)
+    with app.database.session() as session:
+        row = session.execute(
+            select(MediaFile, Library.root).join(Library).where(MediaFile.id == file_id, Library.user_id == user.id)
+        ).first()
+        if row is None:
+            raise HTTPException(404, f"no photo {file_id}")
+        media_file, root = row
+        faces = session.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x)).all()
+        tags = session.scalars(select(Tag).where(Tag.file_id == file_id).order_by(Tag.kind, Tag.score.desc())).all()
+        text = session.get(FileText, file_id)
+        persons = ops.list_persons(session, user.id, include_hidden=True)
+        newer, older = neighbours(session, user.id, media_file)
+    names = display_names(persons)
+    return render(
+        request,
+        "photo.html",
+        user,
+        newer=newer,
+        older=older,
+        file=media_file,
+        path=str(Path(root) / media_file.rel_path),
+        faces=faces,
+        tags=tags,
+        text=text,
+        persons=persons,
+        names=names,
+    )
+
+
+@router.get("/processing", response_class=HTMLResponse)
+def processing(request: Request, app: Recognize) -> Response:
+    user = page_user(request, app)
+    with app.database.session() as session:
+        status = user_status(session, user, app.settings)
+        paused = is_paused(session)
+        mine = app.clustering_settings(session.get_one(User, user.id))
+    libraries = {
+        library["id"]: face_settings_with(
+            app.settings.faces, library["settings"].get("faces", {}), LIBRARY_FACE_SETTINGS
+        )
+        for library in status["libraries"]
+    }
+    switches = {
+        library["id"]: {
+            analysis.name: analysis.enabled_for(library["settings"])
+            for analysis in all_analyses(app.settings)
+            if analysis.name not in UNSWITCHABLE
+        }
+        for library in status["libraries"]
+    }
+    return render(
+        request,
+        "processing.html",
+        user,
+        status=status,
+        paused=paused,
+        settings=app.settings,
+        mine=mine,
+        libraries=libraries,
+        switches=switches,
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, app: Recognize, q: str = "") -> Response:
+    user = page_user(request, app)
+    with app.database.session() as session:
+        found = search(session, user.id, q)
+    return render(request, "search.html", user, q=q.strip(), persons=found.persons, files=found.files, tags=found.tags)
+
+
+@router.get("/tags", response_class=HTMLResponse)
+def tags(request: Request, app: Recognize, kind: str | None = None) -> Response:
+    user = page_user(request, app)
+    with app.database.session() as session:
+        found = user_tags(session, user.id, kind)
+        kinds = sorted({tag["kind"] for tag in user_tags(session, user.id)})
+    return render(request, "tags.html", user, tags=found, kind=kind, kinds=kinds)
+
+
+@router.get("/tags/{name}", response_class=HTMLResponse)
+def tag(request: Request, app: Recognize, name: str) -> Response:
+    user = page_user(request, app)
+    with app.database.session() as session:
+        files = list(
+            session.scalars(
+                select(MediaFile)
+                .join(Library)
+                .where(Library.user_id == user.id, MediaFile.id.in_(select(Tag.file_id).where(Tag.name == name)))
+                .limit(500)
+            )
+        )
+    return render(request, "search.html", user, q=name, persons=[], files=files, tags=[])
+
+
+@router.get("/confirm", response_class=HTMLResponse)
+def confirm(request: Request, app: Recognize) -> Response:
+    user = page_user(request, app)
+    with app.database.session() as session:
+        owner = session.get_one(User, user.id)
+        found = confirmations.questions(session, user.id, app.clustering_settings(owner), limit=1)
+        question = found[0] if found else None
+        names = display_names(ops.list_persons(session, user.id, include_hidden=True))
+        shown = {
+            person: session.scalars(
+                select(Face.id).where(Face.person_id == person).order_by(Face.id).limit(QUESTION_FACES)
             ).all()
-            others = [p for p in ops.list_persons(session, user.id) if p.id != person_id]
-            suggested = [
-                (b if a == person_id else a, d)
-                for a, b, d in ops.suggest_merges(
-                    session, user.id, app.clustering_settings(user), limit=50, person_id=person_id
-                )
-            ]
-        names = display_names(others)
-        return render(
-            request,
-            "person.html",
-            user,
-            person=summary,
-            faces=faces,
-            others=others,
-            suggested=suggested,
-            names=names,
-            offset=offset,
-            page=FACE_PAGE,
-        )
-
-    @router.get("/unassigned", response_class=HTMLResponse)
-    def unassigned(request: Request, offset: int = 0) -> Response:
-        user = page_user(request)
-        with app.database.session() as session:
-            everything = ops.unassigned_faces(session, user.id)
-            others = ops.list_persons(session, user.id)
-        faces = everything[max(0, offset) : max(0, offset) + FACE_PAGE]
-        return render(
-            request,
-            "unassigned.html",
-            user,
-            faces=faces,
-            total=len(everything),
-            others=others,
-            offset=offset,
-            page=FACE_PAGE,
-        )
-
-    @router.get("/photos", response_class=HTMLResponse)
-    def timeline(request: Request, offset: int = 0) -> Response:
-        user = page_user(request)
-        with app.database.session() as session:
-            total, items = timeline_page(session, user.id, TIMELINE_PAGE, max(0, offset))
-        return render(
-            request, "timeline.html", user, months=month_groups(items), total=total, offset=offset, page=TIMELINE_PAGE
-        )
-
-    @router.get("/photos/{file_id}", response_class=HTMLResponse)
-    def photo(request: Request, file_id: int) -> Response:
-        user = page_user(request)
-        with app.database.session() as session:
-            row = session.execute(
-                select(MediaFile, Library.root).join(Library).where(MediaFile.id == file_id, Library.user_id == user.id)
-            ).first()
-            if row is None:
-                raise HTTPException(404, f"no photo {file_id}")
-            media_file, root = row
-            faces = session.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x)).all()
-            tags = session.scalars(select(Tag).where(Tag.file_id == file_id).order_by(Tag.kind, Tag.score.desc())).all()
-            text = session.get(FileText, file_id)
-            persons = ops.list_persons(session, user.id, include_hidden=True)
-            newer, older = neighbours(session, user.id, media_file)
-        names = display_names(persons)
-        return render(
-            request,
-            "photo.html",
-            user,
-            newer=newer,
-            older=older,
-            file=media_file,
-            path=str(Path(root) / media_file.rel_path),
-            faces=faces,
-            tags=tags,
-            text=text,
-            persons=persons,
-            names=names,
-        )
-
-    @router.get("/processing", response_class=HTMLResponse)
-    def processing(request: Request) -> Response:
-        user = page_user(request)
-        with app.database.session() as session:
-            status = user_status(session, user, app.settings)
-            paused = is_paused(session)
-            mine = app.clustering_settings(session.get_one(User, user.id))
-        libraries = {
-            library["id"]: face_settings_with(
-                app.settings.faces, library["settings"].get("faces", {}), LIBRARY_FACE_SETTINGS
-            )
-            for library in status["libraries"]
+            for person in ([question.person, question.other] if question else [])
+            if person is not None
         }
-        switches = {
-            library["id"]: {
-                analysis.name: analysis.enabled_for(library["settings"])
-                for analysis in all_analyses(app.settings)
-                if analysis.name not in UNSWITCHABLE
-            }
-            for library in status["libraries"]
-        }
-        return render(
-            request,
-            "processing.html",
-            user,
-            status=status,
-            paused=paused,
-            settings=app.settings,
-            mine=mine,
-            libraries=libraries,
-            switches=switches,
-        )
+    return render(request, "confirm.html", user, question=question, names=names, shown=shown)
 
-    @router.get("/search", response_class=HTMLResponse)
-    def search_page(request: Request, q: str = "") -> Response:
-        user = page_user(request)
+
+@router.get("/logout")
+def logout(request: Request, app: Recognize) -> Response:
+    if request.session.get("token"):
         with app.database.session() as session:
-            found = search(session, user.id, q)
-        return render(
-            request, "search.html", user, q=q.strip(), persons=found.persons, files=found.files, tags=found.tags
-        )
-
-    @router.get("/tags", response_class=HTMLResponse)
-    def tags(request: Request, kind: str | None = None) -> Response:
-        user = page_user(request)
-        with app.database.session() as session:
-            found = user_tags(session, user.id, kind)
-            kinds = sorted({tag["kind"] for tag in user_tags(session, user.id)})
-        return render(request, "tags.html", user, tags=found, kind=kind, kinds=kinds)
-
-    @router.get("/tags/{name}", response_class=HTMLResponse)
-    def tag(request: Request, name: str) -> Response:
-        user = page_user(request)
-        with app.database.session() as session:
-            files = list(
-                session.scalars(
-                    select(MediaFile)
-                    .join(Library)
-                    .where(Library.user_id == user.id, MediaFile.id.in_(select(Tag.file_id).where(Tag.name == name)))
-                    .limit(500)
-                )
-            )
-        return render(request, "search.html", user, q=name, persons=[], files=files, tags=[])
-
-    @router.get("/confirm", response_class=HTMLResponse)
-    def confirm(request: Request) -> Response:
-        user = page_user(request)
-        with app.database.session() as session:
-            owner = session.get_one(User, user.id)
-            found = confirmations.questions(session, user.id, app.clustering_settings(owner), limit=1)
-            question = found[0] if found else None
-            names = display_names(ops.list_persons(session, user.id, include_hidden=True))
-            shown = {
-                person: session.scalars(
-                    select(Face.id).where(Face.person_id == person).order_by(Face.id).limit(QUESTION_FACES)
-                ).all()
-                for person in ([question.person, question.other] if question else [])
-                if person is not None
-            }
-        return render(request, "confirm.html", user, question=question, names=names, shown=shown)
-
-    @router.get("/logout")
-    def logout(request: Request) -> Response:
-        if request.session.get("token"):
-            with app.database.session() as session:
-                end_browser_session(session, str(request.session["token"]))
-        request.session.clear()
-        return RedirectResponse("/login", status_code=303)
-
-    return router
+            end_browser_session(session, str(request.session["token"]))
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)

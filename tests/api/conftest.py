@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from recognize.server import create_server
 from sqlalchemy import select
 
-from recognize.api.auth import create_user
-from recognize.api.rest import create_api
 from recognize.app import App
+from recognize.library.accounts import create_user
 from recognize.library.libraries import add_library
 from recognize.storage.models import Face, MediaFile
 from tests.faces.conftest import faces_app, processed_template
@@ -29,7 +29,7 @@ def api(faces_app: tuple[App, Path], tmp_path: Path) -> tuple[TestClient, App, P
         create_user(session, *ALICE, admin=True)
         bob = create_user(session, *BOB)
         add_library(session, bob, tmp_path / "bob-photos", app.root_policy, trusted=True)
-    return TestClient(create_api(app)), app, root
+    return TestClient(create_server(app)), app, root
 
 
 def _ids(app: App) -> dict[str, int]:

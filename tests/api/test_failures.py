@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from recognize.server import create_server
 from sqlalchemy import event
 
-from recognize.api.auth import create_user
-from recognize.api.rest import create_api
 from recognize.app import App
 from recognize.config import load_settings
+from recognize.library.accounts import create_user
 from recognize.library.libraries import find_user
 
 ALICE = ("alice", "alice-password")
@@ -25,7 +25,7 @@ def client_and_app(tmp_path: Path) -> Iterator[tuple[TestClient, App]]:
     app = App(load_settings(home=tmp_path / "home", workers=1, database_busy_timeout=0.5))
     with app.database.session() as session:
         create_user(session, *ALICE)
-    yield TestClient(create_api(app)), app
+    yield TestClient(create_server(app)), app
     app.close()
 
 

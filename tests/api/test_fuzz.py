@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from recognize.server import create_server
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from recognize.api.auth import create_token
-from recognize.api.rest import create_api
+from recognize.library.accounts import create_token
 from recognize.library.libraries import find_user
 from tests.api.conftest import ALICE, BOB
 
@@ -23,7 +23,7 @@ def test_no_server_error_and_answers_match_the_schema(api, who: str) -> None:
     with app.database.session() as session:
         token = create_token(session, find_user(session, USERS[who]), "fuzz")
     headers = {"Authorization": f"Bearer {token}"}
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_api(app))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_server(app))
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()

@@ -125,9 +125,9 @@ def test_webdav_lists_persons_with_legacy_names_and_hides_internal_errors(api) -
     import sqlite3
 
     from fastapi.testclient import TestClient
+    from recognize.server import create_server
     from sqlalchemy import update
 
-    from recognize.api.rest import create_api
     from recognize.app import App
 
     client, app, _root = api
@@ -140,7 +140,7 @@ def test_webdav_lists_persons_with_legacy_names_and_hides_internal_errors(api) -
     locker = sqlite3.connect(app.settings.home / "recognize.db")
     locker.execute("BEGIN IMMEDIATE")
     try:
-        failed = TestClient(create_api(impatient)).request("MKCOL", "/dav/admin/persons/Newcomer/", auth=ALICE)
+        failed = TestClient(create_server(impatient)).request("MKCOL", "/dav/admin/persons/Newcomer/", auth=ALICE)
     finally:
         locker.rollback()
         locker.close()

@@ -13,8 +13,8 @@ import json, resource, sys, threading
 from pathlib import Path
 from PIL import Image
 from fastapi.testclient import TestClient
-from recognize.api.auth import create_token
-from recognize.api.rest import create_api
+from recognize.library.accounts import create_token
+from recognize.server import create_server
 from recognize.app import App
 from recognize.config import load_settings
 from recognize.library.libraries import find_user
@@ -27,7 +27,7 @@ app.add_library(base / "photos")
 app.scan(app.libraries())
 with app.database.session() as session:
     token = create_token(session, find_user(session, "admin"), "probe")
-client = TestClient(create_api(app), headers={"Authorization": f"Bearer {token}"})
+client = TestClient(create_server(app), headers={"Authorization": f"Bearer {token}"})
 file_id = client.get("/api/files").json()["items"][0]["id"]
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 answers = []

@@ -6,11 +6,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from recognize.server import create_server
 from sqlalchemy import select
 
-from recognize.api.auth import create_user
-from recognize.api.rest import create_api
 from recognize.app import App
+from recognize.library.accounts import create_user
 from recognize.storage.models import Face, MediaFile
 from tests.tools import require_tool, serving
 
@@ -29,7 +29,7 @@ def test_rclone_lists_and_moves(rclone: str, faces_app: tuple[App, Path]) -> Non
         rows = session.execute(select(MediaFile.rel_path, MediaFile.id, Face.person_id).join(Face)).all()
     person = {rel_path: (file_id, person_id) for rel_path, file_id, person_id in rows}
     obscured = subprocess.run([rclone, "obscure", PASSWORD], capture_output=True, text=True, check=True).stdout.strip()
-    with serving(create_api(app)) as base:
+    with serving(create_server(app)) as base:
         flags = [f"--webdav-url={base}/dav/admin", "--webdav-user=admin", f"--webdav-pass={obscured}"]
         listed = subprocess.run([rclone, "lsf", *flags, ":webdav:persons"], capture_output=True, text=True, timeout=60)
         assert listed.returncode == 0, listed.stderr

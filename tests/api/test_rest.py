@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from recognize.api.auth import create_token, revoke_token
 from recognize.export import export_user
 from recognize.faces import confirmations
+from recognize.library.accounts import create_token, revoke_token
 from recognize.storage.models import ApiToken, Face, MediaFile, User
 from tests.api.conftest import ALICE, BOB, _ids
 from tests.media_factory import jpeg_with_exif

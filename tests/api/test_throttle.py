@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
+from recognize.server import create_server
 
-from recognize.api.auth import check_password, create_user
-from recognize.api.rest import create_api
 from recognize.api.throttle import FREE_FAILURES, HASHING_AT_ONCE, LoginGuard, Throttled
 from recognize.app import App
+from recognize.library.accounts import check_password, create_user
 
 ALICE = ("alice", "alice-password")
 
@@ -23,7 +23,7 @@ def client(sqlite_app: App) -> Iterator[TestClient]:
     with sqlite_app.database.session() as session:
         create_user(session, *ALICE)
         create_user(session, "bob", "bob-password")
-    yield TestClient(create_api(sqlite_app))
+    yield TestClient(create_server(sqlite_app))
 
 
 @pytest.mark.parametrize("where", ["basic", "session", "dav"])
@@ -51,7 +51,7 @@ def test_malformed_basic_on_webdav_answers_401(client: TestClient) -> None:
 
 
 def test_tokens_are_not_slowed_by_a_locked_password(client: TestClient, sqlite_app: App) -> None:
-    from recognize.api.auth import create_token
+    from recognize.library.accounts import create_token
     from recognize.library.libraries import find_user
 
     with sqlite_app.database.session() as session:

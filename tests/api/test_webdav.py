@@ -8,12 +8,12 @@ from urllib.parse import quote, unquote
 
 import pytest
 from fastapi.testclient import TestClient
+from recognize.server import create_server
 from sqlalchemy import select
 
-from recognize.api.auth import create_user
-from recognize.api.rest import create_api
 from recognize.app import App
 from recognize.faces import persons as ops
+from recognize.library.accounts import create_user
 from recognize.storage.models import Face, MediaFile, User
 
 ALICE = ("admin", "alice-password")
@@ -26,7 +26,7 @@ def dav(faces_app: tuple[App, Path]) -> tuple[TestClient, App, Path]:
     with app.database.session() as session:
         create_user(session, *ALICE, admin=True)
         create_user(session, *BOB)
-    return TestClient(create_api(app)), app, root
+    return TestClient(create_server(app)), app, root
 
 
 def listing(client: TestClient, path: str, auth=ALICE) -> list[str]:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+from recognize.server import create_server
 
-from recognize.api.auth import create_user
-from recognize.api.rest import create_api
 from recognize.app import App
+from recognize.library.accounts import create_user
 from tests.faces.conftest import faces_app, processed_template
 from tests.tools import require_tool, serving
 
@@ -35,7 +35,7 @@ def server(faces_app: tuple[App, Path]) -> Iterator[tuple[str, App]]:
     app, _root = faces_app
     with app.database.session() as session:
         create_user(session, "admin", PASSWORD, admin=True)
-    with serving(create_api(app)) as base:
+    with serving(create_server(app)) as base:
         yield base, app
 
 

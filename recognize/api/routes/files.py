@@ -1,0 +1,124 @@
+"""Files, their originals and thumbnails, tags and search; a foreign or unknown id is 404."""
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import FileResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from recognize.api.deps import Db, Me, Recognize
+from recognize.api.previews import cached_thumbnail
+from recognize.api.schemas import MAX_ID, Id, Offset, Page, face_json, file_json
+from recognize.app import App
+from recognize.library.roots import is_private
+from recognize.media.errors import MediaError
+from recognize.search.query import search
+from recognize.storage.models import Face, Library, MediaFile, Tag, User
+from recognize.tags.query import user_tags
+
+router = APIRouter()
+
+
+def owned_file(db: Session, user: User, file_id: int) -> tuple[MediaFile, Library]:
+    """A file of the user's libraries, or 404."""
+    row = db.execute(
+        select(MediaFile, Library).join(Library).where(MediaFile.id == file_id, Library.user_id == user.id)
+    ).first()
+    if row is None:
+        raise HTTPException(404, f"no file {file_id}")
+    return row[0], row[1]
+
+
+def inside_library(app: App, media_file: MediaFile, library: Library) -> Path:
+    """The file on disk, or 404 when it left its library (or lies in recognize's own data)."""
+    root = Path(library.root).resolve()
+    path = (root / media_file.rel_path).resolve()
+    if not path.is_relative_to(root) or not path.is_file() or is_private(path, app.settings.private_paths):
+        raise HTTPException(404, f"file {media_file.id} is not in its library any more")
+    return path
+
+
+@router.get("/api/files")
+def files(
+    db: Db,
+    user: Me,
+    person: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    tag: str | None = None,
+    media: str | None = None,
+    taken_after: datetime | None = None,
+    taken_before: datetime | None = None,
+    limit: Page = 100,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    owned = (Library.user_id == user.id, MediaFile.media.is_not(None))
+    query = select(MediaFile, Library.root).join(Library).where(*owned)
+    if person is not None:
+        query = query.where(MediaFile.id.in_(select(Face.file_id).where(Face.person_id == person)))
+    if tag is not None:
+        query = query.where(MediaFile.id.in_(select(Tag.file_id).where(Tag.name == tag)))
+    if media is not None:
+        query = query.where(MediaFile.media == media)
+    if taken_after is not None:
+        query = query.where(MediaFile.taken_at >= taken_after.replace(tzinfo=None))
+    if taken_before is not None:
+        query = query.where(MediaFile.taken_at < taken_before.replace(tzinfo=None))
+    total = db.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.execute(query.order_by(MediaFile.taken_at.desc(), MediaFile.id).limit(limit).offset(offset))
+    return {"total": total, "items": [file_json(media_file, root) for media_file, root in rows]}
+
+
+@router.get("/api/files/{file_id}")
+def file(db: Db, user: Me, file_id: Id) -> dict[str, Any]:
+    media_file, library = owned_file(db, user, file_id)
+    faces = db.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x))
+    tags = db.scalars(select(Tag).where(Tag.file_id == file_id).order_by(Tag.kind, Tag.score.desc()))
+    return {
+        **file_json(media_file, library.root),
+        "faces": [face_json(face) for face in faces],
+        "tags": [{"name": t.name, "kind": t.kind, "score": round(t.score, 4), "model": t.model} for t in tags],
+    }
+
+
+@router.get("/api/files/{file_id}/original")
+def original(db: Db, user: Me, app: Recognize, file_id: Id) -> FileResponse:
+    media_file, library = owned_file(db, user, file_id)
+    path = inside_library(app, media_file, library)
+    return FileResponse(path, media_type=media_file.mime or "application/octet-stream")
+
+
+@router.get("/api/files/{file_id}/thumbnail")
+def thumbnail(db: Db, user: Me, app: Recognize, file_id: Id) -> Response:
+    media_file, library = owned_file(db, user, file_id)
+    if media_file.media not in ("image", "video"):
+        raise HTTPException(404, f"file {file_id} has no thumbnail")
+    path = inside_library(app, media_file, library)
+    try:
+        jpeg = cached_thumbnail(media_file, path, app.settings.home / "thumbnails", app.settings.max_image_pixels)
+    except MediaError as error:
+        raise HTTPException(400, f"file {file_id}: {error}") from error
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/api/tags")
+def tags(db: Db, user: Me, kind: str | None = None, limit: Page = 100, offset: Offset = 0) -> dict[str, Any]:
+    found = user_tags(db, user.id, kind)
+    return {"total": len(found), "items": found[offset : offset + limit]}
+
+
+@router.get("/api/search")
+def find(
+    db: Db, user: Me, q: Annotated[str, Query(min_length=1)], limit: Page = 100, offset: Offset = 0
+) -> dict[str, Any]:
+    found = search(db, user.id, q, limit, offset)
+    return {
+        "persons": [{"id": p.id, "name": p.name} for p in found.persons],
+        "tags": found.tags,
+        "total": found.total,
+        "files": [
+            {**file_json(media_file, media_file.library.root), "score": found.scores[media_file.id]}
+            for media_file in found.files
+        ],
+    }

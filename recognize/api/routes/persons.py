@@ -1,0 +1,93 @@
+"""Faces and persons: list, rename, hide, merge, split, move a face, merge suggestions."""
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from recognize.api.deps import Db, Me, Recognize
+from recognize.api.schemas import FaceMove, Id, Merge, Offset, Page, PersonChange, Split, face_json
+from recognize.faces import persons as ops
+from recognize.storage.models import Face, Library, MediaFile, Person, User
+
+router = APIRouter()
+
+
+def owned_face(db: Session, user: User, face_id: int) -> Face:
+    """A face in the user's files, or 404."""
+    face = db.scalar(select(Face).join(MediaFile).join(Library).where(Face.id == face_id, Library.user_id == user.id))
+    if face is None:
+        raise HTTPException(404, f"no face {face_id}")
+    return face
+
+
+@router.get("/api/faces/{face_id}")
+def face(db: Db, user: Me, face_id: Id) -> dict[str, Any]:
+    return face_json(owned_face(db, user, face_id))
+
+
+@router.get("/api/faces/{face_id}/crop")
+def crop(db: Db, user: Me, face_id: Id) -> Response:
+    return Response(owned_face(db, user, face_id).thumbnail, media_type="image/jpeg")
+
+
+@router.post("/api/faces/{face_id}/move")
+def move(db: Db, user: Me, face_id: Id, body: FaceMove) -> dict[str, Any]:
+    return face_json(ops.move_face(db, user.id, face_id, body.person))
+
+
+@router.get("/api/faces")
+def unassigned(db: Db, user: Me, limit: Page = 100, offset: Offset = 0) -> dict[str, Any]:
+    faces = ops.unassigned_faces(db, user.id)
+    return {"total": len(faces), "items": [face_json(face) for face in faces[offset : offset + limit]]}
+
+
+@router.get("/api/persons")
+def persons(db: Db, user: Me, hidden: bool = False, limit: Page = 100, offset: Offset = 0) -> dict[str, Any]:
+    found = ops.list_persons(db, user.id, include_hidden=hidden, limit=limit, offset=offset)
+    items = [
+        {**vars(person), "cover": f"/api/faces/{person.cover_face}/crop" if person.cover_face else None}
+        for person in found
+    ]
+    return {"total": ops.count_persons(db, user.id, include_hidden=hidden), "items": items}
+
+
+@router.get("/api/persons/{person_id}")
+def person(db: Db, user: Me, person_id: Id) -> dict[str, Any]:
+    summary = next((p for p in ops.list_persons(db, user.id, include_hidden=True) if p.id == person_id), None)
+    if summary is None:
+        raise HTTPException(404, f"no person {person_id}")
+    faces = db.scalars(select(Face).where(Face.person_id == person_id).order_by(Face.id))
+    return {**vars(summary), "faces": [face_json(face) for face in faces]}
+
+
+@router.patch("/api/persons/{person_id}")
+def change_person(db: Db, user: Me, person_id: Id, body: PersonChange) -> dict[str, Any]:
+    ops.get_person(db, user.id, person_id)
+    if "name" in body.model_fields_set:
+        ops.rename(db, user.id, person_id, body.name)
+    if body.hidden is not None:
+        ops.hide(db, user.id, person_id, body.hidden)
+    changed = db.get_one(Person, person_id)
+    return {"id": changed.id, "name": changed.name, "hidden": changed.hidden}
+
+
+@router.post("/api/persons/{person_id}/merge")
+def merge(db: Db, user: Me, person_id: Id, body: Merge) -> dict[str, Any]:
+    merged = ops.merge(db, user.id, person_id, body.sources)
+    return {"id": merged.id, "name": merged.name}
+
+
+@router.post("/api/persons/{person_id}/split", status_code=201)
+def split(db: Db, user: Me, person_id: Id, body: Split) -> dict[str, Any]:
+    new = ops.split(db, user.id, person_id, body.faces, body.name)
+    return {"id": new.id, "name": new.name}
+
+
+@router.get("/api/persons/{person_id}/suggestions")
+def suggestions(db: Db, user: Me, app: Recognize, person_id: Id) -> list[dict[str, Any]]:
+    ops.get_person(db, user.id, person_id)
+    pairs = ops.suggest_merges(db, user.id, app.clustering_settings(user), limit=100, person_id=person_id)
+    return [{"person": b if a == person_id else a, "distance": round(d, 4)} for a, b, d in pairs]

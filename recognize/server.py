@@ -1,0 +1,52 @@
+"""The HTTP server: the REST routers, WebDAV at /dav and the web UI, behind one set of guards.
+
+Authentication: ``Authorization: Bearer <token>`` (scripts) or HTTP Basic (user and password), or
+the browser session. Errors carry their status: a person/library refusal is 409 or 404, a malformed
+request 422, an unknown or foreign id 404 (another user's ids look exactly like missing ones).
+"""
+
+from a2wsgi import WSGIMiddleware
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from recognize.api.dav_limits import hide_internal_errors
+from recognize.api.failures import answer_database_failures
+from recognize.api.limits import BodyLimit, SecurityHeaders
+from recognize.api.routes import account, confirmations, files, libraries, persons
+from recognize.api.throttle import LoginGuard, guard_basic_logins
+from recognize.api.webdav import create_dav_app
+from recognize.app import App
+from recognize.faces.persons import PersonError
+from recognize.library.errors import LibraryError
+from recognize.web.pages import STATIC, session_secret
+from recognize.web.pages import router as ui_router
+
+ROUTERS = (account.router, libraries.router, files.router, persons.router, confirmations.router)
+SESSION_DAYS = 14
+
+
+async def _refused(_request: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=getattr(error, "status", 409))
+
+
+def create_server(app: App) -> FastAPI:
+    """The whole HTTP service over one App (schema at /openapi.json)."""
+    server = FastAPI(title="recognize", version="1", docs_url=None, redoc_url=None)
+    secret = session_secret(app.settings.home)
+    server.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict", max_age=SESSION_DAYS * 86400)
+    server.add_middleware(SecurityHeaders)
+    server.add_middleware(BodyLimit)
+    guard = LoginGuard()
+    server.mount("/dav", guard_basic_logins(guard, WSGIMiddleware(hide_internal_errors(create_dav_app(app, guard)))))
+    server.mount("/static", StaticFiles(directory=STATIC), name="static")
+    server.include_router(ui_router)
+    for router in ROUTERS:
+        server.include_router(router)
+    server.state.recognize_app = app
+    server.state.login_guard = guard
+    server.add_exception_handler(PersonError, _refused)
+    server.add_exception_handler(LibraryError, _refused)
+    answer_database_failures(server)
+    return server

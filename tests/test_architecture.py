@@ -1,0 +1,42 @@
+"""The architecture the README describes, checked: one import direction, every package placed, small modules."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import recognize
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_LINES = 400
+
+
+def _layers() -> list[str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    [contract] = config["tool"]["importlinter"]["contracts"]
+    return contract["layers"]
+
+
+def test_imports_go_one_way() -> None:
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 kept, 0 broken" in result.stdout
+
+
+def test_every_package_has_a_layer() -> None:
+    placed = {name.strip() for layer in _layers() for name in layer.replace(":", "|").split("|")}
+    modules = {f"recognize.{module.name}" for module in pkgutil.iter_modules(recognize.__path__)}
+    assert modules == placed
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = {
+        str(path.relative_to(ROOT)): count
+        for path in (ROOT / "recognize").rglob("*.py")
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
