@@ -172,6 +172,19 @@ class TagSettings(BaseModel):
     text: TextSettings = Field(default_factory=TextSettings)
 
 
+class XmpSettings(BaseModel):
+    """XMP metadata: the names and keywords other photo tools keep in photos and sidecars."""
+
+    read: bool = Field(
+        True, description="Read face names and keywords from each photo's XMP and sidecars (after the faces analysis)."
+    )
+    sidecars: bool = Field(
+        False,
+        description="Write an XMP sidecar (photo.jpg.xmp) next to each photo with its names and tags; libraries "
+        "may turn it on with `xmp.sidecars=on`. recognize never writes into the photos themselves.",
+    )
+
+
 class LibrarySettings(BaseModel):
     """Where libraries may be added from the REST API and web UI."""
 
@@ -229,6 +242,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     inference: InferenceSettings = Field(default_factory=InferenceSettings)
     tags: TagSettings = Field(default_factory=TagSettings)
+    xmp: XmpSettings = Field(default_factory=XmpSettings)
     libraries: LibrarySettings = Field(default_factory=LibrarySettings)
 
     @classmethod

@@ -13,13 +13,13 @@ import uvicorn
 from fastapi import FastAPI
 
 
-def require_tool(name: str) -> str:
+def require_tool(name: str, package: str | None = None) -> str:
     """The program's path; CI (which installs it) fails without it, a developer's run skips."""
     found = shutil.which(name)
     if found is None:
         if os.environ.get("RECOGNIZE_TEST_REQUIRE_POSTGRES"):
             pytest.fail(f"{name} is required in CI (.ci/run installs it)")
-        pytest.skip(f"{name} is not installed (apt-get install {name})")
+        pytest.skip(f"{name} is not installed (apt-get install {package or name})")
     return found
 
 

@@ -10,6 +10,7 @@ from recognize.analyses.objects import ObjectsAnalysis
 from recognize.analyses.places import PlacesAnalysis
 from recognize.analyses.text import TextAnalysis
 from recognize.analyses.video import VideoAnalysis
+from recognize.analyses.xmp import XmpAnalysis
 from recognize.config import Settings
 
 ANALYSES: tuple[type[Analysis], ...] = (
@@ -20,6 +21,7 @@ ANALYSES: tuple[type[Analysis], ...] = (
     VideoAnalysis,
     MusicAnalysis,
     TextAnalysis,
+    XmpAnalysis,
 )
 
 

@@ -129,7 +129,7 @@ def crawl(ctx: typer.Context, user: UserOption = None) -> None:
 @cli.command()
 def pause(ctx: typer.Context) -> None:
     """Pause background processing on every worker (running files finish first)."""
-    from recognize.jobs.control import set_paused
+    from recognize.storage.control import set_paused
 
     with app_for(ctx).database.session() as session:
         set_paused(session, True)
@@ -139,7 +139,7 @@ def pause(ctx: typer.Context) -> None:
 @cli.command()
 def resume(ctx: typer.Context) -> None:
     """Resume background processing."""
-    from recognize.jobs.control import set_paused
+    from recognize.storage.control import set_paused
 
     with app_for(ctx).database.session() as session:
         set_paused(session, False)
@@ -262,13 +262,20 @@ def run(
     server = uvicorn.Server(
         uvicorn.Config(create_server(App(app.settings)), host=address, port=number, log_level="warning")
     )
-    threading.Thread(target=server.run, kwargs={"sockets": [listening]}, name="http", daemon=True).start()
     live = LiveStatus(app, library.id, header, console) if console.is_terminal and not verbose else None
     if live is None:
         for line in header:
             console.print(line)
+
+    def started() -> None:
+        # Threads start only once the worker processes are forked: a fork while another thread is inside
+        # SQLite can leave the worker waiting forever on a lock nobody holds.
+        threading.Thread(target=server.run, kwargs={"sockets": [listening]}, name="http", daemon=True).start()
+        if live is not None:
+            live.start()
+
     try:
-        run_worker(app, workers, verbose, started=live.start if live else None)
+        run_worker(app, workers, verbose, started=started)
     finally:
         if live is not None:
             live.stop()

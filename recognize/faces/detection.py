@@ -43,7 +43,8 @@ def _face_crop(image: Image.Image, box: Box, margin: float) -> Image.Image:
     return image.crop((round(cx - side / 2), round(cy - side / 2), round(cx + side / 2), round(cy + side / 2)))
 
 
-def _thumbnail(image: Image.Image, box: Box, size: int) -> bytes:
+def face_thumbnail(image: Image.Image, box: Box, size: int) -> bytes:
+    """A square JPEG of a face with some margin around it, ``size`` pixels wide."""
     crop = _face_crop(image, box, 0.4).resize((size, size), Image.Resampling.BILINEAR)
     buffer = io.BytesIO()
     crop.save(buffer, "JPEG", quality=85)
@@ -84,7 +85,7 @@ def find_faces(
                 age=None if description.age is None else round(description.age, 1),
                 blur=blur,
                 clusterable=passes_gates(max(original[2], original[3]), short_side, score, blur, gates),
-                thumbnail=_thumbnail(image, box, gates.thumbnail_size),
+                thumbnail=face_thumbnail(image, box, gates.thumbnail_size),
                 frame_ms=frame_ms,
             )
         )

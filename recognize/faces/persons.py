@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from recognize.config import FaceSettings
 from recognize.faces.clustering import PersonIndex, cluster, pairwise
 from recognize.faces.known import user_faces
+from recognize.storage.control import mark_sidecars_due
 from recognize.storage.models import Confirmation, Face, FaceRejection, Library, MediaFile, Person
 
 
@@ -214,6 +215,7 @@ def rename(session: Session, user_id: int, person_id: int, name: str | None) -> 
         if other is not None:
             raise PersonError(f"person {other} is already called {clean!r}: merge {person_id} into {other} instead")
     person.name = clean
+    mark_sidecars_due(session, user_id)
     return person
 
 
@@ -231,6 +233,7 @@ def merge(session: Session, user_id: int, target_id: int, source_ids: Sequence[i
             target.name = source.name
         session.delete(source)
     session.flush()
+    mark_sidecars_due(session, user_id)
     return target
 
 
@@ -252,6 +255,7 @@ def move_face(session: Session, user_id: int, face_id: int, person_id: int | Non
         session.merge(FaceRejection(face_id=face.id, person_id=face.person_id))
     face.person_id = person_id
     face.assigned_by = "user"
+    mark_sidecars_due(session, user_id)
     return face
 
 

@@ -20,12 +20,13 @@ from sqlalchemy import select
 
 from recognize.analyses.outcomes import forget_outdated
 from recognize.config import Settings
-from recognize.jobs.chunks import analyse_files, analysis_named, claim_pending, dependents
-from recognize.jobs.control import is_paused
+from recognize.jobs.chunks import analyse_files, analysis_named, claim_pending, dependents, write_library_sidecars
 from recognize.jobs.host import in_window, rss_mb
 from recognize.jobs.liveness import die_with_parent
 from recognize.jobs.remote import InferenceUnavailable
 from recognize.jobs.workspace import Workspace
+from recognize.sidecars import sidecars_enabled
+from recognize.storage.control import is_paused, mark_sidecars_due, take_sidecars_due
 from recognize.storage.models import Library, utcnow
 
 PAUSE_RETRY_SECONDS = 30
@@ -39,6 +40,7 @@ class Tasks:
     crawl: Any
     analyse: Any
     cluster: Any
+    sidecars: Any
 
 
 class _Context:
@@ -58,7 +60,10 @@ class _Context:
 
 
 def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks:
-    """Register the cascade's tasks on ``queue``; ``everything`` re-queues unfinished files at once (foreground)."""
+    """Register the cascade's tasks on ``queue``; ``everything`` re-queues unfinished files at once (foreground).
+
+    Long because huey registers tasks on one queue instance: each task is a closure over that queue,
+    the settings and the per-process workspace, and they call one another."""
     context = _Context(settings)
 
     def wait_if_held() -> None:
@@ -118,12 +123,23 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
         if analysis_named(workspace, name).finds_faces:
             for user_id in sorted(report.users):
                 cluster(user_id)
+        if report.done:
+            with workspace.database.session() as session:
+                for user_id in report.users:
+                    mark_sidecars_due(session, user_id)
         after_task()
 
     @queue.task(retries=1000, retry_delay=2, name="cluster")
     def cluster(user_id: int) -> None:
         with queue.lock_task(f"cluster-{user_id}"):
             context.workspace.update_persons(user_id)
+            with context.workspace.database.session() as session:
+                mark_sidecars_due(session, user_id)
+
+    @queue.task(retries=1000, retry_delay=2, name="sidecars")
+    def sidecars(library_id: int) -> None:
+        with queue.lock_task(f"sidecars-{library_id}"):
+            write_library_sidecars(context.workspace, library_id)
 
     @queue.periodic_task(crontab(minute="*"), name="tick")
     def tick() -> None:
@@ -133,5 +149,9 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                 scanned = library.scanned_at
                 if scanned is None or scanned.replace(tzinfo=due.tzinfo) < due:
                     crawl(library.id)
+            users = take_sidecars_due(session)
+            for library in session.scalars(select(Library).where(Library.user_id.in_(users))):
+                if sidecars_enabled(library, settings):
+                    sidecars(library.id)
 
-    return Tasks(crawl=crawl, analyse=analyse, cluster=cluster)
+    return Tasks(crawl=crawl, analyse=analyse, cluster=cluster, sidecars=sidecars)

@@ -9,6 +9,7 @@ result, so doing a file twice never duplicates faces.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +24,10 @@ from recognize.analyses.registry import ANALYSES
 from recognize.jobs import remote
 from recognize.jobs.liveness import identity
 from recognize.jobs.workspace import Workspace
+from recognize.sidecars import sidecars_enabled, write_sidecars
 from recognize.storage.models import AnalysisState, FileError, Library, MediaFile, utcnow
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -159,3 +163,15 @@ def analyse_again(session: Session, user_id: int, name: str, library_id: int | N
     ).rowcount
     session.execute(delete(FileError).where(FileError.stage == name, FileError.file_id.in_(files)))
     return forgotten
+
+
+def write_library_sidecars(workspace: Workspace, library_id: int) -> int:
+    """Write the sidecars next to a library's photos when the library asks for them; returns how many changed."""
+    with workspace.database.session() as session:
+        library = session.get(Library, library_id)
+        if library is None or not sidecars_enabled(library, workspace.settings):
+            return 0
+        report = write_sidecars(session, library, None)
+    for failure in report.failed:
+        logger.warning("sidecar not written: %s", failure)
+    return report.written

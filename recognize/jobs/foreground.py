@@ -13,6 +13,7 @@ from huey.exceptions import TaskLockedException
 from sqlalchemy import func, select
 
 from recognize.jobs.cascade import register
+from recognize.jobs.chunks import write_library_sidecars
 from recognize.jobs.host import limit_process
 from recognize.jobs.liveness import release_dead_claims
 from recognize.jobs.progress import library_status
@@ -113,6 +114,7 @@ def process_foreground(
             signal.signal(number, handler)
         consumer.stop(graceful=finished)
     _final_clustering(workspace, queue, library.user_id)
+    write_library_sidecars(workspace, library.id)
     return _finished_since(workspace, library, started)
 
 

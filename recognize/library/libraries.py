@@ -16,7 +16,8 @@ from recognize.storage.models import Library, User
 __all__ = ["LibraryError", "RootPolicy"]
 
 
-SECTIONS = ("faces", "analyses")
+SECTIONS = ("faces", "analyses", "xmp")
+XMP_SETTINGS = frozenset({"sidecars"})
 SWITCH_VALUES = {
     "on": True,
     "true": True,
@@ -68,18 +69,19 @@ def parse_assignments(assignments: list[str]) -> dict[str, dict[str, str]]:
         key, sep, value = item.partition("=")
         section, dot, name = key.strip().partition(".")
         if not sep or not dot or section not in SECTIONS:
-            raise LibraryError(f"{item!r}: expected faces.NAME=VALUE or analyses.NAME=on|off")
+            raise LibraryError(f"{item!r}: expected faces.NAME=VALUE, analyses.NAME=on|off or xmp.sidecars=on|off")
         parsed.setdefault(section, {})[name] = value.strip()
     return parsed
 
 
-def _switches(changes: dict[str, str], analysis_names: frozenset[str]) -> dict[str, bool]:
+def _switches(changes: dict[str, str], names: frozenset[str], section: str = "analyses") -> dict[str, bool]:
     switches = {}
+    kind = "analysis" if section == "analyses" else "setting"
     for name, value in changes.items():
-        if name not in analysis_names:
-            raise LibraryError(f"analyses.{name}: no such analysis (known: {', '.join(sorted(analysis_names))})")
+        if name not in names:
+            raise LibraryError(f"{section}.{name}: no such {kind} (known: {', '.join(sorted(names))})")
         if str(value).lower() not in SWITCH_VALUES:
-            raise LibraryError(f"analyses.{name}={value}: expected on or off")
+            raise LibraryError(f"{section}.{name}={value}: expected on or off")
         switches[name] = SWITCH_VALUES[str(value).lower()]
     return switches
 
@@ -102,11 +104,13 @@ def configure_library(
     base: FaceSettings,
     analysis_names: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """Set per-library face detection settings and analysis switches (validated); returns the overrides."""
+    """Set per-library face detection settings, analysis switches and XMP sidecar writing (validated); returns
+    the overrides."""
     current = library.settings or {}
     switches = {**current.get("analyses", {}), **_switches(changes.get("analyses", {}), analysis_names)}
+    xmp = {**current.get("xmp", {}), **_switches(changes.get("xmp", {}), XMP_SETTINGS, "xmp")}
     merged = _merged(current, {"faces": changes.get("faces", {})}, base, LIBRARY_FACE_SETTINGS)
-    library.settings = {**merged, "analyses": switches} if switches else merged
+    library.settings = {**merged, **({"analyses": switches} if switches else {}), **({"xmp": xmp} if xmp else {})}
     return library.settings
 
 

@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from recognize.library.walk import Found, Skipped, display_path, walk
 from recognize.media.errors import MediaError
 from recognize.media.sniff import SNIFF_BYTES, Sniffed, claimed_media, sniff_bytes, sniff_with_ffmpeg
+from recognize.media.xmp import ANALYSIS as XMP_ANALYSIS
+from recognize.media.xmp import is_sidecar, sidecar_base, signature
 from recognize.storage.database import Database
 from recognize.storage.models import (
     AnalysisState,
@@ -118,9 +120,13 @@ class Scanner:
         seen: set[str] = set()
         candidates: list[Found] = []
         skipped: list[Skipped] = []
+        sidecars: dict[str, str] = {}
         for count, item in enumerate(walk(self.library.root, self.excluded), start=1):
             if isinstance(item, Skipped):
                 skipped.append(item)
+                continue
+            if is_sidecar(item.rel_path):
+                sidecars[item.rel_path] = signature(os.path.basename(item.rel_path), item.size, item.mtime_ns)
                 continue
             seen.add(item.rel_path)
             row = known.get(item.rel_path)
@@ -133,6 +139,7 @@ class Scanner:
         gone = {path: row for path, row in known.items() if path not in seen}
         self._record_skipped(skipped)
         self._apply(candidates, known, gone)
+        self._link_sidecars(sidecars)
         with self.database.session() as session:
             library = session.get(Library, self.library.id)
             assert library is not None
@@ -254,12 +261,41 @@ class Scanner:
         self.report.errors += 1
         self.report.error_paths.append(display_path(rel_path))
 
+    def _link_sidecars(self, sidecars: dict[str, str]) -> None:
+        """Record each file's XMP sidecars; a file whose sidecars changed has its XMP read again."""
+        with self.database.session() as session:
+            in_library = MediaFile.library_id == self.library.id
+            if not sidecars and not session.scalar(select(exists().where(in_library, MediaFile.sidecars.is_not(None)))):
+                return
+            rows = session.execute(select(MediaFile.id, MediaFile.rel_path, MediaFile.sidecars).where(in_library)).all()
+            by_path = {rel_path: file_id for file_id, rel_path, _ in rows}
+            by_stem: dict[str, list[int]] = {}
+            for file_id, rel_path, _ in rows:
+                by_stem.setdefault(os.path.splitext(rel_path)[0], []).append(file_id)
+            wanted: dict[int, list[str]] = {}
+            for rel_path, signature in sorted(sidecars.items()):
+                base = sidecar_base(rel_path)
+                owners = [by_path[base]] if base in by_path else by_stem.get(base, [])
+                for file_id in owners:
+                    wanted.setdefault(file_id, []).append(signature)
+            for file_id, _, stored in rows:
+                current = "\n".join(wanted.get(file_id, [])) or None
+                if current != stored:
+                    session.get_one(MediaFile, file_id).sidecars = current
+                    forget_analysis(session, file_id, XMP_ANALYSIS)
+
     def _delete_gone(self, ids: Iterable[int]) -> None:
         id_list = list(ids)
         for start in range(0, len(id_list), BATCH):
             with self.database.session() as session:
                 session.execute(delete(MediaFile).where(MediaFile.id.in_(id_list[start : start + BATCH])))
         self.report.deleted += len(id_list)
+
+
+def forget_analysis(session: Session, file_id: int, name: str) -> None:
+    """Make one analysis run again on a file (its results stay until the new ones replace them)."""
+    session.execute(delete(AnalysisState).where(AnalysisState.file_id == file_id, AnalysisState.name == name))
+    session.execute(delete(FileError).where(FileError.file_id == file_id, FileError.stage == name))
 
 
 def forget_results(session: Session, file_id: int) -> None:

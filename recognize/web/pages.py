@@ -22,11 +22,11 @@ from recognize.app import App
 from recognize.config import LIBRARY_FACE_SETTINGS, face_settings_with
 from recognize.faces import confirmations
 from recognize.faces import persons as ops
-from recognize.jobs.control import is_paused
 from recognize.jobs.progress import user_status
 from recognize.library.accounts import end_browser_session, user_for_token
 from recognize.library.timeline import month_groups, neighbours, timeline_page
 from recognize.search.query import search
+from recognize.storage.control import is_paused
 from recognize.storage.database import PRIVATE_FILE, create_private_folder
 from recognize.storage.models import Face, FileText, Library, MediaFile, Tag, User
 from recognize.tags.query import user_tags

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 
 from recognize.app import App
-from recognize.jobs.control import is_paused, set_paused
 from recognize.jobs.host import in_window, parse_window
+from recognize.storage.control import is_paused, set_paused
 
 
 @pytest.mark.parametrize(

@@ -68,3 +68,5 @@ def test_unknown_or_malformed_switches_are_refused(sqlite_app: App, tmp_path: Pa
         _switch(sqlite_app, library.id, "analyses.text=maybe")
     with pytest.raises(LibraryError, match="expected"):
         parse_assignments(["colour.text=on"])
+    with pytest.raises(LibraryError, match="no such setting"):
+        _switch(sqlite_app, library.id, "xmp.write=on")

@@ -11,10 +11,10 @@ from recognize.api.deps import Db, Me, Recognize
 from recognize.api.schemas import Id, NewLibrary
 from recognize.faces.persons import drop_empty_persons
 from recognize.jobs.cascade import register
-from recognize.jobs.control import set_paused
 from recognize.jobs.progress import user_status
 from recognize.jobs.queue import build_queue
 from recognize.library.libraries import add_library, configure_library, library_of
+from recognize.storage.control import set_paused
 from recognize.storage.models import Library
 
 router = APIRouter()
@@ -53,8 +53,8 @@ def library_settings(
 ) -> dict[str, Any]:
     library = library_of(db, user, library_id)
     changes = {section: {key: str(value) for key, value in values.items()} for section, values in body.items()}
-    if set(changes) - {"faces", "analyses"}:
-        raise HTTPException(400, "only faces.* and analyses.* settings can be set per library")
+    if set(changes) - {"faces", "analyses", "xmp"}:
+        raise HTTPException(400, "only faces.*, analyses.* and xmp.* settings can be set per library")
     return configure_library(db, library, changes, app.settings.faces, analysis_names())
 
 

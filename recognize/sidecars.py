@@ -1,0 +1,166 @@
+"""XMP sidecars of a user's files: named faces as MWG regions, tags and persons as keywords.
+
+``recognize xmp export DEST`` writes a fresh sidecar per file under DEST, mirroring each library's
+folders by their full path; libraries with ``xmp.sidecars=on`` get theirs next to the photos
+(``photo.jpg.xmp``, or the ``photo.xmp`` that is already there), merged into what another tool wrote
+there before: only regions of the same names, keywords and CreatorTool change. Photos are never written.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import exiv2
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from recognize.config import Settings
+from recognize.media.errors import MediaError
+from recognize.media.xmp import (
+    SIDECAR_SUFFIX,
+    Region,
+    fill_sidecar,
+    parse_xmp,
+    read_sidecar,
+    sidecar_packet,
+    sidecar_signatures,
+)
+from recognize.storage.models import Face, Library, MediaFile, Person, Tag
+
+CATEGORIES = {
+    "object": "Objects",
+    "place": "Places",
+    "genre": "Music|Genre",
+    "mood": "Music|Mood",
+    "instrument": "Music|Instrument",
+    "voice": "Music|Voice",
+    "era": "Music|Era",
+}
+
+
+@dataclass
+class SidecarContent:
+    """What one file's sidecar says."""
+
+    size: tuple[int, int] | None
+    regions: list[Region] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    hierarchy: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SidecarReport:
+    """Sidecars written, left as they were (already up to date), and files that failed, with reasons."""
+
+    written: int = 0
+    unchanged: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def sidecars_enabled(library: Library, settings: Settings) -> bool:
+    """Whether recognize writes sidecars next to this library's photos."""
+    switch = (library.settings or {}).get("xmp", {}).get("sidecars")
+    return settings.xmp.sidecars if switch is None else bool(switch)
+
+
+def sidecar_contents(session: Session, library: Library) -> Iterator[tuple[MediaFile, SidecarContent]]:
+    """Every media file of a library that has named faces or tags, with its sidecar's content."""
+    files = {
+        media_file.id: media_file
+        for media_file in session.scalars(
+            select(MediaFile).where(MediaFile.library_id == library.id, MediaFile.media.is_not(None))
+        )
+    }
+    contents: dict[int, SidecarContent] = {}
+
+    def content(file_id: int) -> SidecarContent:
+        media_file = files[file_id]
+        size = (media_file.width, media_file.height) if media_file.width and media_file.height else None
+        return contents.setdefault(file_id, SidecarContent(size))
+
+    in_library = MediaFile.library_id == library.id
+    named = session.execute(
+        select(Face.file_id, Face.x, Face.y, Face.width, Face.height, Person.name)
+        .join(Person, Person.id == Face.person_id)
+        .join(MediaFile, MediaFile.id == Face.file_id)
+        .where(in_library, Person.name.is_not(None), Face.frame_ms.is_(None), MediaFile.media == "image")
+        .order_by(Face.file_id, Face.x)
+    )
+    for file_id, x, y, width, height, name in named:
+        found = content(file_id)
+        if found.size is not None:
+            w, h = found.size
+            found.regions.append(Region(name, (x / w, y / h, width / w, height / h)))
+        found.keywords.append(name)
+        found.hierarchy.append(f"People|{name}")
+    tags = session.execute(
+        select(Tag.file_id, Tag.kind, Tag.name).join(MediaFile, MediaFile.id == Tag.file_id).where(in_library)
+    )
+    for file_id, kind, name in tags:
+        found = content(file_id)
+        found.keywords.append(name)
+        if kind in CATEGORIES:
+            found.hierarchy.append(f"{CATEGORIES[kind]}|{name}")
+    for file_id in sorted(contents):
+        yield files[file_id], contents[file_id]
+
+
+def _existing_sidecar(photo: Path) -> Path:
+    """The sidecar next to a photo to write: ``photo.jpg.xmp``, unless only a ``photo.xmp`` is there."""
+    own = photo.with_name(photo.name + SIDECAR_SUFFIX)
+    lightroom = photo.with_suffix(SIDECAR_SUFFIX)
+    return lightroom if not own.exists() and lightroom.exists() and lightroom != own else own
+
+
+def _merged(path: Path, content: SidecarContent) -> exiv2.XmpData:
+    """Another tool's sidecar with recognize's regions, keywords and paths put in (regions of other names stay)."""
+    data = read_sidecar(path)
+    theirs = parse_xmp(data)
+    ours = {region.name for region in content.regions}
+    regions = [region for region in theirs.regions if region.name not in ours] + content.regions
+    fill_sidecar(data, content.size, regions, [*theirs.keywords, *content.keywords], content.hierarchy)
+    return data
+
+
+def _write(path: Path, packet: str) -> bool:
+    """Write a sidecar atomically; False when it already says exactly this."""
+    if path.is_file() and path.read_text(encoding="utf-8", errors="replace") == packet:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".recognize-", suffix=SIDECAR_SUFFIX)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(packet)
+    os.replace(temporary, path)
+    return True
+
+
+def write_sidecars(session: Session, library: Library, destination: Path | None) -> SidecarReport:
+    """Write a library's sidecars under ``destination`` (mirroring the library's full path), or next to its
+    photos when ``destination`` is None (recording them, so the scanner does not take them for new ones)."""
+    report = SidecarReport()
+    root = Path(library.root)
+    for media_file, content in sidecar_contents(session, library):
+        photo = root / media_file.rel_path
+        try:
+            if destination is None:
+                path = _existing_sidecar(photo)
+                data = _merged(path, content) if path.exists() else exiv2.XmpData()
+                if not path.exists():
+                    fill_sidecar(data, content.size, content.regions, content.keywords, content.hierarchy)
+            else:
+                path = destination / root.relative_to(root.anchor) / (media_file.rel_path + SIDECAR_SUFFIX)
+                data = exiv2.XmpData()
+                fill_sidecar(data, content.size, content.regions, content.keywords, content.hierarchy)
+            written = _write(path, sidecar_packet(data))
+            if destination is None:
+                media_file.sidecars = sidecar_signatures(photo)
+        except (MediaError, OSError) as error:
+            report.failed.append(f"{photo}: {getattr(error, 'strerror', None) or error}")
+            continue
+        report.written += written
+        report.unchanged += not written
+    return report
