@@ -23,12 +23,12 @@ from pathlib import Path
 
 from faces_families import CELL_SIDE, recognize, score
 from fastapi.testclient import TestClient
-from recognize.server import create_server
 
 from recognize.app import App
 from recognize.config import load_settings
 from recognize.library.accounts import create_token
 from recognize.library.libraries import find_user
+from recognize.server import create_server
 
 CHECKPOINTS = (0, 10, 25, 50, 100)
 TARGET = (0.99, 0.90)

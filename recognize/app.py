@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from recognize.jobs.foreground import Progress, RunReport, process_foreground
 from recognize.jobs.workspace import SetupError, Workspace
 from recognize.library.libraries import RootPolicy, add_library, find_user, get_or_create_user, user_libraries
 from recognize.storage.models import Library
+
+if TYPE_CHECKING:
+    from recognize.jobs.foreground import Progress, RunReport
 
 __all__ = ["App", "SetupError"]
 
@@ -36,6 +39,8 @@ class App(Workspace):
         self, root: Path, user: str | None = None, workers: int | None = None, progress: Progress | None = None
     ) -> RunReport:
         """Add the folder as a library if needed, then crawl and analyse it with the queue's workers until done
-        (what ``recognize process`` runs)."""
+        (what ``recognize process`` runs; the queue is imported here, not by every command)."""
+        from recognize.jobs.foreground import process_foreground
+
         library = self.add_library(root, user)
         return process_foreground(self, library, workers or self.settings.workers, progress)

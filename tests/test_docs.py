@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 from pydantic import BaseModel
-from recognize.server import create_server
 
 from recognize.app import App
 from recognize.config import Settings
+from recognize.server import create_server
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "recognize").glob("*/README.md"))]

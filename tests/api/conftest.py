@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from recognize.server import create_server
 from sqlalchemy import select
 
 from recognize.app import App
 from recognize.library.accounts import create_user
 from recognize.library.libraries import add_library
+from recognize.server import create_server
 from recognize.storage.models import Face, MediaFile
 from tests.faces.conftest import faces_app, processed_template
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from recognize.server import create_server
 from sqlalchemy import event
 
 from recognize.app import App
 from recognize.config import load_settings
 from recognize.library.accounts import create_user
 from recognize.library.libraries import find_user
+from recognize.server import create_server
 
 ALICE = ("alice", "alice-password")
 CHANGE = {"faces": {"cluster_distance": 0.3}}

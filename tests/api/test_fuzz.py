@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from recognize.server import create_server
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from recognize.library.accounts import create_token
 from recognize.library.libraries import find_user
+from recognize.server import create_server
 from tests.api.conftest import ALICE, BOB
 
 EXAMPLES = 10

@@ -125,10 +125,10 @@ def test_webdav_lists_persons_with_legacy_names_and_hides_internal_errors(api) -
     import sqlite3
 
     from fastapi.testclient import TestClient
-    from recognize.server import create_server
     from sqlalchemy import update
 
     from recognize.app import App
+    from recognize.server import create_server
 
     client, app, _root = api
     person = _ids(app)["person"]

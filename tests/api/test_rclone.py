@@ -6,11 +6,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from recognize.server import create_server
 from sqlalchemy import select
 
 from recognize.app import App
 from recognize.library.accounts import create_user
+from recognize.server import create_server
 from recognize.storage.models import Face, MediaFile
 from tests.tools import require_tool, serving
 

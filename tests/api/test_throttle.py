@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
-from recognize.server import create_server
 
 from recognize.api.throttle import FREE_FAILURES, HASHING_AT_ONCE, LoginGuard, Throttled
 from recognize.app import App
 from recognize.library.accounts import check_password, create_user
+from recognize.server import create_server
 
 ALICE = ("alice", "alice-password")
 

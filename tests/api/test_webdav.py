@@ -8,12 +8,12 @@ from urllib.parse import quote, unquote
 
 import pytest
 from fastapi.testclient import TestClient
-from recognize.server import create_server
 from sqlalchemy import select
 
 from recognize.app import App
 from recognize.faces import persons as ops
 from recognize.library.accounts import create_user
+from recognize.server import create_server
 from recognize.storage.models import Face, MediaFile, User
 
 ALICE = ("admin", "alice-password")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from recognize.server import create_server
 
 from recognize.app import App
 from recognize.library.accounts import create_user
+from recognize.server import create_server
 from tests.faces.conftest import faces_app, processed_template
 from tests.tools import require_tool, serving
 
