@@ -20,15 +20,8 @@ from sqlalchemy.orm import Session
 
 from recognize.config import Settings
 from recognize.media.errors import MediaError
-from recognize.media.xmp import (
-    SIDECAR_SUFFIX,
-    Region,
-    fill_sidecar,
-    parse_xmp,
-    read_sidecar,
-    sidecar_packet,
-    sidecar_signatures,
-)
+from recognize.media.sidecar_files import SIDECAR_SUFFIX, sidecar_signatures
+from recognize.media.xmp import Region, fill_sidecar, parse_xmp, read_sidecar, sidecar_packet
 from recognize.storage.models import Face, Library, MediaFile, Person, Tag
 
 CATEGORIES = {

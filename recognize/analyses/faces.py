@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import base64
 from dataclasses import asdict
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from recognize.analyses.base import Analysis, FileJob
 from recognize.config import LIBRARY_FACE_SETTINGS, FaceSettings, Settings, face_settings_with
-from recognize.faces.detection import find_faces
 from recognize.faces.store import FoundFace, store_faces
-from recognize.media.images import load_image
-from recognize.models.base import FaceDetector
-from recognize.models.registry import DETECTORS, face_detector, face_embedder
 from recognize.storage.models import MediaFile
+
+if TYPE_CHECKING:
+    from recognize.models.base import FaceDetector, FaceEmbedder
 
 
 class FaceAnalysis(Analysis):
@@ -30,8 +30,17 @@ class FaceAnalysis(Analysis):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.detectors: dict[str, FaceDetector] = {}
-        self.embedder = face_embedder(settings.faces.embedder)
-        self.model = self.model_for({})
+
+    @cached_property
+    def embedder(self) -> FaceEmbedder:
+        """The embedder the settings name (its weights load on first use)."""
+        from recognize.models.registry import face_embedder
+
+        return face_embedder(self.settings.faces.embedder)
+
+    @property
+    def model(self) -> str:  # type: ignore[override]
+        return self.model_for({})
 
     def settings_for(self, library_settings: dict[str, Any]) -> FaceSettings:
         """The face settings of a library: the instance's, with the library's overrides."""
@@ -42,16 +51,23 @@ class FaceAnalysis(Analysis):
         return self.settings_for(library_settings).enabled if switch is None else bool(switch)
 
     def model_for(self, library_settings: dict[str, Any]) -> str:
+        from recognize.models.registry import DETECTORS
+
         detector = DETECTORS[self.settings_for(library_settings).detector]
         return f"{detector.name}+{self.embedder.name}"
 
     def detector_for(self, faces: FaceSettings) -> FaceDetector:
         """The detector these settings name, loaded once per worker."""
+        from recognize.models.registry import face_detector
+
         if faces.detector not in self.detectors:
             self.detectors[faces.detector] = face_detector(faces.detector)
         return self.detectors[faces.detector]
 
     def compute(self, job: FileJob) -> list[FoundFace]:
+        from recognize.faces.detection import find_faces
+        from recognize.media.images import load_image
+
         faces = self.settings_for(job.library_settings)
         decoded = load_image(job.path, self.settings.max_image_pixels, self.settings.min_image_side, faces.working_size)
         return find_faces(decoded, self.detector_for(faces), self.embedder, faces)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
 from recognize.analyses.base import Analysis, FileJob
-from recognize.media.images import ImageInfo, read_image_info
-from recognize.media.probe import StreamInfo, probe
-from recognize.media.thumbnails import THUMBNAIL_SIDE, jpeg_bytes, keep, thumbnail_path
 from recognize.storage.models import MediaFile
+
+if TYPE_CHECKING:
+    from recognize.media.images import ImageInfo
+    from recognize.media.probe import StreamInfo
 
 
 class MetadataAnalysis(Analysis):
@@ -19,6 +22,10 @@ class MetadataAnalysis(Analysis):
     media = frozenset({"image", "video", "audio"})
 
     def compute(self, job: FileJob) -> ImageInfo | StreamInfo:
+        from recognize.media.images import read_image_info
+        from recognize.media.probe import probe
+        from recognize.media.thumbnails import THUMBNAIL_SIDE
+
         if job.media == "image":
             settings = self.settings
             return read_image_info(
@@ -27,6 +34,9 @@ class MetadataAnalysis(Analysis):
         return probe(job.path, job.media)
 
     def store(self, session: Session, media_file: MediaFile, result: ImageInfo | StreamInfo) -> None:
+        from recognize.media.images import ImageInfo
+        from recognize.media.thumbnails import jpeg_bytes, keep, thumbnail_path
+
         media_file.width, media_file.height = result.width, result.height
         if isinstance(result, ImageInfo):
             media_file.taken_at = result.taken_at

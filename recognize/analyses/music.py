@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
 from recognize.analyses.base import Analysis, FileJob
-from recognize.config import Settings
-from recognize.media.audio import load_audio
-from recognize.models.base import AudioTagger
-from recognize.models.registry import audio_tagger
 from recognize.storage.models import MediaFile
 from recognize.tags.music import TAGGERS, is_music, kind_of
 from recognize.tags.store import replace_tags
+
+if TYPE_CHECKING:
+    from recognize.models.base import AudioTagger
 
 
 class MusicAnalysis(Analysis):
@@ -21,15 +23,23 @@ class MusicAnalysis(Analysis):
     media = frozenset({"audio"})
     requires = ("metadata",)
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.taggers: list[AudioTagger] = [audio_tagger(name) for name in TAGGERS]
-        self.model = "+".join(tagger.name for tagger in self.taggers)
+    @property
+    def model(self) -> str:  # type: ignore[override]
+        return "+".join(tagger.name for tagger in self.taggers)
+
+    @cached_property
+    def taggers(self) -> list[AudioTagger]:
+        """The MTT and MSD taggers (their weights load on first use)."""
+        from recognize.models.registry import audio_tagger
+
+        return [audio_tagger(name) for name in TAGGERS]
 
     def enabled(self) -> bool:
         return self.settings.tags.music.enabled
 
     def compute(self, job: FileJob) -> list[tuple[str, str, float, str]]:
+        from recognize.media.audio import load_audio
+
         music = self.settings.tags.music
         waveform = load_audio(job.path, self.taggers[0].sample_rate, music.max_seconds)
         outputs = [(tagger.name, tagger.tag(waveform)) for tagger in self.taggers]

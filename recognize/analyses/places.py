@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from recognize.analyses.base import Analysis, FileJob
 from recognize.config import Settings
-from recognize.media.images import read_image_info
 from recognize.storage.models import MediaFile
 from recognize.tags.store import replace_tags
 
@@ -32,6 +31,8 @@ class PlacesAnalysis(Analysis):
         self._geocoder: Any = None
 
     def compute(self, job: FileJob) -> list[tuple[str, str, float, str]]:
+        from recognize.media.images import read_image_info
+
         info = read_image_info(job.path, self.settings.max_image_pixels, self.settings.min_image_side, verify=False)
         if info.gps_lat is None or info.gps_lon is None:
             return []

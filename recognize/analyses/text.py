@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from recognize.analyses.base import Analysis, FileJob
-from recognize.config import Settings
-from recognize.media.images import load_image
-from recognize.models.base import Label, TextReader
-from recognize.models.registry import text_reader
 from recognize.storage.models import FileText, MediaFile
+
+if TYPE_CHECKING:
+    from recognize.models.base import Label, TextReader
 
 WORKING_SIZE = 2000
 
@@ -22,15 +24,23 @@ class TextAnalysis(Analysis):
     media = frozenset({"image"})
     requires = ("metadata",)
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.reader: TextReader = text_reader()
-        self.model = self.reader.name
+    @cached_property
+    def reader(self) -> TextReader:
+        """The OCR reader (its models load on first use)."""
+        from recognize.models.registry import text_reader
+
+        return text_reader()
+
+    @property
+    def model(self) -> str:  # type: ignore[override]
+        return self.reader.name
 
     def enabled(self) -> bool:
         return self.settings.tags.text.enabled
 
     def compute(self, job: FileJob) -> list[Label]:
+        from recognize.media.images import load_image
+
         decoded = load_image(job.path, self.settings.max_image_pixels, self.settings.min_image_side, WORKING_SIZE)
         minimum = self.settings.tags.text.min_confidence
         return [line for line in self.reader.read(decoded.pixels) if line.score >= minimum]

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
 from recognize.analyses.base import Analysis, FileJob
 from recognize.analyses.faces import FaceAnalysis
 from recognize.config import Settings
-from recognize.faces.detection import find_faces
 from recognize.faces.store import FoundFace, store_faces
-from recognize.faces.thresholds import with_model_thresholds
-from recognize.media.images import DecodedImage
-from recognize.media.probe import probe
-from recognize.media.video import Frame, frame_times, sample_frames
-from recognize.models.base import ImageClassifier
-from recognize.models.registry import image_classifier
 from recognize.storage.models import MediaFile
-from recognize.tags.objects import KIND, labels_from
 from recognize.tags.store import replace_tags
-from recognize.tags.video import VideoResult, distinct_faces, downscaled
+
+if TYPE_CHECKING:
+    from recognize.media.video import Frame
+    from recognize.models.base import ImageClassifier
+    from recognize.tags.video import VideoResult
 
 
 class VideoAnalysis(Analysis):
@@ -31,9 +30,18 @@ class VideoAnalysis(Analysis):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.classifier: ImageClassifier = image_classifier()
         self.faces = FaceAnalysis(settings)
-        self.model = self.model_for({})
+
+    @cached_property
+    def classifier(self) -> ImageClassifier:
+        """The ImageNet classifier (its weights load on first use)."""
+        from recognize.models.registry import image_classifier
+
+        return image_classifier()
+
+    @property
+    def model(self) -> str:  # type: ignore[override]
+        return self.model_for({})
 
     def enabled(self) -> bool:
         return self.settings.tags.video.enabled
@@ -44,6 +52,9 @@ class VideoAnalysis(Analysis):
         return self.classifier.name
 
     def _tags(self, frames: list[Frame]) -> list[tuple[str, float]]:
+        from recognize.tags.objects import labels_from
+        from recognize.tags.video import downscaled
+
         totals: dict[str, float] = {}
         seen: dict[str, int] = {}
         objects = self.settings.tags.objects
@@ -57,6 +68,11 @@ class VideoAnalysis(Analysis):
         return sorted(kept, key=lambda tag: -tag[1])
 
     def _faces(self, frames: list[Frame], library_settings: dict[str, object]) -> list[FoundFace]:
+        from recognize.faces.detection import find_faces
+        from recognize.faces.thresholds import with_model_thresholds
+        from recognize.media.images import DecodedImage
+        from recognize.tags.video import distinct_faces
+
         settings = self.faces.settings_for(library_settings)
         detector = self.faces.detector_for(settings)
         found: list[FoundFace] = []
@@ -67,6 +83,10 @@ class VideoAnalysis(Analysis):
         return distinct_faces(found, with_model_thresholds(settings).cluster_distance or 0.0)
 
     def compute(self, job: FileJob) -> VideoResult:
+        from recognize.media.probe import probe
+        from recognize.media.video import frame_times, sample_frames
+        from recognize.tags.video import VideoResult
+
         video = self.settings.tags.video
         times = frame_times(
             probe(job.path, "video").duration, video.frames_per_minute, video.min_frames, video.max_frames
@@ -82,6 +102,8 @@ class VideoAnalysis(Analysis):
         return VideoResult(len(frames), self._tags(frames), faces)
 
     def store(self, session: Session, media_file: MediaFile, result: VideoResult) -> None:
+        from recognize.tags.objects import KIND
+
         tags = [(name, KIND, score, self.classifier.name) for name, score in result.tags]
         replace_tags(session, media_file.id, [self.classifier.name], tags)
         store_faces(session, media_file.id, result.faces)

@@ -8,18 +8,17 @@ a changed sidecar makes the scanner forget this analysis for its photo, which re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from PIL import Image
 from sqlalchemy.orm import Session
 
 from recognize.analyses.base import Analysis, FileJob
-from recognize.faces.detection import face_thumbnail
-from recognize.faces.named_regions import NamedRegion, apply_named_regions
-from recognize.media.images import load_image
-from recognize.media.xmp import ANALYSIS, read_xmp
-from recognize.models.base import Box
+from recognize.media.sidecar_files import XMP_ANALYSIS
 from recognize.storage.models import MediaFile
 from recognize.tags.store import replace_tags
+
+if TYPE_CHECKING:
+    from recognize.faces.named_regions import NamedRegion
 
 MODEL = "xmp-exiv2"
 KIND = "keyword"
@@ -37,7 +36,7 @@ class XmpResult:
 class XmpAnalysis(Analysis):
     """Persons and keywords from the XMP of each photo and its sidecars."""
 
-    name = ANALYSIS
+    name = XMP_ANALYSIS
     model = MODEL
     media = frozenset({"image"})
     requires = ("metadata", "faces")
@@ -47,6 +46,14 @@ class XmpAnalysis(Analysis):
         return self.settings.xmp.read
 
     def compute(self, job: FileJob) -> XmpResult:
+        from PIL import Image
+
+        from recognize.faces.detection import face_thumbnail
+        from recognize.faces.named_regions import NamedRegion
+        from recognize.media.images import load_image
+        from recognize.media.xmp import read_xmp
+        from recognize.models.base import Box
+
         info = read_xmp(job.path)
         if not info.regions:
             return XmpResult([], info.keywords)
@@ -64,6 +71,8 @@ class XmpAnalysis(Analysis):
         return XmpResult(regions, info.keywords)
 
     def store(self, session: Session, media_file: MediaFile, result: XmpResult) -> None:
+        from recognize.faces.named_regions import apply_named_regions
+
         names = {region.name for region in result.regions}
         tags = [(keyword[:200], KIND, 1.0, MODEL) for keyword in result.keywords if keyword not in names]
         replace_tags(session, media_file.id, [MODEL], tags)

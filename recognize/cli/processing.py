@@ -211,12 +211,16 @@ def search_command(
             for f in found.files
         ]
     if as_json:
-        typer.echo(json.dumps({"persons": [p.name for p in found.persons], "files": rows}, indent=2))
+        document = {"persons": [p.name for p in found.persons], "files": rows, "total": found.total}
+        typer.echo(json.dumps({**document, "total_capped": found.total_capped}, indent=2))
         return
     for row in rows:
         typer.echo(f"{row['score']:.3f}\t{row['path']}")
     if not rows:
         typer.echo(f"nothing matches {query!r}", err=True)
+    elif found.total > len(rows):
+        more = f"{found.total}+" if found.total_capped else str(found.total)
+        typer.echo(f"{len(rows)} of {more} files (--limit shows more)", err=True)
 
 
 @cli.command()

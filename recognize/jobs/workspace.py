@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from recognize.analyses.base import Analysis
 from recognize.analyses.registry import all_analyses
 from recognize.config import USER_FACE_SETTINGS, FaceSettings, Settings, face_settings_with
-from recognize.faces.persons import ClusterReport, update_persons
-from recognize.faces.thresholds import with_model_thresholds
-from recognize.library.scanner import ScanReport, scan_library
 from recognize.storage.database import Database, create_private_folder, redacted
 from recognize.storage.models import Library, User
+
+if TYPE_CHECKING:
+    from recognize.faces.persons import ClusterReport
+    from recognize.library.scanner import ScanReport
 
 
 class SetupError(Exception):
@@ -23,7 +25,10 @@ class SetupError(Exception):
 
 
 class Workspace:
-    """Settings and a migrated database in one place; jobs build one per worker process."""
+    """Settings and a migrated database in one place; jobs build one per worker process.
+
+    Scanning, clustering and the models are imported by the methods that use them, so a command that
+    only reads the database starts quickly."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -57,16 +62,22 @@ class Workspace:
         self, libraries: Sequence[Library], progress: Callable[[int], None] | None = None
     ) -> dict[str, ScanReport]:
         """Scan each library; returns a report per library root."""
+        from recognize.library.scanner import scan_library
+
         excluded = self.settings.private_paths
         return {library.root: scan_library(self.database, library, progress, excluded) for library in libraries}
 
     def clustering_settings(self, user: User) -> FaceSettings:
         """A user's face settings: the instance's with the user's overrides, thresholds of the embedding model."""
+        from recognize.faces.thresholds import with_model_thresholds
+
         faces = face_settings_with(self.settings.faces, (user.settings or {}).get("faces", {}), USER_FACE_SETTINGS)
         return with_model_thresholds(faces)
 
     def update_persons(self, user_id: int) -> ClusterReport:
         """Group a user's new faces into persons, with the user's clustering settings."""
+        from recognize.faces.persons import update_persons
+
         with self.database.session() as session:
             return update_persons(session, user_id, self.clustering_settings(session.get_one(User, user_id)))
 

@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from recognize.library.walk import Found, Skipped, display_path, walk
 from recognize.media.errors import MediaError
+from recognize.media.sidecar_files import XMP_ANALYSIS, is_sidecar, sidecar_base, signature
 from recognize.media.sniff import SNIFF_BYTES, Sniffed, claimed_media, sniff_bytes, sniff_with_ffmpeg
-from recognize.media.xmp import ANALYSIS as XMP_ANALYSIS
-from recognize.media.xmp import is_sidecar, sidecar_base, signature
 from recognize.storage.database import Database
 from recognize.storage.models import (
     AnalysisState,

@@ -18,9 +18,8 @@ from pathlib import Path
 import exiv2
 
 from recognize.media.errors import MediaError
+from recognize.media.sidecar_files import sidecars_of
 
-SIDECAR_SUFFIX = ".xmp"
-ANALYSIS = "xmp"
 FACE = "Face"
 MWG_LIST = "Xmp.mwg-rs.Regions/mwg-rs:RegionList"
 MWG_ITEM = re.compile(
@@ -50,42 +49,6 @@ class XmpInfo:
 
     regions: list[Region] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
-
-
-def is_sidecar(name: str) -> bool:
-    """Whether a file name is an XMP sidecar (``.xmp`` in any case)."""
-    return name.lower().endswith(SIDECAR_SUFFIX)
-
-
-def sidecar_base(sidecar: str) -> str:
-    """``a/photo.jpg.xmp`` -> ``a/photo.jpg`` (that photo); ``a/photo.xmp`` -> ``a/photo`` (any ``a/photo.*``)."""
-    return sidecar[: -len(SIDECAR_SUFFIX)]
-
-
-def signature(name: str, size: int, mtime_ns: int) -> str:
-    """How the scanner remembers one sidecar: a changed signature means the photo's XMP is read again."""
-    return f"{name}:{size}:{mtime_ns}"
-
-
-def sidecar_signatures(photo: Path) -> str | None:
-    """The signatures of a photo's sidecars as the scanner records them (None when it has none)."""
-    found = sorted(sidecars_of(photo), key=lambda path: path.name)
-    signatures = []
-    for path in found:
-        stat = path.stat()
-        signatures.append(signature(path.name, stat.st_size, stat.st_mtime_ns))
-    return "\n".join(signatures) or None
-
-
-def sidecars_of(path: Path) -> list[Path]:
-    """The sidecars next to a photo, weakest first (``photo.xmp``, then ``photo.jpg.xmp``)."""
-    candidates = [path.with_suffix(SIDECAR_SUFFIX), path.with_name(path.name + SIDECAR_SUFFIX)]
-    found: list[Path] = []
-    for candidate in candidates:
-        for variant in (candidate, candidate.with_name(candidate.name[: -len(SIDECAR_SUFFIX)] + ".XMP")):
-            if variant.is_file() and variant not in found:
-                found.append(variant)
-    return found
 
 
 def _float(text: str | None) -> float | None:

@@ -208,6 +208,15 @@ class Tag(Base):
     model: Mapped[str] = mapped_column(String(100))
 
 
+class TagName(Base):
+    """Every tag name and kind once (kept by ``tags.store``), so finding tags by name scans a short table."""
+
+    __tablename__ = "tag_names"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
 class FileText(Base):
     """Text read in a photo (OCR), line by line, with the model that read it."""
 

@@ -7,13 +7,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from recognize.storage.models import Library, MediaFile, Tag
+from recognize.storage.models import Library, MediaFile, Tag, TagName
 
 
 def user_tags(
-    session: Session, user_id: int, kind: str | None = None, name_contains: str | None = None
+    session: Session,
+    user_id: int,
+    kind: str | None = None,
+    name_contains: str | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Tags of a user's files (of one kind, whose name contains some text): name, kind, file count; most first."""
+    """Tags of a user's files (of one kind, whose name contains some text): name, kind, file count; most first
+    (the first ``limit``)."""
     query = (
         select(Tag.name, Tag.kind, func.count(func.distinct(Tag.file_id)))
         .join(MediaFile, MediaFile.id == Tag.file_id)
@@ -26,4 +31,26 @@ def user_tags(
         query = query.where(Tag.kind == kind)
     if name_contains:
         query = query.where(Tag.name.ilike(f"%{name_contains}%"))
+    if limit is not None:
+        query = query.limit(limit)
     return [{"name": name, "kind": tag_kind, "files": count} for name, tag_kind, count in session.execute(query)]
+
+
+def tags_matching(session: Session, user_id: int, text: str, limit: int, cap: int) -> list[dict[str, Any]]:
+    """A user's tags whose name contains ``text`` (any case), most files first; file counts stop at ``cap``
+    (``files_capped`` says so). The names come from the short ``tag_names`` table, and each count stops at the cap."""
+    if not text:
+        return []
+    found = []
+    for name, kind in session.execute(select(TagName.name, TagName.kind).where(TagName.name.ilike(f"%{text}%"))):
+        files = (
+            select(Tag.file_id)
+            .join(MediaFile, MediaFile.id == Tag.file_id)
+            .join(Library, Library.id == MediaFile.library_id)
+            .where(Tag.name == name, Tag.kind == kind, Library.user_id == user_id)
+            .limit(cap + 1)
+        )
+        count = session.scalar(select(func.count()).select_from(files.subquery())) or 0
+        if count:
+            found.append({"name": name, "kind": kind, "files": min(count, cap), "files_capped": count > cap})
+    return sorted(found, key=lambda tag: (-tag["files"], tag["name"]))[:limit]

@@ -12,7 +12,8 @@ import exiv2
 import pytest
 
 from recognize.media.errors import MediaError
-from recognize.media.xmp import Region, fill_sidecar, read_xmp, sidecar_packet, sidecar_signatures
+from recognize.media.sidecar_files import sidecar_signatures
+from recognize.media.xmp import Region, fill_sidecar, read_xmp, sidecar_packet
 from tests.tools import require_tool
 
 MWG_ALICE = (

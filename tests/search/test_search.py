@@ -6,13 +6,18 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from recognize.app import App
 from recognize.cli import cli
 from recognize.faces import persons as person_ops
 from recognize.library.libraries import find_user
+from recognize.search import query
+from recognize.search.documents import refresh_documents
 from recognize.search.query import search
+from recognize.storage.models import MediaFile
+from recognize.tags.store import replace_tags
 from tests.media_factory import jpeg_with_exif
 
 
@@ -76,3 +81,34 @@ def test_changed_content_is_searched_by_its_new_tags(sqlite_app: App, test_media
     assert _names(sqlite_app, "cat") == []
     sqlite_app.process(root)
     assert _names(sqlite_app, "cat") == [] and _names(sqlite_app, "espresso") == ["picture.png"]
+
+
+def test_a_broad_query_counts_up_to_the_cap_and_lists_newest_first(
+    sqlite_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "photos").mkdir()
+    library = sqlite_app.add_library(tmp_path / "photos")
+    with sqlite_app.database.session() as session:
+        files = [
+            MediaFile(
+                library_id=library.id, rel_path=f"dog{n}.jpg", size=1, mtime_ns=0, device=0, inode=n, media="image"
+            )
+            for n in range(5)
+        ]
+        session.add_all(files)
+        session.flush()
+        for media_file in files:
+            replace_tags(session, media_file.id, ["test"], [("dog", "object", 0.9, "test")])
+        session.flush()
+        refresh_documents(session, [f.id for f in files])
+        user_id = library.user_id
+        newest = sorted((f.id for f in files), reverse=True)
+    monkeypatch.setattr(query, "TOTAL_CAP", 3)
+    with sqlite_app.database.session() as session:
+        found = search(session, user_id, "dog", limit=2)
+        assert (found.total, found.total_capped) == (3, True)
+        assert [f.id for f in found.files] == newest[:2]
+        assert found.tags == [{"name": "dog", "kind": "object", "files": 3, "files_capped": True}]
+        narrow = search(session, user_id, "dog4")
+        assert (narrow.total, narrow.total_capped) == (1, False)
+        assert [f.rel_path for f in narrow.files] == ["dog4.jpg"] and narrow.scores[narrow.files[0].id] > 1

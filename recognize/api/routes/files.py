@@ -117,6 +117,7 @@ def find(
         "persons": [{"id": p.id, "name": p.name} for p in found.persons],
         "tags": found.tags,
         "total": found.total,
+        "total_capped": found.total_capped,
         "files": [
             {**file_json(media_file, media_file.library.root), "score": found.scores[media_file.id]}
             for media_file in found.files
