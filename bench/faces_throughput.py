@@ -8,6 +8,11 @@ upsample, 5-point shape, one-jitter descriptor, one process). The pipeline is th
 the taggers off (objects, video, music, text), so both sides do the face work only.
 Peak memory is the largest sum of RSS over the process tree, sampled every 50 ms.
 
+Then a per-stage profile of the same photos with the default pipeline in this process, one thread:
+process start (importing recognize), model load, decode, detection, landmarks and alignment,
+embedding, face thumbnails and blur, and database writes; the rest of the `recognize process` wall
+time with one worker (scan, queue, worker start, clustering, waiting) is what the stages leave.
+
 The shared photos are small (most under 1 MP); a phone library is 12 MP. So the same comparison
 runs a second time on camera-size copies (long side 4032 px, JPEG q90) of the group photos.
 
@@ -133,6 +138,86 @@ def compare(photos_dir: Path, count: int, home: Path, workers: int) -> None:
     print(f"speed-up (photos/s): {base_s / ours_s:.2f}x")
 
 
+def stage_profile(photos_dir: Path, home: Path) -> None:
+    """Seconds per stage of the default face pipeline on every photo, one thread, and what remains of
+    ``recognize process --workers 1`` on the same photos."""
+    import numpy as np
+
+    from recognize.analyses.faces import FaceAnalysis
+    from recognize.config import load_settings
+    from recognize.faces.detection import blur_score, face_thumbnail
+    from recognize.faces.store import FoundFace, store_faces
+    from recognize.jobs.workspace import Workspace
+    from recognize.media.images import load_image
+    from recognize.models.faceres_embedder import EMBEDDING_OUTPUT, INPUT, aligned_chips, preprocess
+    from recognize.storage.models import Library, MediaFile, User
+
+    start_s = timed([sys.executable, "-c", "import recognize.cli, recognize.analyses.registry"])[0]
+    settings = load_settings(home=home / "profile", workers=1)
+    analysis = FaceAnalysis(settings)
+    faces_settings = analysis.settings_for({})
+    detector, embedder = analysis.detector_for(faces_settings), analysis.embedder
+    stages = dict.fromkeys(("decode", "detection", "landmarks+align", "embedding", "thumbnail+blur", "db write"), 0.0)
+    began = time.perf_counter()
+    predictor, session = embedder.loaded
+    _ = detector.loaded
+    load_s = time.perf_counter() - began
+    workspace = Workspace(settings)
+    with workspace.database.session() as db:
+        library = Library(user=User(name="profile"), root=str(photos_dir))
+        db.add(library)
+        db.flush()
+        library_id = library.id
+    photos = sorted(path for path in photos_dir.iterdir() if path.suffix.lower() in PHOTO_SUFFIXES)
+    for number, path in enumerate(photos):
+        clock = time.perf_counter()
+        decoded = load_image(path, settings.max_image_pixels, settings.min_image_side, faces_settings.working_size)
+        stages["decode"] += (now := time.perf_counter()) - clock
+        boxes = [found.box for found in detector.detect(decoded.pixels, faces_settings.upsample)]
+        stages["detection"] += (clock := time.perf_counter()) - now
+        landmarks, chips = aligned_chips(predictor, decoded.pixels, boxes)
+        stages["landmarks+align"] += (now := time.perf_counter()) - clock
+        vectors = [session.run([EMBEDDING_OUTPUT], {INPUT: preprocess(chip[None])})[0][0] for chip in chips]
+        stages["embedding"] += (clock := time.perf_counter()) - now
+        image = Image.fromarray(decoded.pixels)
+        found = []
+        for box, points, vector in zip(boxes, landmarks, vectors, strict=True):
+            gray = np.asarray(image.crop((box.left, box.top, box.right, box.bottom)).convert("L").resize((64, 64)))
+            blur = blur_score(gray)
+            found.append(
+                FoundFace(
+                    (box.left, box.top, box.width, box.height),
+                    1.0,
+                    [list(p) for p in points],
+                    vector.astype(np.float32).tobytes(),
+                    embedder.name,
+                    None,
+                    blur,
+                    True,
+                    face_thumbnail(image, box, faces_settings.thumbnail_size),
+                )
+            )
+        stages["thumbnail+blur"] += (now := time.perf_counter()) - clock
+        with workspace.database.session() as db:
+            media_file = MediaFile(
+                library_id=library_id, rel_path=path.name, size=0, mtime_ns=0, device=0, inode=number
+            )
+            db.add(media_file)
+            db.flush()
+            store_faces(db, media_file.id, found)
+        stages["db write"] += time.perf_counter() - now
+    workspace.close()
+    command = [sys.executable, "-m", "recognize", "--data-dir", str(home / "one-worker"), "process", str(photos_dir)]
+    total_s = timed([*command, "--workers", "1"], TAGGERS_OFF)[0]
+    print(f"stages, one thread, {len(photos)} photos ({photos_dir.name}):")
+    rows = {"process start (imports)": start_s, "model load": load_s, **stages}
+    for name, seconds in rows.items():
+        print(f"  {name:28} {seconds:7.2f} s  {seconds / total_s * 100:5.1f}%")
+    rest = total_s - sum(rows.values())
+    print(f"  {'rest: scan, queue, clustering, idle':28} {rest:7.2f} s  {rest / total_s * 100:5.1f}%")
+    print(f"  {'recognize process --workers 1':28} {total_s:7.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -144,6 +229,7 @@ def main() -> None:
         shared_dir.mkdir()
         camera_dir.mkdir()
         compare(shared_dir, collect(shared_dir), work / "home-shared", args.workers)
+        stage_profile(shared_dir, work / "profile-shared")
         if args.camera_photos:
             compare(
                 camera_dir,
@@ -151,6 +237,7 @@ def main() -> None:
                 work / "home-camera",
                 args.workers,
             )
+            stage_profile(camera_dir, work / "profile-camera")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -30,6 +30,7 @@ from recognize.storage.control import is_paused, mark_sidecars_due, take_sidecar
 from recognize.storage.models import Library, utcnow
 
 PAUSE_RETRY_SECONDS = 30
+LOCKED_RETRY_SECONDS = 2  # another worker holds the lock: try again soon, quietly (huey warns on a locked task)
 logger = logging.getLogger(__name__)
 
 
@@ -129,17 +130,23 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                     mark_sidecars_due(session, user_id)
         after_task()
 
-    @queue.task(retries=1000, retry_delay=2, name="cluster")
+    @queue.task(retries=1000, retry_delay=LOCKED_RETRY_SECONDS, name="cluster")
     def cluster(user_id: int) -> None:
-        with queue.lock_task(f"cluster-{user_id}"):
-            context.workspace.update_persons(user_id)
-            with context.workspace.database.session() as session:
-                mark_sidecars_due(session, user_id)
+        try:
+            with queue.lock_task(f"cluster-{user_id}"):
+                context.workspace.update_persons(user_id)
+                with context.workspace.database.session() as session:
+                    mark_sidecars_due(session, user_id)
+        except TaskLockedException:
+            raise RetryTask(delay=LOCKED_RETRY_SECONDS) from None
 
-    @queue.task(retries=1000, retry_delay=2, name="sidecars")
+    @queue.task(retries=1000, retry_delay=LOCKED_RETRY_SECONDS, name="sidecars")
     def sidecars(library_id: int) -> None:
-        with queue.lock_task(f"sidecars-{library_id}"):
-            write_library_sidecars(context.workspace, library_id)
+        try:
+            with queue.lock_task(f"sidecars-{library_id}"):
+                write_library_sidecars(context.workspace, library_id)
+        except TaskLockedException:
+            raise RetryTask(delay=LOCKED_RETRY_SECONDS) from None
 
     @queue.periodic_task(crontab(minute="*"), name="tick")
     def tick() -> None:

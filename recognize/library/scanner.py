@@ -23,13 +23,9 @@ from recognize.media.sniff import SNIFF_BYTES, Sniffed, claimed_media, sniff_byt
 from recognize.storage.database import Database
 from recognize.storage.models import (
     AnalysisState,
-    Face,
     FileError,
-    FileText,
     Library,
     MediaFile,
-    SearchDocument,
-    Tag,
     utcnow,
 )
 
@@ -222,15 +218,20 @@ class Scanner:
         self.report.added += 1
 
     def _update(self, session: Session, file_id: int, found: Found, content: Content, same_content: bool) -> None:
+        """Refresh a known file's stat; a file whose content changed is another file: its row goes, and the
+        foreign keys take its results, errors and search document with it."""
         media_file = session.get_one(MediaFile, file_id)
         if same_content:
             media_file.size, media_file.mtime_ns = found.size, found.mtime_ns
             media_file.device, media_file.inode = found.device, found.inode
             return
-        forget_results(session, file_id)
-        self._fill(media_file, found, content)
-        media_file.changed_at = utcnow()
-        self._content_error(session, media_file, content)
+        session.delete(media_file)
+        session.flush()
+        replacement = MediaFile(library_id=self.library.id, rel_path=found.rel_path, changed_at=utcnow())
+        self._fill(replacement, found, content)
+        session.add(replacement)
+        session.flush()
+        self._content_error(session, replacement, content)
         self.report.changed += 1
 
     @staticmethod
@@ -295,16 +296,6 @@ def forget_analysis(session: Session, file_id: int, name: str) -> None:
     """Make one analysis run again on a file (its results stay until the new ones replace them)."""
     session.execute(delete(AnalysisState).where(AnalysisState.file_id == file_id, AnalysisState.name == name))
     session.execute(delete(FileError).where(FileError.file_id == file_id, FileError.stage == name))
-
-
-def forget_results(session: Session, file_id: int) -> None:
-    """Drop every analysis result and error of a file whose content changed."""
-    session.execute(delete(AnalysisState).where(AnalysisState.file_id == file_id))
-    session.execute(delete(Face).where(Face.file_id == file_id))
-    session.execute(delete(Tag).where(Tag.file_id == file_id))
-    session.execute(delete(FileText).where(FileText.file_id == file_id))
-    session.execute(delete(SearchDocument).where(SearchDocument.file_id == file_id))
-    session.execute(delete(FileError).where(FileError.file_id == file_id))
 
 
 def scan_library(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from recognize.app import App
 from recognize.library import scanner
-from recognize.storage.models import AnalysisState, FileError, Library, MediaFile
+from recognize.storage.models import AnalysisState, FileError, Library, MediaFile, SearchDocument, Tag
 
 
 @pytest.fixture
@@ -68,12 +68,17 @@ def test_changed_file_loses_its_results(app: App, library_dir: Path, test_media:
     library = app.add_library(library_dir)
     app.process(library_dir)
     target = library_dir / "album" / "fruits.jpg"
+    with app.database.session() as session:
+        before = session.scalar(select(MediaFile.id).where(MediaFile.rel_path == "album/fruits.jpg"))
+        assert session.scalar(select(Tag.file_id).where(Tag.file_id == before)) is not None
     shutil.copy(test_media / "photos" / "debian-opencv-doc" / "baboon.jpg", target)
     report = app.scan([library])[str(library_dir)]
     assert report.changed == 1
     with app.database.session() as session:
         row = session.scalar(select(MediaFile).where(MediaFile.rel_path == "album/fruits.jpg"))
         assert session.scalar(select(AnalysisState).where(AnalysisState.file_id == row.id)) is None
+        for table in (AnalysisState, Tag, SearchDocument):
+            assert session.scalar(select(table.file_id).where(table.file_id == before)) is None
     app.process(library_dir)
     assert _files(app, library)["album/fruits.jpg"].width == 512
 
