@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from recognize.app import App
-from recognize.storage.models import Face, MediaFile, Person, Tag
+from recognize.storage.models import Face, FileError, MediaFile, Person, Tag
 from tests.tools import require_tool
 
 EXAMPLES = ("obama.jpg", "biden.jpg", "obama2.jpg")
@@ -102,3 +102,17 @@ def test_regions_and_keywords_from_other_tools_become_persons_and_tags(
     persons = faces_of(sqlite_app)
     assert persons["Joseph Biden"] == [("biden.jpg", "user", biden.embedding_model)]
     assert "Joe Biden" not in persons
+
+
+def test_a_damaged_sidecar_is_an_error_of_its_photo_only(sqlite_app: App, tmp_path: Path, test_media: Path) -> None:
+    root = tmp_path / "photos"
+    root.mkdir()
+    for name in ("obama.jpg", "biden.jpg"):
+        shutil.copy(test_media / "faces" / "face_recognition" / "examples" / name, root / name)
+    (root / "biden.jpg.xmp").write_bytes(b"\x00\x01 not xml at all <x:xmpmeta")
+    report = sqlite_app.process(root)
+    assert (report.done["xmp"], report.failed["xmp"]) == (1, 1)
+    assert (report.done["faces"], report.failed["faces"]) == (2, 0)
+    with sqlite_app.database.session() as session:
+        [error] = session.scalars(select(FileError).where(FileError.stage == "xmp"))
+        assert error.path == "biden.jpg" and "biden.jpg.xmp" in error.reason
