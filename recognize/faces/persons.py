@@ -158,15 +158,15 @@ def list_persons(
     if unnamed_only:
         query = query.where(Person.name.is_(None))
     page = session.execute(query).all()
-    rank = (
-        func.row_number()
-        .over(partition_by=Face.person_id, order_by=((Face.width * (1 - Face.blur)).desc(), Face.id))
-        .label("rank")
+    best = (
+        select(Face.id)
+        .where(Face.person_id == Person.id)
+        .order_by((Face.width * (1 - Face.blur)).desc(), Face.id)
+        .limit(1)
+        .correlate(Person)
+        .scalar_subquery()
     )
-    ranked = (
-        select(Face.person_id, Face.id, rank).where(Face.person_id.in_([person.id for person, _ in page])).subquery()
-    )
-    covers = dict(session.execute(select(ranked.c.person_id, ranked.c.id).where(ranked.c.rank == 1)).all())
+    covers = dict(session.execute(select(Person.id, best).where(Person.id.in_([p.id for p, _ in page]))).all())
     return [
         PersonSummary(person.id, person.name, person.hidden, count, covers.get(person.id)) for person, count in page
     ]
