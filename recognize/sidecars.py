@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from recognize.config import Settings
 from recognize.media.errors import MediaError
-from recognize.media.sidecar_files import SIDECAR_SUFFIX, sidecar_signatures
-from recognize.media.xmp import Region, fill_sidecar, parse_xmp, read_sidecar, sidecar_packet
+from recognize.media.sidecar_files import SIDECAR_SUFFIX, sidecar_signatures, sidecars_of
+from recognize.media.xmp import Region, fill_sidecar, parse_xmp, read_xmp_data, sidecar_packet
 from recognize.storage.models import Face, Library, MediaFile, Person, Tag
 
 CATEGORIES = {
@@ -102,16 +102,16 @@ def sidecar_contents(session: Session, library: Library) -> Iterator[tuple[Media
         yield files[file_id], contents[file_id]
 
 
-def _existing_sidecar(photo: Path) -> Path:
-    """The sidecar next to a photo to write: ``photo.jpg.xmp``, unless only a ``photo.xmp`` is there."""
-    own = photo.with_name(photo.name + SIDECAR_SUFFIX)
-    lightroom = photo.with_suffix(SIDECAR_SUFFIX)
-    return lightroom if not own.exists() and lightroom.exists() and lightroom != own else own
+def _sidecar_beside(photo: Path) -> Path:
+    """The sidecar next to a photo to write: the strongest one there already (``photo.jpg.xmp`` over
+    ``photo.xmp``, as the scanner reads them), else a new ``photo.jpg.xmp``."""
+    existing = sidecars_of(photo)
+    return existing[-1] if existing else photo.with_name(photo.name + SIDECAR_SUFFIX)
 
 
 def _merged(path: Path, content: SidecarContent) -> exiv2.XmpData:
     """Another tool's sidecar with recognize's regions, keywords and paths put in (regions of other names stay)."""
-    data = read_sidecar(path)
+    data = read_xmp_data(path)
     theirs = parse_xmp(data)
     ours = {region.name for region in content.regions}
     regions = [region for region in theirs.regions if region.name not in ours] + content.regions
@@ -140,12 +140,12 @@ def write_sidecars(session: Session, library: Library, destination: Path | None)
         photo = root / media_file.rel_path
         try:
             if destination is None:
-                path = _existing_sidecar(photo)
-                data = _merged(path, content) if path.exists() else exiv2.XmpData()
-                if not path.exists():
-                    fill_sidecar(data, content.size, content.regions, content.keywords, content.hierarchy)
+                path = _sidecar_beside(photo)
             else:
                 path = destination / root.relative_to(root.anchor) / (media_file.rel_path + SIDECAR_SUFFIX)
+            if destination is None and path.exists():
+                data = _merged(path, content)
+            else:
                 data = exiv2.XmpData()
                 fill_sidecar(data, content.size, content.regions, content.keywords, content.hierarchy)
             written = _write(path, sidecar_packet(data))

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from recognize.faces.persons import PersonError, clean_name, move_face
-from recognize.faces.store import overlap
+from recognize.faces.store import match_faces
 from recognize.storage.models import Face, Person
 
 MIN_REGION_OVERLAP = 0.3
@@ -31,23 +31,6 @@ class NamedRegion:
     name: str
     box: Box
     thumbnail: bytes
-
-
-def _matches(faces: list[Face], regions: list[NamedRegion]) -> dict[int, Face]:
-    """Region index -> the detected face it covers (best overlaps first, each face used once)."""
-    pairs = sorted(
-        (
-            (overlap((face.x, face.y, face.width, face.height), region.box), index, face)
-            for index, region in enumerate(regions)
-            for face in faces
-        ),
-        key=lambda pair: -pair[0],
-    )
-    matched: dict[int, Face] = {}
-    for score, index, face in pairs:
-        if score >= MIN_REGION_OVERLAP and index not in matched and face not in matched.values():
-            matched[index] = face
-    return matched
 
 
 def person_named(session: Session, user_id: int, name: str) -> Person:
@@ -85,7 +68,7 @@ def apply_named_regions(session: Session, user_id: int, file_id: int, regions: l
     person's name, or whose person already has another face in this photo, is skipped."""
     session.execute(delete(Face).where(Face.file_id == file_id, Face.embedding_model == REGION_MODEL))
     faces = list(session.scalars(select(Face).where(Face.file_id == file_id, Face.frame_ms.is_(None))))
-    matched = _matches(faces, regions)
+    matched = match_faces(faces, [region.box for region in regions], MIN_REGION_OVERLAP)
     changed = 0
     for index, region in enumerate(regions):
         try:

@@ -8,6 +8,7 @@ the user placed it in a person (it then stays with its old embedding, which clus
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -44,21 +45,27 @@ def overlap(first: tuple[int, int, int, int], second: tuple[int, int, int, int])
     return inter / union if union else 0.0
 
 
-def _matches(stored: list[Face], found: list[FoundFace]) -> dict[int, Face]:
-    """Index in ``found`` -> the stored face it replaces (best overlaps first, each used once)."""
+def match_faces(
+    stored: Sequence[Face],
+    boxes: Sequence[tuple[int, int, int, int]],
+    minimum: float,
+    frames: Sequence[int | None] | None = None,
+) -> dict[int, Face]:
+    """Index in ``boxes`` -> the stored face it overlaps, best overlaps first, each face used once, at
+    least ``minimum``; a box only meets faces of its video frame (``frames``; none: the photo itself)."""
     pairs = sorted(
         (
-            (overlap((face.x, face.y, face.width, face.height), new.box), i, face)
-            for i, new in enumerate(found)
+            (overlap((face.x, face.y, face.width, face.height), box), index, face)
+            for index, (box, frame) in enumerate(zip(boxes, frames or [None] * len(boxes), strict=True))
             for face in stored
-            if face.frame_ms == new.frame_ms
+            if face.frame_ms == frame
         ),
         key=lambda pair: -pair[0],
     )
     matched: dict[int, Face] = {}
     used: set[int] = set()
     for score, index, face in pairs:
-        if score >= MIN_OVERLAP and index not in matched and face.id not in used:
+        if score >= minimum and index not in matched and face.id not in used:
             matched[index] = face
             used.add(face.id)
     return matched
@@ -67,7 +74,7 @@ def _matches(stored: list[Face], found: list[FoundFace]) -> dict[int, Face]:
 def store_faces(session: Session, file_id: int, faces: list[FoundFace]) -> None:
     """Make these the file's faces, keeping the identity and corrections of faces found again."""
     stored = list(session.scalars(select(Face).where(Face.file_id == file_id)))
-    matched = _matches(stored, faces)
+    matched = match_faces(stored, [face.box for face in faces], MIN_OVERLAP, [face.frame_ms for face in faces])
     kept = {face.id for face in matched.values()}
     for face in stored:
         if face.id not in kept and face.assigned_by != "user":

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -130,23 +132,26 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                     mark_sidecars_due(session, user_id)
         after_task()
 
-    @queue.task(retries=1000, retry_delay=LOCKED_RETRY_SECONDS, name="cluster")
-    def cluster(user_id: int) -> None:
+    @contextmanager
+    def held_or_retried(lock: str) -> Iterator[None]:
+        """Hold a huey lock; when another worker has it, retry the task later, quietly."""
         try:
-            with queue.lock_task(f"cluster-{user_id}"):
-                context.workspace.update_persons(user_id)
-                with context.workspace.database.session() as session:
-                    mark_sidecars_due(session, user_id)
+            with queue.lock_task(lock):
+                yield
         except TaskLockedException:
             raise RetryTask(delay=LOCKED_RETRY_SECONDS) from None
 
+    @queue.task(retries=1000, retry_delay=LOCKED_RETRY_SECONDS, name="cluster")
+    def cluster(user_id: int) -> None:
+        with held_or_retried(f"cluster-{user_id}"):
+            context.workspace.update_persons(user_id)
+            with context.workspace.database.session() as session:
+                mark_sidecars_due(session, user_id)
+
     @queue.task(retries=1000, retry_delay=LOCKED_RETRY_SECONDS, name="sidecars")
     def sidecars(library_id: int) -> None:
-        try:
-            with queue.lock_task(f"sidecars-{library_id}"):
-                write_library_sidecars(context.workspace, library_id)
-        except TaskLockedException:
-            raise RetryTask(delay=LOCKED_RETRY_SECONDS) from None
+        with held_or_retried(f"sidecars-{library_id}"):
+            write_library_sidecars(context.workspace, library_id)
 
     @queue.periodic_task(crontab(minute="*"), name="tick")
     def tick() -> None:

@@ -128,7 +128,8 @@ def _plausible(area: tuple[float, float, float, float]) -> bool:
     return 0 < width <= 1 and 0 < height <= 1 and -0.5 <= left <= 1 and -0.5 <= top <= 1
 
 
-def _read(path: Path) -> exiv2.XmpData:
+def read_xmp_data(path: Path) -> exiv2.XmpData:
+    """The parsed XMP of a photo or a sidecar file; MediaError naming the file when exiv2 cannot read it."""
     try:
         image = exiv2.ImageFactory.open(str(path))
         image.readMetadata()
@@ -144,7 +145,7 @@ def read_xmp(path: Path) -> XmpInfo:
     keywords: list[str] = []
     for source in sources:
         try:
-            info = parse_xmp(_read(source))
+            info = parse_xmp(read_xmp_data(source))
         except MediaError:
             if source == path:
                 continue
@@ -215,8 +216,3 @@ def sidecar_packet(data: exiv2.XmpData) -> str:
     if status != 0:
         raise MediaError(f"exiv2 could not write an XMP packet (status {status})")
     return packet
-
-
-def read_sidecar(path: Path) -> exiv2.XmpData:
-    """The parsed XMP of an existing sidecar file."""
-    return _read(path)

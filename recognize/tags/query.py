@@ -11,14 +11,9 @@ from recognize.storage.models import Library, MediaFile, Tag, TagName
 
 
 def user_tags(
-    session: Session,
-    user_id: int,
-    kind: str | None = None,
-    name_contains: str | None = None,
-    limit: int | None = None,
+    session: Session, user_id: int, kind: str | None = None, name_contains: str | None = None
 ) -> list[dict[str, Any]]:
-    """Tags of a user's files (of one kind, whose name contains some text): name, kind, file count; most first
-    (the first ``limit``)."""
+    """Tags of a user's files (of one kind, whose name contains some text): name, kind, file count; most first."""
     query = (
         select(Tag.name, Tag.kind, func.count(func.distinct(Tag.file_id)))
         .join(MediaFile, MediaFile.id == Tag.file_id)
@@ -31,8 +26,6 @@ def user_tags(
         query = query.where(Tag.kind == kind)
     if name_contains:
         query = query.where(Tag.name.ilike(f"%{name_contains}%"))
-    if limit is not None:
-        query = query.limit(limit)
     return [{"name": name, "kind": tag_kind, "files": count} for name, tag_kind, count in session.execute(query)]
 
 
