@@ -78,5 +78,5 @@ def sqlite_app(settings: Settings) -> Iterator[App]:
 
 @pytest.fixture(scope="session")
 def test_media() -> Path:
-    """Real media committed in tests/data (a subset of ../shared/data, laid out the same way; see its SOURCES.md)."""
+    """Real media committed in tests/data (each file's source and licence: tests/data/SOURCES.md)."""
     return TEST_DATA

@@ -3,9 +3,7 @@ photos, merged into another tool's sidecar and never mistaken for a change by th
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,13 +14,7 @@ from recognize.cli import cli
 from recognize.faces.named_regions import person_named
 from recognize.faces.persons import move_face
 from recognize.storage.models import AnalysisState, Face, MediaFile
-from tests.tools import require_tool
-
-
-def read_back(path: Path) -> dict:
-    tool = require_tool("exiftool", "libimage-exiftool-perl")
-    output = subprocess.run([tool, "-j", "-struct", "-n", "-XMP:all", str(path)], capture_output=True, check=True)
-    return json.loads(output.stdout)[0]
+from tests.tools import exiftool, exiftool_xmp
 
 
 def named_library(app: App, tmp_path: Path, test_media: Path) -> Path:
@@ -51,7 +43,7 @@ def test_export_writes_sidecars_that_exiftool_reads(sqlite_app: App, tmp_path: P
         "album/obama.jpg.xmp",
         "biden.jpg.xmp",
     ]
-    obama = read_back(mirrored / "album" / "obama.jpg.xmp")
+    obama = exiftool_xmp(mirrored / "album" / "obama.jpg.xmp")
     [region] = obama["RegionInfo"]["RegionList"]
     assert region["Name"] == "Barack Obama" and region["Type"] == "Face" and region["Area"]["Unit"] == "normalized"
     with sqlite_app.database.session() as session:
@@ -69,9 +61,8 @@ def test_sidecars_next_to_photos_only_when_the_library_asks(sqlite_app: App, tmp
     home = str(sqlite_app.settings.home)
     refused = CliRunner().invoke(cli, ["--data-dir", home, "xmp", "export"])
     assert refused.exit_code == 2 and "xmp.sidecars=on" in refused.output
-    exiftool = require_tool("exiftool", "libimage-exiftool-perl")
     digikam = root / "biden.jpg.xmp"
-    subprocess.run([exiftool, "-q", "-XMP-xmp:Rating=4", "-XMP-dc:Subject=family", str(digikam)], check=True)
+    exiftool("-XMP-xmp:Rating=4", "-XMP-dc:Subject=family", str(digikam))
     [library] = sqlite_app.libraries()
     assert (
         CliRunner().invoke(cli, ["--data-dir", home, "library", "set", str(library.id), "xmp.sidecars=on"]).exit_code
@@ -80,9 +71,9 @@ def test_sidecars_next_to_photos_only_when_the_library_asks(sqlite_app: App, tmp
 
     sqlite_app.process(root)
 
-    obama = read_back(root / "album" / "obama.jpg.xmp")
+    obama = exiftool_xmp(root / "album" / "obama.jpg.xmp")
     assert obama["RegionInfo"]["RegionList"][0]["Name"] == "Barack Obama"
-    biden = read_back(digikam)
+    biden = exiftool_xmp(digikam)
     assert biden["Rating"] == 4 and "family" in biden["Subject"] and "Joe Biden" in biden["Subject"]
     assert biden["RegionInfo"]["RegionList"][0]["Name"] == "Joe Biden"
     with sqlite_app.database.session() as session:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -21,6 +24,18 @@ def require_tool(name: str, package: str | None = None) -> str:
             pytest.fail(f"{name} is required in CI (.ci/run installs it)")
         pytest.skip(f"{name} is not installed (apt-get install {package or name})")
     return found
+
+
+def exiftool(*arguments: str) -> None:
+    """Run Debian's exiftool (a real XMP reader and writer); its failure fails the test."""
+    subprocess.run([require_tool("exiftool", "libimage-exiftool-perl"), "-q", *arguments], check=True)
+
+
+def exiftool_xmp(path: Path) -> dict:
+    """Every XMP field exiftool reads in a file, structures kept, numbers as numbers."""
+    tool = require_tool("exiftool", "libimage-exiftool-perl")
+    output = subprocess.run([tool, "-j", "-struct", "-n", "-XMP:all", str(path)], capture_output=True, check=True)
+    return json.loads(output.stdout)[0]
 
 
 @contextmanager

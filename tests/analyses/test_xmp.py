@@ -4,20 +4,15 @@ persons and keyword tags through ``recognize process``; a changed sidecar is rea
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 from sqlalchemy import select
 
 from recognize.app import App
 from recognize.storage.models import Face, FileError, MediaFile, Person, Tag
-from tests.tools import require_tool
+from tests.tools import exiftool
 
 EXAMPLES = ("obama.jpg", "biden.jpg", "obama2.jpg")
-
-
-def exiftool(*arguments: str) -> None:
-    subprocess.run([require_tool("exiftool", "libimage-exiftool-perl"), "-q", *arguments], check=True)
 
 
 def detected(app: App, name: str) -> tuple[Face, int, int]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import exiv2
@@ -14,18 +12,13 @@ import pytest
 from recognize.media.errors import MediaError
 from recognize.media.sidecar_files import sidecar_signatures
 from recognize.media.xmp import Region, fill_sidecar, read_xmp, sidecar_packet
-from tests.tools import require_tool
+from tests.tools import exiftool, exiftool_xmp
 
 MWG_ALICE = (
     "-XMP-mwg-rs:RegionInfo={AppliedToDimensions={W=100,H=100,Unit=pixel},RegionList=["
     "{Area={X=0.5,Y=0.4,W=0.2,H=0.3,Unit=normalized},Name=Alice Smith,Type=Face},"
     "{Area={X=0.1,Y=0.1,W=0.1,H=0.1,Unit=normalized},Name=Rex,Type=Pet}]}"
 )
-
-
-def exiftool(*arguments: str) -> None:
-    """Run exiftool; its failure fails the test."""
-    subprocess.run([require_tool("exiftool", "libimage-exiftool-perl"), "-q", *arguments], check=True)
 
 
 @pytest.fixture
@@ -85,9 +78,7 @@ def test_exiftool_reads_our_sidecar(tmp_path: Path) -> None:
     )
     sidecar = tmp_path / "photo.jpg.xmp"
     sidecar.write_text(sidecar_packet(data), encoding="utf-8")
-    tool = require_tool("exiftool", "libimage-exiftool-perl")
-    output = subprocess.run([tool, "-j", "-struct", "-n", "-XMP:all", str(sidecar)], capture_output=True, check=True)
-    [read] = json.loads(output.stdout)
+    read = exiftool_xmp(sidecar)
     region = read["RegionInfo"]["RegionList"][0]
     assert region["Name"] == "Zoë Ärger" and region["Type"] == "Face"
     assert region["Area"] == {"X": 0.3, "Y": 0.6, "W": 0.1, "H": 0.2, "Unit": "normalized"}
