@@ -1,4 +1,4 @@
-"""Precision-first clustering of face embeddings (numpy, SciPy and scikit-learn; no database).
+"""Precision-first clustering of face embeddings (numpy and SciPy; no database).
 
 New persons: complete-linkage agglomerative clustering with a distance cap (``cluster_distance``),
 so every pair of faces in a person is closer than the cap; faces of one photo are at infinite
@@ -35,32 +35,43 @@ def pairwise(embeddings: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(0.0, 2.0 - 2.0 * similarity)).astype(np.float64)
 
 
-# scikit-learn and SciPy are imported where they are used: importing them costs every `recognize` command time.
+# SciPy is imported where it is used: importing it costs every `recognize` command time.
+
+NEIGHBOUR_BLOCK = 1024
 
 
 def _complete_linkage(distances: np.ndarray, threshold: float) -> np.ndarray:
-    from sklearn.cluster import AgglomerativeClustering
+    """Flat complete-linkage clusters whose every pair is closer than ``threshold``."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
 
     if len(distances) == 1:
         return np.zeros(1, dtype=int)
-    model = AgglomerativeClustering(
-        n_clusters=None, metric="precomputed", linkage="complete", distance_threshold=threshold
-    )
-    return model.fit_predict(distances)
+    tree = linkage(squareform(distances, checks=False), method="complete")
+    return fcluster(tree, np.nextafter(threshold, 0.0), criterion="distance")
 
 
 def _components(embeddings: np.ndarray, threshold: float) -> np.ndarray:
-    """Component label per face in the graph of nearest neighbours closer than ``threshold``."""
+    """Component label per face in the graph of nearest neighbours closer than ``threshold``.
+
+    Brute force by blocks of rows, as scikit-learn's NearestNeighbors does for these dimensions,
+    without the second of import time scikit-learn costs each process that clusters.
+    """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
-    from sklearn.neighbors import NearestNeighbors
 
     count = len(embeddings)
-    neighbours = NearestNeighbors(n_neighbors=min(NEIGHBOURS, count)).fit(embeddings)
-    distances, indices = neighbours.kneighbors(embeddings)
-    close = distances < threshold
-    rows = np.repeat(np.arange(count), indices.shape[1])[close.ravel()]
-    graph = coo_matrix((np.ones(len(rows)), (rows, indices.ravel()[close.ravel()])), shape=(count, count))
+    keep = min(NEIGHBOURS, count)
+    rows, columns = [], []
+    for start in range(0, count, NEIGHBOUR_BLOCK):
+        block = embeddings[start : start + NEIGHBOUR_BLOCK]
+        distances = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * (block @ embeddings.T)))
+        nearest = np.argpartition(distances, keep - 1, axis=1)[:, :keep]
+        close = np.take_along_axis(distances, nearest, axis=1) < threshold
+        rows.append(np.repeat(np.arange(start, start + len(block)), keep)[close.ravel()])
+        columns.append(nearest[close])
+    row, column = np.concatenate(rows), np.concatenate(columns)
+    graph = coo_matrix((np.ones(len(row)), (row, column)), shape=(count, count))
     return connected_components(graph, directed=False)[1]
 
 

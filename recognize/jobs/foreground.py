@@ -21,7 +21,8 @@ from recognize.jobs.queue import build_queue
 from recognize.jobs.workspace import Workspace
 from recognize.storage.models import AnalysisState, Library, MediaFile, utcnow
 
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.1  # how soon the end of the work is noticed: while tasks wait, only the queue is counted
+REPORT_SECONDS = 0.5  # how often the progress is counted in the database while tasks wait
 MB = 2**20
 STALL_SECONDS = 30.0
 Progress = Callable[[str, int, int], None]
@@ -80,17 +81,21 @@ def process_foreground(
     tasks.crawl(library.id)
     workspace.database.dispose()
     consumer = queue.create_consumer(
-        workers=workers, worker_type="process", periodic=False, flush_locks=True, health_check_interval=1, max_delay=1.0
+        workers=workers, worker_type="process", periodic=False, flush_locks=True, health_check_interval=1, max_delay=0.2
     )
     consumer.start()
     previous = {number: signal.signal(number, _interrupt) for number in (signal.SIGTERM, signal.SIGINT)}
     finished = False
     try:
-        last_change, last_remaining = time.monotonic(), -1
+        last_change, last_remaining, last_report = time.monotonic(), -1, 0.0
         while True:
             time.sleep(POLL_SECONDS)
             check_free_space(workspace)
             consumer.check_worker_health()
+            queued = queue.pending_count()
+            if queued and time.monotonic() - last_report < REPORT_SECONDS:
+                continue
+            last_report = time.monotonic()
             scanned = workspace.library(library.id)
             remaining, counts = _remaining(workspace, library)
             for name, c in counts.items():
