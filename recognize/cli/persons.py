@@ -51,7 +51,7 @@ def persons(
     with app.database.session() as session:
         owner = existing_user(session, user or app.settings.user)
         found = faces_api.list_persons(session, owner.id, include_hidden=hidden)
-        unassigned = len(faces_api.unassigned_faces(session, owner.id))
+        unassigned = faces_api.count_unassigned(session, owner.id)
     if as_json:
         typer.echo(
             json.dumps({"persons": [asdict(person) for person in found], "unassigned_faces": unassigned}, indent=2)

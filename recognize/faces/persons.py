@@ -142,14 +142,17 @@ def list_persons(
     limit: int | None = None,
     offset: int = 0,
     unnamed_only: bool = False,
+    person_id: int | None = None,
 ) -> list[PersonSummary]:
-    """Persons of a user with face counts and a cover face (the sharpest large face), most faces first."""
+    """Persons of a user (only ``person_id``, when given) with face counts and a cover face (the sharpest
+    large face), most faces first."""
     counts = select(Face.person_id, func.count().label("faces")).group_by(Face.person_id).subquery()
+    faces = func.coalesce(counts.c.faces, 0).label("faces")
     query = (
-        select(Person, func.coalesce(counts.c.faces, 0))
+        select(Person.id, Person.name, Person.hidden, faces)
         .outerjoin(counts, counts.c.person_id == Person.id)
         .where(Person.user_id == user_id)
-        .order_by(func.coalesce(counts.c.faces, 0).desc(), Person.id)
+        .order_by(faces.desc(), Person.id)
         .offset(offset)
         .limit(limit)
     )
@@ -157,19 +160,19 @@ def list_persons(
         query = query.where(Person.hidden.is_(False))
     if unnamed_only:
         query = query.where(Person.name.is_(None))
-    page = session.execute(query).all()
-    best = (
+    if person_id is not None:
+        query = query.where(Person.id == person_id)
+    page = query.subquery()
+    cover = (
         select(Face.id)
-        .where(Face.person_id == Person.id)
-        .order_by((Face.width * (1 - Face.blur)).desc(), Face.id)
+        .where(Face.person_id == page.c.id)
+        .order_by(Face.cover_rank.desc(), Face.id)
         .limit(1)
-        .correlate(Person)
+        .correlate(page)
         .scalar_subquery()
     )
-    covers = dict(session.execute(select(Person.id, best).where(Person.id.in_([p.id for p, _ in page]))).all())
-    return [
-        PersonSummary(person.id, person.name, person.hidden, count, covers.get(person.id)) for person, count in page
-    ]
+    rows = session.execute(select(page, cover).order_by(page.c.faces.desc(), page.c.id))
+    return [PersonSummary(*row) for row in rows]
 
 
 def count_persons(session: Session, user_id: int, include_hidden: bool = False, unnamed_only: bool = False) -> int:
@@ -291,9 +294,22 @@ def _faces_of(user_id: int) -> Select[tuple[Face]]:
     )
 
 
-def unassigned_faces(session: Session, user_id: int) -> list[Face]:
-    """Faces in no person, newest first."""
-    return list(session.scalars(_faces_of(user_id).where(Face.person_id.is_(None)).order_by(Face.id.desc())))
+def person_summary(session: Session, user_id: int, person_id: int) -> PersonSummary | None:
+    """One person of a user as lists show it (hidden or not); None when the user has no such person."""
+    found = list_persons(session, user_id, include_hidden=True, person_id=person_id)
+    return found[0] if found else None
+
+
+def unassigned_faces(session: Session, user_id: int, limit: int | None = None, offset: int = 0) -> list[Face]:
+    """Faces in no person, newest first (a page of them with ``limit`` and ``offset``)."""
+    query = _faces_of(user_id).where(Face.person_id.is_(None)).order_by(Face.id.desc())
+    return list(session.scalars(query.offset(offset).limit(limit)))
+
+
+def count_unassigned(session: Session, user_id: int) -> int:
+    """How many of a user's faces are in no person."""
+    query = _faces_of(user_id).where(Face.person_id.is_(None)).with_only_columns(func.count())
+    return session.scalar(query) or 0
 
 
 def user_face_rows(session: Session, user_id: int) -> list[Face]:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -159,6 +160,8 @@ class Face(Base):
     thumbnail: Mapped[bytes] = mapped_column(LargeBinary)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"), index=True)
     assigned_by: Mapped[str | None] = mapped_column(String(8))
+    cover_rank: Mapped[float | None] = mapped_column(Float, Computed("width * (1 - blur)"))
+    """How well the face shows its person (large and sharp first); computed by the database, indexed per person."""
     frame_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -94,7 +94,7 @@ def people(request: Request, app: Recognize, offset: int = 0, unnamed: bool = Fa
     with app.database.session() as session:
         found = ops.list_persons(session, user.id, limit=PAGE, offset=max(0, offset), unnamed_only=unnamed)
         total = ops.count_persons(session, user.id, unnamed_only=unnamed)
-        unassigned = len(ops.unassigned_faces(session, user.id))
+        unassigned = ops.count_unassigned(session, user.id)
     return render(
         request,
         "people.html",
@@ -112,7 +112,7 @@ def people(request: Request, app: Recognize, offset: int = 0, unnamed: bool = Fa
 def person(request: Request, app: Recognize, person_id: int, offset: int = 0) -> Response:
     user = page_user(request, app)
     with app.database.session() as session:
-        summary = next((p for p in ops.list_persons(session, user.id, include_hidden=True) if p.id == person_id), None)
+        summary = ops.person_summary(session, user.id, person_id)
         if summary is None:
             raise HTTPException(404, f"no person {person_id}")
         faces = session.scalars(
@@ -144,15 +144,15 @@ def person(request: Request, app: Recognize, person_id: int, offset: int = 0) ->
 def unassigned(request: Request, app: Recognize, offset: int = 0) -> Response:
     user = page_user(request, app)
     with app.database.session() as session:
-        everything = ops.unassigned_faces(session, user.id)
+        faces = ops.unassigned_faces(session, user.id, limit=FACE_PAGE, offset=max(0, offset))
+        total = ops.count_unassigned(session, user.id)
         others = ops.list_persons(session, user.id)
-    faces = everything[max(0, offset) : max(0, offset) + FACE_PAGE]
     return render(
         request,
         "unassigned.html",
         user,
         faces=faces,
-        total=len(everything),
+        total=total,
         others=others,
         offset=offset,
         page=FACE_PAGE,

@@ -73,7 +73,11 @@ def test_person_operations_persist(api) -> None:
     assert client.get(f"/api/persons/{others[0]}", auth=ALICE).status_code == 404
     moved = client.post(f"/api/faces/{ids['face']}/move", json={"person": None}, auth=ALICE).json()
     assert moved["person"] is None
-    assert ids["face"] in [f["id"] for f in client.get("/api/faces", auth=ALICE).json()["items"]]
+    unassigned = client.get("/api/faces", auth=ALICE).json()
+    assert ids["face"] in [f["id"] for f in unassigned["items"]] and unassigned["total"] == len(unassigned["items"])
+    pages = [client.get(f"/api/faces?limit=1&offset={n}", auth=ALICE).json() for n in range(unassigned["total"])]
+    assert [page["items"][0]["id"] for page in pages] == [f["id"] for f in unassigned["items"]]
+    assert {page["total"] for page in pages} == {unassigned["total"]}
     faces = client.get(f"/api/persons/{ids['person']}", auth=ALICE).json()["faces"]
     new = client.post(
         f"/api/persons/{ids['person']}/split", json={"faces": [faces[0]["id"]], "name": "Other"}, auth=ALICE

@@ -40,8 +40,8 @@ def move(db: Db, user: Me, face_id: Id, body: FaceMove) -> dict[str, Any]:
 
 @router.get("/api/faces")
 def unassigned(db: Db, user: Me, limit: Page = 100, offset: Offset = 0) -> dict[str, Any]:
-    faces = ops.unassigned_faces(db, user.id)
-    return {"total": len(faces), "items": [face_json(face) for face in faces[offset : offset + limit]]}
+    faces = ops.unassigned_faces(db, user.id, limit=limit, offset=offset)
+    return {"total": ops.count_unassigned(db, user.id), "items": [face_json(face) for face in faces]}
 
 
 @router.get("/api/persons")
@@ -56,7 +56,7 @@ def persons(db: Db, user: Me, hidden: bool = False, limit: Page = 100, offset: O
 
 @router.get("/api/persons/{person_id}")
 def person(db: Db, user: Me, person_id: Id) -> dict[str, Any]:
-    summary = next((p for p in ops.list_persons(db, user.id, include_hidden=True) if p.id == person_id), None)
+    summary = ops.person_summary(db, user.id, person_id)
     if summary is None:
         raise HTTPException(404, f"no person {person_id}")
     faces = db.scalars(select(Face).where(Face.person_id == person_id).order_by(Face.id))
