@@ -193,7 +193,8 @@ def main() -> None:
             )
             (work / "shared").symlink_to(PHOTO.parents[4])  # the worktree finds ../shared like this checkout
             sources = {f"baseline {args.baseline}": baseline, **sources}
-        client = "wrk, 16 connections" if shutil.which("wrk") else "16 httpx threads in a second process"
+        use_wrk = shutil.which("wrk") is not None
+        client = "wrk, 16 connections" if use_wrk else "16 httpx threads in a second process"
         print(f"{args.files} photos, 300 persons, {os.cpu_count()} cores; client: {client}")
         print("target: person list p50 <= 30 ms under 16 clients")
         for number, (name, source) in enumerate(sources.items()):
@@ -203,7 +204,7 @@ def main() -> None:
                     ("person list (page of 100)", "/api/persons?limit=100"),
                     ("thumbnail", "/api/files/5/thumbnail"),
                 ):
-                    if shutil.which("wrk"):
+                    if use_wrk:
                         rate, p50, p99, sent = wrk(base + path, token, args.seconds)
                     else:
                         rate, p50, p99, sent = python_client(base + path, token, args.requests)

@@ -65,7 +65,7 @@ def _components(embeddings: np.ndarray, threshold: float) -> np.ndarray:
     rows, columns = [], []
     for start in range(0, count, NEIGHBOUR_BLOCK):
         block = embeddings[start : start + NEIGHBOUR_BLOCK]
-        distances = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * (block @ embeddings.T)))
+        distances = distances_to(block, embeddings.T)
         nearest = np.argpartition(distances, keep - 1, axis=1)[:, :keep]
         close = np.take_along_axis(distances, nearest, axis=1) < threshold
         rows.append(np.repeat(np.arange(start, start + len(block)), keep)[close.ravel()])

@@ -294,6 +294,10 @@ def _faces_of(user_id: int) -> Select[tuple[Face]]:
     )
 
 
+def _unassigned_of(user_id: int) -> Select[tuple[Face]]:
+    return _faces_of(user_id).where(Face.person_id.is_(None))
+
+
 def person_summary(session: Session, user_id: int, person_id: int) -> PersonSummary | None:
     """One person of a user as lists show it (hidden or not); None when the user has no such person."""
     found = list_persons(session, user_id, include_hidden=True, person_id=person_id)
@@ -302,14 +306,13 @@ def person_summary(session: Session, user_id: int, person_id: int) -> PersonSumm
 
 def unassigned_faces(session: Session, user_id: int, limit: int | None = None, offset: int = 0) -> list[Face]:
     """Faces in no person, newest first (a page of them with ``limit`` and ``offset``)."""
-    query = _faces_of(user_id).where(Face.person_id.is_(None)).order_by(Face.id.desc())
+    query = _unassigned_of(user_id).order_by(Face.id.desc())
     return list(session.scalars(query.offset(offset).limit(limit)))
 
 
 def count_unassigned(session: Session, user_id: int) -> int:
     """How many of a user's faces are in no person."""
-    query = _faces_of(user_id).where(Face.person_id.is_(None)).with_only_columns(func.count())
-    return session.scalar(query) or 0
+    return session.scalar(_unassigned_of(user_id).with_only_columns(func.count())) or 0
 
 
 def user_face_rows(session: Session, user_id: int) -> list[Face]:
