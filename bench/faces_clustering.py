@@ -48,7 +48,13 @@ def accuracy(settings: FaceSettings) -> list[LabelledSet]:
         f"{'set':18} {'faces':>5} {'ids':>4} {'persons':>7} {'unassigned':>10} {'precision':>9} {'recall':>6} {'F1':>5}"
     )
     for labelled in [*sets, mixed]:
-        labels = cluster(labelled.embeddings, list(range(len(labelled.identities))), settings.cluster_distance, 2)
+        labels = cluster(
+            labelled.embeddings,
+            list(range(len(labelled.identities))),
+            settings.cluster_distance,
+            2,
+            linkage=settings.linkage,
+        )
         precision, recall, f1 = pairwise_scores(labels, labelled.identities)
         print(
             f"{labelled.name:18} {len(labels):5} {len(set(labelled.identities)):4} {len(set(labels) - {-1}):7} "
@@ -80,7 +86,13 @@ def scale(real: np.ndarray, sizes: list[int], settings: FaceSettings) -> None:
         spread = (settings.cluster_distance or 0.42) / 0.42 * np.sqrt(128 / real.shape[1])
         faces, owners = synthetic(real, count, rng, spread)
         started = time.perf_counter()
-        labels = cluster(faces, list(range(len(faces))), settings.cluster_distance, settings.min_faces_per_person)
+        labels = cluster(
+            faces,
+            list(range(len(faces))),
+            settings.cluster_distance,
+            settings.min_faces_per_person,
+            linkage=settings.linkage,
+        )
         full = time.perf_counter() - started
         index = PersonIndex(faces[labels >= 0], labels[labels >= 0])
         started = time.perf_counter()

@@ -57,6 +57,11 @@ class FaceSettings(BaseModel):
         description="A new face joins an existing person when closer than this to enough of its faces "
         "(default: the model's).",
     )
+    linkage: Literal["average", "complete"] | None = Field(
+        None,
+        description="How new persons grow under the cluster_distance cap: average (the closest groups on average "
+        "merge first) or complete (the smallest largest distance first) (default: the model's).",
+    )
     child_age: float = Field(
         10.0,
         ge=0,

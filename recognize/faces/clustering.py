@@ -1,12 +1,14 @@
 """Precision-first clustering of face embeddings (numpy and SciPy; no database).
 
-New persons: complete-linkage agglomerative clustering with a distance cap (``cluster_distance``),
-so every pair of faces in a person is closer than the cap; faces of one photo are at infinite
-distance, so they never share a person. The work is first split into the connected components of
-the graph linking each face to its nearest neighbours closer than the cap (a complete-linkage
-cluster, a clique of that graph, practically never spans two components), which keeps memory
-proportional to the largest component instead of all faces squared. Groups smaller than
-``min_size`` stay unassigned.
+New persons: agglomerative clustering under a distance cap (``cluster_distance``), so every pair
+of faces in a person is closer than the cap. The linkage decides which of the merges the cap
+allows come first, and is measured per embedding model: average linkage (the closest groups on
+average first) for faceres, complete linkage (the smallest largest distance first) for dlib's
+ResNet; each was the better one for its model on the family sets (``faces/README.md``). Faces of
+one photo are never in one person. The work is first split into the connected components of the
+graph linking each face to its nearest neighbours closer than the cap (a person, a clique of that
+graph, practically never spans two components), which keeps memory proportional to the largest
+component instead of all faces squared. Groups smaller than ``min_size`` stay unassigned.
 
 Existing persons: a new face joins one only when several of its faces agree (``PersonIndex``).
 
@@ -20,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-FAR = 1e6
+FAR = 1e12  # a pair that may not share a person: no average over groups of realistic size gets under a cap
 NEIGHBOURS = 32
 
 
@@ -37,17 +39,20 @@ def pairwise(embeddings: np.ndarray) -> np.ndarray:
 
 # SciPy is imported where it is used: importing it costs every `recognize` command time.
 
-NEIGHBOUR_BLOCK = 1024
+NEIGHBOUR_BLOCK = 256
 
 
-def _complete_linkage(distances: np.ndarray, threshold: float) -> np.ndarray:
-    """Flat complete-linkage clusters whose every pair is closer than ``threshold``."""
+def _capped_linkage(distances: np.ndarray, threshold: float, method: str) -> np.ndarray:
+    """Flat clusters by ``method`` linkage ("average" or "complete") in which every pair is closer than
+    ``threshold``."""
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
 
     if len(distances) == 1:
         return np.zeros(1, dtype=int)
-    tree = linkage(squareform(distances, checks=False), method="complete")
+    capped = np.where(distances < threshold, distances, FAR)
+    np.fill_diagonal(capped, 0.0)
+    tree = linkage(squareform(capped, checks=False), method=method)
     return fcluster(tree, np.nextafter(threshold, 0.0), criterion="distance")
 
 
@@ -82,8 +87,10 @@ def cluster(
     min_size: int,
     young: np.ndarray | None = None,
     young_threshold: float | None = None,
+    *,
+    linkage: str,
 ) -> np.ndarray:
-    """A label per face (-1: unassigned); faces sharing a label are one new person.
+    """A label per face (-1: unassigned); a label's faces are one new person, by the model's ``linkage``.
 
     A pair with a ``young`` face (a baby or child by the model's age estimate) must be closer than
     ``young_threshold`` instead: every embedding puts small children of different families close.
@@ -104,7 +111,7 @@ def cluster(
         same_photo = photo_array[members][:, None] == photo_array[members][None, :]
         np.fill_diagonal(same_photo, False)
         distances[same_photo] = FAR
-        sub_labels = _complete_linkage(distances, threshold)
+        sub_labels = _capped_linkage(distances, threshold, linkage)
         for sub in np.unique(sub_labels):
             chosen = members[sub_labels == sub]
             if len(chosen) >= min_size:

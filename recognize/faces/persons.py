@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
 from recognize.faces.clustering import PersonIndex, cluster, pairwise
-from recognize.faces.known import user_faces
+from recognize.faces.known import KnownFace, user_faces
 from recognize.storage.control import mark_sidecars_due
 from recognize.storage.models import Confirmation, Face, FaceRejection, Library, MediaFile, Person
 
@@ -93,25 +93,31 @@ def update_persons(session: Session, user_id: int, settings: FaceSettings) -> Cl
         index.add(face.vector, target, face.young)
         photo_persons[face.file_id].add(target)
         joined += 1
-    new_persons = grouped = 0
-    if still_waiting:
-        labels = cluster(
-            np.stack([face.vector for face in still_waiting]),
-            [face.file_id for face in still_waiting],
-            settings.cluster_distance,
-            settings.min_faces_per_person,
-            young=np.array([face.young for face in still_waiting]),
-            young_threshold=settings.child_distance,
-        )
-        for label in sorted(set(labels) - {-1}):
-            person = Person(user_id=user_id)
-            session.add(person)
-            session.flush()
-            chosen = [still_waiting[i].id for i in np.flatnonzero(labels == label)]
-            session.execute(update(Face).where(Face.id.in_(chosen)).values(person_id=person.id, assigned_by="auto"))
-            new_persons += 1
-            grouped += len(chosen)
+    new_persons, grouped = _new_persons(session, user_id, still_waiting, settings) if still_waiting else (0, 0)
     return ClusterReport(joined, new_persons, grouped, len(still_waiting) - grouped)
+
+
+def _new_persons(session: Session, user_id: int, waiting: list[KnownFace], settings: FaceSettings) -> tuple[int, int]:
+    """Group the faces no person took into new persons; returns how many persons and faces."""
+    labels = cluster(
+        np.stack([face.vector for face in waiting]),
+        [face.file_id for face in waiting],
+        settings.cluster_distance,
+        settings.min_faces_per_person,
+        young=np.array([face.young for face in waiting]),
+        young_threshold=settings.child_distance,
+        linkage=settings.linkage,
+    )
+    new_persons = grouped = 0
+    for label in sorted(set(labels) - {-1}):
+        person = Person(user_id=user_id)
+        session.add(person)
+        session.flush()
+        chosen = [waiting[i].id for i in np.flatnonzero(labels == label)]
+        session.execute(update(Face).where(Face.id.in_(chosen)).values(person_id=person.id, assigned_by="auto"))
+        new_persons += 1
+        grouped += len(chosen)
+    return new_persons, grouped
 
 
 def get_person(session: Session, user_id: int, person_id: int) -> Person:

@@ -16,6 +16,7 @@ def with_model_thresholds(settings: FaceSettings) -> FaceSettings:
             "join_distance": settings.join_distance or embedder.join_distance,
             "child_distance": settings.child_distance or embedder.child_distance,
             "suggest_distance": settings.suggest_distance or embedder.suggest_distance,
+            "linkage": settings.linkage or embedder.linkage,
         }
     )
 

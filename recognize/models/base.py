@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
     import numpy as np
@@ -83,7 +83,8 @@ class FaceEmbedder(Model):
         Distances differ between models, so each declares the clustering thresholds measured for it:
         ``cluster_distance`` (every pair in a new person closer than this), ``join_distance``, and, for a
         model that estimates age, ``child_distance`` (the cap for pairs with a child's face); persons whose
-    mean faces are closer than ``suggest_distance`` are suggested for merging.
+    mean faces are closer than ``suggest_distance`` are suggested for merging. ``linkage`` is the order
+    in which new persons grow under the cap (``faces.clustering``), also measured per model.
     """
 
     task = "face-embedding"
@@ -91,6 +92,7 @@ class FaceEmbedder(Model):
     join_distance: ClassVar[float]
     suggest_distance: ClassVar[float]
     child_distance: ClassVar[float | None] = None
+    linkage: ClassVar[Literal["average", "complete"]] = "complete"
 
     @abstractmethod
     def describe(self, pixels: np.ndarray, box: Box) -> FaceDescription:

@@ -62,6 +62,7 @@ class FaceresEmbedder(FaceEmbedder):
     join_distance = 0.90
     suggest_distance = 0.95
     child_distance = 0.85
+    linkage = "average"
 
     def load(self) -> tuple[dlib.shape_predictor, object]:
         return dlib.shape_predictor(str(weights_path(SHAPE_PREDICTOR_5))), inference_session(

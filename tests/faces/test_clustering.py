@@ -38,7 +38,7 @@ def johns(test_media: Path, request: pytest.FixtureRequest) -> tuple[np.ndarray,
 
 def test_labelled_identities_cluster_exactly(johns) -> None:
     embeddings, names, settings = johns
-    labels = cluster(embeddings, list(range(len(names))), threshold=settings.cluster_distance, min_size=2)
+    labels = cluster(embeddings, list(range(len(names))), settings.cluster_distance, 2, linkage=settings.linkage)
     for name in set(names):
         assert len({labels[i] for i, other in enumerate(names) if other == name}) == 1
     assert len(set(labels)) == 5 and -1 not in labels
@@ -47,7 +47,7 @@ def test_labelled_identities_cluster_exactly(johns) -> None:
 def test_same_photo_faces_are_never_one_person(johns) -> None:
     embeddings, names, settings = johns
     photos = [i // 2 for i in range(len(names))]
-    labels = cluster(embeddings, photos, threshold=settings.cluster_distance, min_size=2)
+    labels = cluster(embeddings, photos, settings.cluster_distance, 2, linkage=settings.linkage)
     for photo in set(photos):
         members = [labels[i] for i, p in enumerate(photos) if p == photo and labels[i] >= 0]
         assert len(members) == len(set(members))
@@ -56,7 +56,7 @@ def test_same_photo_faces_are_never_one_person(johns) -> None:
 def test_small_groups_stay_unassigned(johns) -> None:
     embeddings, names, settings = johns
     one_each = [names.index(name) for name in sorted(set(names))]
-    labels = cluster(embeddings[one_each], list(range(5)), threshold=settings.cluster_distance, min_size=2)
+    labels = cluster(embeddings[one_each], list(range(5)), settings.cluster_distance, 2, linkage=settings.linkage)
     assert (labels == -1).all()
 
 
