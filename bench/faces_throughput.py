@@ -5,7 +5,8 @@ face-api.js group and expression photos; tight crops excluded), copied into one 
 baseline is ../shared/tools/face_recognition_baseline.py (full-resolution decode, HOG with one
 upsample, 5-point shape, one-jitter descriptor, one process). The pipeline is the whole
 `recognize process` command (scan, decode, detect, embed, store, cluster) with --workers N and
-the taggers off (objects, video, music, text), so both sides do the face work only.
+the taggers off (objects, video, music, text), so both sides do the face work only, and then
+again at the defaults (taggers on, as a user runs it).
 Peak memory is the largest sum of RSS over the process tree, sampled every 50 ms.
 
 Then a per-stage profile of the same photos with the default pipeline in this process, one thread:
@@ -112,30 +113,31 @@ def timed(command: list[str], variables: dict[str, str] | None = None) -> tuple[
 
 
 def compare(photos_dir: Path, count: int, home: Path, workers: int) -> None:
-    """Time the baseline and the pipeline on one folder and print one table."""
+    """Time the baseline and the pipeline (taggers off, then at the defaults) on one folder; print one table."""
     baseline = [sys.executable, str(SHARED / "tools" / "face_recognition_baseline.py"), str(photos_dir)]
     base_s, base_rss, base_out = timed(baseline)
     base_photos, base_faces = (int(n) for n in base_out.split())
-    ours = [sys.executable, "-m", "recognize", "--data-dir", str(home), "process", str(photos_dir)]
-    ours_s, ours_rss, _ = timed([*ours, "--workers", str(workers)], TAGGERS_OFF)
-    exported = subprocess.run(
-        [sys.executable, "-m", "recognize", "--data-dir", str(home), "export"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    our_faces = sum(len(entry["faces"]) for entry in json.loads(exported.stdout)["files"])
     print(f"\n{photos_dir.name}: {count} photos, {os.cpu_count()} cores")
-    print(f"{'':28} {'seconds':>8} {'photos/s':>9} {'faces/s':>8} {'faces':>6} {'peak RSS MB':>12}")
+    print(f"{'':44} {'seconds':>8} {'photos/s':>9} {'faces/s':>8} {'faces':>6} {'peak RSS MB':>12} {'speed-up':>8}")
     print(
-        f"{'baseline (face_recognition)':28} {base_s:8.1f} {base_photos / base_s:9.2f} "
+        f"{'baseline (face_recognition)':44} {base_s:8.1f} {base_photos / base_s:9.2f} "
         f"{base_faces / base_s:8.2f} {base_faces:6} {base_rss / 2**20:12.0f}"
     )
-    print(
-        f"{f'recognize, {workers} workers':28} {ours_s:8.1f} {count / ours_s:9.2f} "
-        f"{our_faces / ours_s:8.2f} {our_faces:6} {ours_rss / 2**20:12.0f}"
-    )
-    print(f"speed-up (photos/s): {base_s / ours_s:.2f}x")
+    runs = (("taggers off", TAGGERS_OFF, home), ("defaults, taggers on", {}, home.with_name(f"{home.name}-tagged")))
+    for label, variables, data in runs:
+        ours = [sys.executable, "-m", "recognize", "--data-dir", str(data), "process", str(photos_dir)]
+        ours_s, ours_rss, _ = timed([*ours, "--workers", str(workers)], variables)
+        exported = subprocess.run(
+            [sys.executable, "-m", "recognize", "--data-dir", str(data), "export"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        our_faces = sum(len(entry["faces"]) for entry in json.loads(exported.stdout)["files"])
+        print(
+            f"{f'recognize, {workers} workers, {label}':44} {ours_s:8.1f} {count / ours_s:9.2f} "
+            f"{our_faces / ours_s:8.2f} {our_faces:6} {ours_rss / 2**20:12.0f} {base_s / ours_s:7.2f}x"
+        )
 
 
 def stage_profile(photos_dir: Path, home: Path) -> None:
