@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from recognize.config import FaceSettings
+from recognize.faces.detection import detect_faces
 from recognize.media.images import load_image
 from recognize.models.registry import EMBEDDERS, face_detector, face_embedder
 
@@ -25,7 +26,7 @@ def main() -> None:
     photos = []
     for path in sorted(FACES.rglob("*.jp*g")):
         decoded = load_image(path, 10**8, 16, settings.working_size)
-        boxes = [detection.box for detection in detector.detect(decoded.pixels, settings.upsample)]
+        boxes = [detection.box for detection in detect_faces(decoded.pixels, detector, settings)]
         if boxes:
             photos.append((decoded.pixels, boxes))
     faces = sum(len(boxes) for _, boxes in photos)

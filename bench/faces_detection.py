@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 from recognize.config import FaceSettings
+from recognize.faces.detection import detect_faces
 from recognize.media.images import load_image
 from recognize.models.registry import face_detector
 
@@ -52,7 +53,7 @@ def evaluate(detector_name: str, settings: FaceSettings, expected: dict[str, lis
         s = decoded.scale
         found = [
             (d.box.left * s, d.box.top * s, d.box.right * s, d.box.bottom * s)
-            for d in detector.detect(decoded.pixels, settings.upsample)
+            for d in detect_faces(decoded.pixels, detector, settings)
         ]
         unmatched = list(boxes)
         for box in found:
@@ -66,7 +67,8 @@ def evaluate(detector_name: str, settings: FaceSettings, expected: dict[str, lis
     seconds = time.perf_counter() - started
     total = hits + misses
     print(
-        f"{detector_name:4} upsample {settings.upsample}: recall {hits / total:.3f} ({hits}/{total}), "
+        f"{detector_name:4} upsample {settings.upsample}, scan {settings.scan_size} px: "
+        f"recall {hits / total:.3f} ({hits}/{total}), "
         f"false positives {false_positives}, {seconds / len(expected) * 1000:.0f} ms/photo"
     )
 

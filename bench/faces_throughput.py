@@ -147,7 +147,7 @@ def stage_profile(photos_dir: Path, home: Path) -> None:
 
     from recognize.analyses.faces import FaceAnalysis
     from recognize.config import load_settings
-    from recognize.faces.detection import blur_score, face_thumbnail
+    from recognize.faces.detection import blur_score, detect_faces, face_thumbnail
     from recognize.faces.store import FoundFace, store_faces
     from recognize.jobs.workspace import Workspace
     from recognize.media.images import load_image
@@ -175,7 +175,7 @@ def stage_profile(photos_dir: Path, home: Path) -> None:
         clock = time.perf_counter()
         decoded = load_image(path, settings.max_image_pixels, settings.min_image_side, faces_settings.working_size)
         stages["decode"] += (now := time.perf_counter()) - clock
-        boxes = [found.box for found in detector.detect(decoded.pixels, faces_settings.upsample)]
+        boxes = [found.box for found in detect_faces(decoded.pixels, detector, faces_settings)]
         stages["detection"] += (clock := time.perf_counter()) - now
         landmarks, chips = aligned_chips(predictor, decoded.pixels, boxes)
         stages["landmarks+align"] += (now := time.perf_counter()) - clock

@@ -27,7 +27,15 @@ class FaceSettings(BaseModel):
     enabled: bool = Field(True, description="Run face detection on images.")
     detector: Literal["hog", "cnn"] = Field("hog", description="dlib detector: hog (fast) or cnn (accurate, slow).")
     working_size: int = Field(1600, ge=160, description="Longest side, in pixels, images are decoded at for detection.")
-    upsample: int = Field(1, ge=0, le=3, description="Times the detector upsamples the image (finds smaller faces).")
+    upsample: int = Field(
+        1, ge=0, le=3, description="Doublings the detector may enlarge an image by, towards scan_size (smaller faces)."
+    )
+    scan_size: int = Field(
+        1600,
+        ge=160,
+        description="Longest side the detector scans at: a smaller image is enlarged towards it (at most "
+        "upsample doublings), a larger one is scanned as decoded.",
+    )
     min_face_px: int = Field(
         40, ge=0, description="Faces smaller than this (box side, original pixels) are not clustered."
     )
@@ -201,7 +209,17 @@ class LibrarySettings(BaseModel):
 
 
 LIBRARY_FACE_SETTINGS = frozenset(
-    {"enabled", "detector", "working_size", "upsample", "min_face_px", "min_face_fraction", "min_score", "max_blur"}
+    {
+        "enabled",
+        "detector",
+        "working_size",
+        "upsample",
+        "scan_size",
+        "min_face_px",
+        "min_face_fraction",
+        "min_score",
+        "max_blur",
+    }
 )
 USER_FACE_SETTINGS = frozenset(
     {"cluster_distance", "join_distance", "join_min_votes", "min_faces_per_person", "child_age", "child_distance"}

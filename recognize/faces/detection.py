@@ -6,6 +6,7 @@ Boxes and landmarks are stored in pixels of the upright original image, whatever
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 from PIL import Image
@@ -13,7 +14,7 @@ from PIL import Image
 from recognize.config import FaceSettings
 from recognize.faces.store import FoundFace
 from recognize.media.images import DecodedImage
-from recognize.models.base import Box, FaceDetector, FaceEmbedder
+from recognize.models.base import Box, Detection, FaceDetector, FaceEmbedder
 
 
 def blur_score(gray: np.ndarray) -> float:
@@ -51,6 +52,29 @@ def face_thumbnail(image: Image.Image, box: Box, size: int) -> bytes:
     return buffer.getvalue()
 
 
+def scan_scale(longest_side: int, gates: FaceSettings) -> float:
+    """How much the detector enlarges an image: towards ``scan_size``, at most ``upsample`` doublings, never less."""
+    return min(float(2**gates.upsample), max(1.0, gates.scan_size / longest_side))
+
+
+def detect_faces(pixels: np.ndarray, detector: FaceDetector, gates: FaceSettings) -> list[Detection]:
+    """The detector's faces in ``pixels`` coordinates, scanned at ``scan_scale``.
+
+    Whole doublings use the detector's own upsampling; other scales enlarge the image first.
+    """
+    scale = scan_scale(max(pixels.shape[:2]), gates)
+    doublings = math.log2(scale)
+    if doublings.is_integer():
+        return detector.detect(pixels, int(doublings))
+    height, width = pixels.shape[:2]
+    size = (round(width * scale), round(height * scale))
+    enlarged = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BILINEAR))
+    return [
+        Detection(Box(*(round(side / scale) for side in (d.box.left, d.box.top, d.box.right, d.box.bottom))), d.score)
+        for d in detector.detect(enlarged, 0)
+    ]
+
+
 def find_faces(
     decoded: DecodedImage,
     detector: FaceDetector,
@@ -64,7 +88,7 @@ def find_faces(
     image = Image.fromarray(pixels)
     short_side = min(decoded.original_width, decoded.original_height)
     detections = []
-    for detection in detector.detect(pixels, gates.upsample):
+    for detection in detect_faces(pixels, detector, gates):
         box = _clip(detection.box, width, height)
         if box.width >= 4 and box.height >= 4:
             detections.append((box, detection.score))
