@@ -27,14 +27,11 @@ class FaceSettings(BaseModel):
     enabled: bool = Field(True, description="Run face detection on images.")
     detector: Literal["hog", "cnn"] = Field("hog", description="dlib detector: hog (fast) or cnn (accurate, slow).")
     working_size: int = Field(1600, ge=160, description="Longest side, in pixels, images are decoded at for detection.")
-    upsample: int = Field(
-        1, ge=0, le=3, description="Doublings the detector may enlarge an image by, towards scan_size (smaller faces)."
-    )
+    upsample: int = Field(1, ge=0, le=3, description="Most times the detector doubles an image (finds smaller faces).")
     scan_size: int = Field(
         1600,
         ge=160,
-        description="Longest side the detector scans at: a smaller image is enlarged towards it (at most "
-        "upsample doublings), a larger one is scanned as decoded.",
+        description="The detector doubles an image only while its longest side stays within this.",
     )
     min_face_px: int = Field(
         40, ge=0, description="Faces smaller than this (box side, original pixels) are not clustered."

@@ -6,7 +6,6 @@ Boxes and landmarks are stored in pixels of the upright original image, whatever
 from __future__ import annotations
 
 import io
-import math
 
 import numpy as np
 from PIL import Image
@@ -52,27 +51,17 @@ def face_thumbnail(image: Image.Image, box: Box, size: int) -> bytes:
     return buffer.getvalue()
 
 
-def scan_scale(longest_side: int, gates: FaceSettings) -> float:
-    """How much the detector enlarges an image: towards ``scan_size``, at most ``upsample`` doublings, never less."""
-    return min(float(2**gates.upsample), max(1.0, gates.scan_size / longest_side))
+def scan_doublings(longest_side: int, gates: FaceSettings) -> int:
+    """How often the detector doubles an image: as often as it stays within ``scan_size``, at most ``upsample``."""
+    doublings = 0
+    while doublings < gates.upsample and longest_side * 2 ** (doublings + 1) <= gates.scan_size:
+        doublings += 1
+    return doublings
 
 
 def detect_faces(pixels: np.ndarray, detector: FaceDetector, gates: FaceSettings) -> list[Detection]:
-    """The detector's faces in ``pixels`` coordinates, scanned at ``scan_scale``.
-
-    Whole doublings use the detector's own upsampling; other scales enlarge the image first.
-    """
-    scale = scan_scale(max(pixels.shape[:2]), gates)
-    doublings = math.log2(scale)
-    if doublings.is_integer():
-        return detector.detect(pixels, int(doublings))
-    height, width = pixels.shape[:2]
-    size = (round(width * scale), round(height * scale))
-    enlarged = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BILINEAR))
-    return [
-        Detection(Box(*(round(side / scale) for side in (d.box.left, d.box.top, d.box.right, d.box.bottom))), d.score)
-        for d in detector.detect(enlarged, 0)
-    ]
+    """The detector's faces in ``pixels`` coordinates, scanned at ``scan_doublings``."""
+    return detector.detect(pixels, scan_doublings(max(pixels.shape[:2]), gates))
 
 
 def find_faces(

@@ -9,7 +9,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from recognize.config import FaceSettings
-from recognize.faces.detection import detect_faces, find_faces, scan_scale
+from recognize.faces.detection import detect_faces, find_faces, scan_doublings
 from recognize.media.images import load_image
 from recognize.models.registry import face_detector, face_embedder
 
@@ -74,26 +74,17 @@ def test_quality_gates_keep_small_faces_out_of_clustering(test_media: Path, mode
     assert not _faces(path, models, max_blur=0.0)[0].clusterable
 
 
-def test_detector_scans_small_images_enlarged_towards_scan_size() -> None:
+def test_detector_doubles_only_images_that_stay_within_scan_size() -> None:
     gates = FaceSettings(upsample=1, scan_size=1600)
-    assert scan_scale(500, gates) == 2.0
-    assert scan_scale(1200, gates) == pytest.approx(4 / 3)
-    assert scan_scale(1600, gates) == scan_scale(4000, gates) == 1.0
-    assert scan_scale(500, FaceSettings(upsample=0)) == 1.0
+    assert scan_doublings(500, gates) == scan_doublings(800, gates) == 1
+    assert scan_doublings(801, gates) == scan_doublings(4000, gates) == 0
+    assert scan_doublings(300, FaceSettings(upsample=2, scan_size=1600)) == 2
+    assert scan_doublings(500, FaceSettings(upsample=0)) == 0
 
 
-def test_enlarged_scan_gives_boxes_in_decoded_pixels(test_media: Path, models) -> None:
-    path = test_media / "faces" / "face_recognition" / "examples" / "obama-1080p.jpg"
-    pixels = load_image(path, LIMIT, 16, 1200).pixels
-    enlarged = detect_faces(pixels, models[0], FaceSettings(scan_size=1600))
-    doubled = detect_faces(pixels, models[0], FaceSettings(scan_size=2400))
-    as_decoded = detect_faces(pixels, models[0], FaceSettings(upsample=0))
-    assert len(enlarged) == len(doubled) == len(as_decoded) == 1
-    side = as_decoded[0].box.width
-    for found in (enlarged, doubled):
-        box = found[0].box
-        assert np.allclose(
-            (box.left, box.top, box.right, box.bottom),
-            (as_decoded[0].box.left, as_decoded[0].box.top, as_decoded[0].box.right, as_decoded[0].box.bottom),
-            atol=0.15 * side,
-        )
+def test_scan_size_decides_which_small_faces_are_found(test_media: Path, models) -> None:
+    pixels = load_image(test_media / "faces" / "dlib-faces" / "bald_guys.jpg", LIMIT, 16, 500).pixels
+    assert max(pixels.shape[:2]) == 500
+    doubled = detect_faces(pixels, models[0], FaceSettings(scan_size=1000))
+    as_decoded = detect_faces(pixels, models[0], FaceSettings(scan_size=999))
+    assert len(doubled) >= 20 and len(as_decoded) <= 5
