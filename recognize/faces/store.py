@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from recognize.storage.models import Face
+from recognize.storage.control import mark_clustering_due
+from recognize.storage.models import Face, Library, MediaFile
 
 MIN_OVERLAP = 0.5
 
@@ -72,7 +73,8 @@ def match_faces(
 
 
 def store_faces(session: Session, file_id: int, faces: list[FoundFace]) -> None:
-    """Make these the file's faces, keeping the identity and corrections of faces found again."""
+    """Make these the file's faces, keeping the identity and corrections of faces found again; with a
+    face to cluster, the owner's clustering is then due."""
     stored = list(session.scalars(select(Face).where(Face.file_id == file_id)))
     matched = match_faces(stored, [face.box for face in faces], MIN_OVERLAP, [face.frame_ms for face in faces])
     kept = {face.id for face in matched.values()}
@@ -92,3 +94,7 @@ def store_faces(session: Session, file_id: int, faces: list[FoundFace]) -> None:
         face.thumbnail = found.thumbnail
         face.frame_ms = found.frame_ms
         session.add(face)
+    if any(found.clusterable for found in faces):
+        owner = session.scalar(select(Library.user_id).join(MediaFile).where(MediaFile.id == file_id))
+        if owner is not None:
+            mark_clustering_due(session, owner)

@@ -144,7 +144,8 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
     @queue.task(retries=1000, retry_delay=LOCKED_RETRY_SECONDS, name="cluster")
     def cluster(user_id: int) -> None:
         with held_or_retried(f"cluster-{user_id}"):
-            context.workspace.update_persons(user_id)
+            if context.workspace.update_persons_if_due(user_id) is None:
+                return
             with context.workspace.database.session() as session:
                 mark_sidecars_due(session, user_id)
 

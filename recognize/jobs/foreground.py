@@ -145,7 +145,7 @@ def _final_clustering(workspace: Workspace, queue: object, user_id: int) -> None
     while True:
         try:
             with queue.lock_task(f"cluster-{user_id}"):  # type: ignore[attr-defined]
-                workspace.update_persons(user_id)
+                workspace.update_persons_if_due(user_id)
                 return
         except TaskLockedException:
             time.sleep(POLL_SECONDS)

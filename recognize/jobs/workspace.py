@@ -81,6 +81,19 @@ class Workspace:
         with self.database.session() as session:
             return update_persons(session, user_id, self.clustering_settings(session.get_one(User, user_id)))
 
+    def update_persons_if_due(self, user_id: int) -> ClusterReport | None:
+        """``update_persons`` when faces were stored since the user's last clustering; None otherwise."""
+        from recognize.storage.control import clear_clustering_due, clustering_due
+
+        with self.database.session() as session:
+            token = clustering_due(session, user_id)
+        if token is None:
+            return None
+        report = self.update_persons(user_id)
+        with self.database.session() as session:
+            clear_clustering_due(session, user_id, token)
+        return report
+
     def close(self) -> None:
         """Release database connections."""
         self.database.dispose()

@@ -1,8 +1,12 @@
-"""Instance-wide switches shared through the database, so every worker machine obeys: pause, sidecars due."""
+"""Instance-wide switches shared through the database, so every worker machine obeys: pause, sidecars and
+clustering due."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from recognize.storage.models import Control
@@ -35,3 +39,41 @@ def take_sidecars_due(session: Session) -> list[int]:
     for row in rows:
         row.value = "0"
     return [int(row.key.removeprefix(SIDECARS_DUE)) for row in rows]
+
+
+CLUSTERING_DUE = "clustering-due-"
+NEVER_MARKED = "never-marked"
+
+
+def mark_clustering_due(session: Session, user_id: int) -> None:
+    """Note that a user has faces the clustering has not seen: a new token, so a clustering already under
+    way does not clear the mark."""
+    key, token = f"{CLUSTERING_DUE}{user_id}", uuid.uuid4().hex
+    if session.execute(update(Control).where(Control.key == key).values(value=token)).rowcount:
+        return
+    try:
+        with session.begin_nested():
+            session.add(Control(key=key, value=token))
+    except IntegrityError:
+        session.execute(update(Control).where(Control.key == key).values(value=token))
+
+
+def clustering_due(session: Session, user_id: int) -> str | None:
+    """The token of a user's pending clustering, or None when it saw every face (a user never marked is due)."""
+    row = session.get(Control, f"{CLUSTERING_DUE}{user_id}")
+    if row is None:
+        return NEVER_MARKED
+    return row.value or None
+
+
+def clear_clustering_due(session: Session, user_id: int, token: str) -> None:
+    """Mark a user's clustering done, unless faces were stored after ``token`` was read."""
+    key = f"{CLUSTERING_DUE}{user_id}"
+    if token != NEVER_MARKED:
+        session.execute(update(Control).where(Control.key == key, Control.value == token).values(value=""))
+        return
+    try:
+        with session.begin_nested():
+            session.add(Control(key=key, value=""))
+    except IntegrityError:
+        pass

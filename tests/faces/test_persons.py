@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from recognize.app import App
 from recognize.faces import persons as ops
+from recognize.faces.store import FoundFace, store_faces
+from recognize.storage.control import clear_clustering_due, clustering_due, mark_clustering_due
 from recognize.storage.models import Face, Library, MediaFile
 from tests.faces.conftest import LATER, copy_photos
 
@@ -170,3 +172,31 @@ def test_suggestions_are_computed_for_each_person_not_taken_from_a_global_top(fa
         for person in ops.list_persons(session, user_id):
             own = ops.suggest_merges(session, user_id, anywhere, limit=1, person_id=person.id)
             assert len(own) == 1 and person.id in own[0][:2], (person.id, closest)
+
+
+def test_clustering_runs_again_only_after_faces_are_stored(faces_app: tuple[App, Path]) -> None:
+    app, _root = faces_app
+    user_id = _user_id(app)
+    assert app.update_persons_if_due(user_id) is None
+    with app.database.session() as session:
+        face = session.scalars(select(Face).where(Face.clusterable)).first()
+        found = FoundFace(
+            (face.x, face.y, face.width, face.height),
+            face.score,
+            face.landmarks,
+            face.embedding,
+            face.embedding_model,
+            face.age,
+            face.blur,
+            True,
+            face.thumbnail,
+        )
+        store_faces(session, face.file_id, [found])
+        first = clustering_due(session, user_id)
+    assert first is not None
+    with app.database.session() as session:
+        mark_clustering_due(session, user_id)
+        clear_clustering_due(session, user_id, first)
+        assert clustering_due(session, user_id) not in (None, first)
+    assert app.update_persons_if_due(user_id) is not None
+    assert app.update_persons_if_due(user_id) is None
