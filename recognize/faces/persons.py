@@ -152,13 +152,11 @@ def list_persons(
 ) -> list[PersonSummary]:
     """Persons of a user (only ``person_id``, when given) with face counts and a cover face (the sharpest
     large face), most faces first."""
-    counts = select(Face.person_id, func.count().label("faces")).group_by(Face.person_id).subquery()
-    faces = func.coalesce(counts.c.faces, 0).label("faces")
+    faces = Person.face_count.label("faces")
     query = (
         select(Person.id, Person.name, Person.hidden, faces)
-        .outerjoin(counts, counts.c.person_id == Person.id)
         .where(Person.user_id == user_id)
-        .order_by(faces.desc(), Person.id)
+        .order_by(Person.face_count.desc(), Person.id)
         .offset(offset)
         .limit(limit)
     )

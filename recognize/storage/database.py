@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0014"
+HEAD_REVISION = "0015"
 DEFAULT_BUSY_TIMEOUT = 30.0
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600

@@ -137,6 +137,7 @@ class Person(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    face_count: Mapped[int] = mapped_column(Integer, server_default="0", default=0)  # kept by triggers on faces
 
 
 class Face(Base):

@@ -1,11 +1,11 @@
 """Storage: migrations create the schema on SQLite and PostgreSQL; SQLite runs in WAL mode."""
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import delete, func, inspect, select, text, update
 
 from recognize.app import App
 from recognize.library.libraries import LibraryError
-from recognize.storage.models import Library, User
+from recognize.storage.models import Face, Library, MediaFile, Person, User
 
 
 def test_migrations_create_every_table(app: App) -> None:
@@ -52,3 +52,51 @@ def test_the_head_revision_constant_is_the_newest_migration(app: App) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
     assert app.database.revision() == HEAD_REVISION
+
+
+def _face(file_id: int, person_id: int | None) -> Face:
+    return Face(
+        file_id=file_id,
+        x=0,
+        y=0,
+        width=50,
+        height=50,
+        score=1.0,
+        landmarks=[],
+        embedding=b"",
+        blur=0.1,
+        clusterable=True,
+        thumbnail=b"",
+        person_id=person_id,
+    )
+
+
+def test_person_face_counts_follow_every_change_of_faces(app: App, tmp_path) -> None:
+    (tmp_path / "photos").mkdir()
+    library = app.add_library(tmp_path / "photos", "alice")
+
+    def counts(session) -> list[tuple[int, int]]:
+        actual = select(func.count()).where(Face.person_id == Person.id).scalar_subquery()
+        return [tuple(row) for row in session.execute(select(Person.face_count, actual).order_by(Person.id))]
+
+    with app.database.session() as session:
+        files = [
+            MediaFile(library_id=library.id, rel_path=f"{n}.jpg", size=1, mtime_ns=1, device=1, inode=n)
+            for n in range(3)
+        ]
+        first, second = Person(user_id=library.user_id), Person(user_id=library.user_id)
+        session.add_all([*files, first, second])
+        session.flush()
+        faces = [_face(files[n % 3].id, first.id if n < 4 else None) for n in range(6)]
+        session.add_all(faces)
+        session.flush()
+        assert counts(session) == [(4, 4), (0, 0)]
+        faces[0].person_id = second.id
+        faces[4].person_id = second.id
+        session.flush()
+        session.execute(update(Face).where(Face.person_id.is_(None)).values(person_id=first.id))
+        assert counts(session) == [(4, 4), (2, 2)]
+        session.delete(faces[1])
+        session.flush()
+        session.execute(delete(MediaFile).where(MediaFile.id == files[0].id))
+        assert counts(session) == [(2, 2), (1, 1)]
