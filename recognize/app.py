@@ -21,7 +21,7 @@ class App(Workspace):
     @property
     def root_policy(self) -> RootPolicy:
         """Where libraries may be added: never around recognize's data, plain users only in allowed roots."""
-        return RootPolicy(self.settings.private_paths, self.settings.libraries.allowed_roots)
+        return RootPolicy(self.private_paths, self.settings.libraries.allowed_roots)
 
     def add_library(self, root: Path, user: str | None = None) -> Library:
         """Register a folder as a library of a user (created when missing), as the operator at the command line."""

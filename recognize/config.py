@@ -241,6 +241,12 @@ class Settings(BaseSettings):
         description="Folder for the database, thumbnails and caches.",
     )
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in home.")
+    api_threads: int = Field(
+        4,
+        ge=1,
+        description="Requests the HTTP API works on at once (the rest wait their turn): more threads than this "
+        "only take turns at Python's interpreter lock.",
+    )
     database_busy_timeout: float = Field(
         30.0, gt=0, description="Seconds a SQLite write waits for another writer before it gives up."
     )

@@ -5,7 +5,11 @@ the browser session. Errors carry their status: a person/library refusal is 409 
 request 422, an unknown or foreign id 404 (another user's ids look exactly like missing ones).
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from a2wsgi import WSGIMiddleware
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -33,7 +37,14 @@ async def _refused(_request: Request, error: Exception) -> JSONResponse:
 
 def create_server(app: App) -> FastAPI:
     """The whole HTTP service over one App (schema at /openapi.json)."""
-    server = FastAPI(title="recognize", version="1", docs_url=None, redoc_url=None)
+
+    @asynccontextmanager
+    async def threads(_server: FastAPI) -> AsyncIterator[None]:
+        # Requests run in anyio's worker threads (40 by default): past a few, they only contend for the GIL.
+        to_thread.current_default_thread_limiter().total_tokens = app.settings.api_threads
+        yield
+
+    server = FastAPI(title="recognize", version="1", docs_url=None, redoc_url=None, lifespan=threads)
     secret = session_secret(app.settings.home)
     server.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict", max_age=SESSION_DAYS * 86400)
     server.add_middleware(SecurityHeaders)

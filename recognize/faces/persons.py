@@ -11,9 +11,10 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
@@ -141,6 +142,35 @@ def get_face(session: Session, user_id: int, face_id: int) -> Face:
     return session.get_one(Face, face_id)
 
 
+@lru_cache
+def _persons_page(include_hidden: bool, unnamed_only: bool, one_person: bool, paged: bool) -> Select:
+    """The list statement for one combination of filters, built once: its values are bound parameters
+    (``user_id``, ``person_id``, ``offset``, ``limit``), so each call skips building and keying it."""
+    query = (
+        select(Person.id, Person.name, Person.hidden, Person.face_count.label("faces"))
+        .where(Person.user_id == bindparam("user_id"))
+        .order_by(Person.face_count.desc(), Person.id)
+    )
+    if not include_hidden:
+        query = query.where(Person.hidden.is_(False))
+    if unnamed_only:
+        query = query.where(Person.name.is_(None))
+    if one_person:
+        query = query.where(Person.id == bindparam("person_id"))
+    if paged:
+        query = query.offset(bindparam("offset")).limit(bindparam("limit"))
+    page = query.subquery()
+    cover = (
+        select(Face.id)
+        .where(Face.person_id == page.c.id)
+        .order_by(Face.cover_rank.desc(), Face.id)
+        .limit(1)
+        .correlate(page)
+        .scalar_subquery()
+    )
+    return select(page, cover).order_by(page.c.faces.desc(), page.c.id)
+
+
 def list_persons(
     session: Session,
     user_id: int,
@@ -152,31 +182,9 @@ def list_persons(
 ) -> list[PersonSummary]:
     """Persons of a user (only ``person_id``, when given) with face counts and a cover face (the sharpest
     large face), most faces first."""
-    faces = Person.face_count.label("faces")
-    query = (
-        select(Person.id, Person.name, Person.hidden, faces)
-        .where(Person.user_id == user_id)
-        .order_by(Person.face_count.desc(), Person.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    if not include_hidden:
-        query = query.where(Person.hidden.is_(False))
-    if unnamed_only:
-        query = query.where(Person.name.is_(None))
-    if person_id is not None:
-        query = query.where(Person.id == person_id)
-    page = query.subquery()
-    cover = (
-        select(Face.id)
-        .where(Face.person_id == page.c.id)
-        .order_by(Face.cover_rank.desc(), Face.id)
-        .limit(1)
-        .correlate(page)
-        .scalar_subquery()
-    )
-    rows = session.execute(select(page, cover).order_by(page.c.faces.desc(), page.c.id))
-    return [PersonSummary(*row) for row in rows]
+    statement = _persons_page(include_hidden, unnamed_only, person_id is not None, limit is not None)
+    values = {"user_id": user_id, "person_id": person_id, "offset": offset, "limit": limit}
+    return [PersonSummary(*row) for row in session.execute(statement, values)]
 
 
 def count_persons(session: Session, user_id: int, include_hidden: bool = False, unnamed_only: bool = False) -> int:

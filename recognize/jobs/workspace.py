@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -49,6 +50,11 @@ class Workspace:
             ) from error
 
     @cached_property
+    def private_paths(self) -> list[Path]:
+        """``settings.private_paths``, resolved once: every file request checks them."""
+        return self.settings.private_paths
+
+    @cached_property
     def analyses(self) -> dict[str, Analysis]:
         """Every analysis by name, built once per process: loaded models stay loaded."""
         return {analysis.name: analysis for analysis in all_analyses(self.settings)}
@@ -64,7 +70,7 @@ class Workspace:
         """Scan each library; returns a report per library root."""
         from recognize.library.scanner import scan_library
 
-        excluded = self.settings.private_paths
+        excluded = self.private_paths
         return {library.root: scan_library(self.database, library, progress, excluded) for library in libraries}
 
     def clustering_settings(self, user: User) -> FaceSettings:

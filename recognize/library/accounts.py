@@ -9,7 +9,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from recognize.storage.models import ApiToken, User, utcnow
@@ -64,16 +64,26 @@ def create_token(session: Session, user: User, name: str, days: float | None = N
     return token
 
 
+@cache
+def _token_and_user() -> Select:
+    """A token row and its user by the token's hash, built once (every API request asks it)."""
+    matching = ApiToken.token_hash == bindparam("token_hash")
+    return select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(matching)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     """The token's user while it is neither expired nor revoked."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.revoked_at is not None:
+    found = session.execute(_token_and_user(), {"token_hash": _digest(token)}).first()
+    if found is None:
+        return None
+    row, user = found
+    if row.revoked_at is not None:
         return None
     if row.expires_at is not None:
         expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
         if expires <= datetime.now(UTC):
             return None
-    return session.get(User, row.user_id)
+    return user
 
 
 BROWSER_SESSION = "browser session"

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD_REVISION = "0015"
+SQLITE_POOL_SIZE = 40  # connections kept open: one per thread the API may run requests in (anyio's default)
 DEFAULT_BUSY_TIMEOUT = 30.0
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
@@ -53,7 +54,9 @@ def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
 def make_engine(url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout (seconds a write waits for a lock)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": busy_timeout})
+        engine = create_engine(
+            url, connect_args={"timeout": busy_timeout}, pool_size=SQLITE_POOL_SIZE, max_overflow=SQLITE_POOL_SIZE
+        )
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from anyio import to_thread
 from sqlalchemy import select
 
 from recognize.export import export_user
@@ -278,3 +279,12 @@ def test_confirmations_are_listed_best_first_and_answered(api) -> None:
     assert client.get(f"/api/faces/{ids['face']}", auth=ALICE).json()["person"] == ids["person"]
     assert asked["id"] not in [item["id"] for item in client.get("/api/confirmations", auth=ALICE).json()["items"]]
     assert client.get("/api/confirmations", auth=BOB).json() == {"items": []}
+
+
+def test_requests_run_in_at_most_api_threads(api) -> None:
+    client, app, _root = api
+    app.settings.api_threads = 3
+    with client:
+        assert client.get("/api/persons", auth=ALICE).status_code == 200
+        tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
+    assert tokens == 3

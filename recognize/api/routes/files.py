@@ -36,7 +36,7 @@ def inside_library(app: App, media_file: MediaFile, library: Library) -> Path:
     """The file on disk, or 404 when it left its library (or lies in recognize's own data)."""
     root = Path(library.root).resolve()
     path = (root / media_file.rel_path).resolve()
-    if not path.is_relative_to(root) or not path.is_file() or is_private(path, app.settings.private_paths):
+    if not path.is_relative_to(root) or not path.is_file() or is_private(path, app.private_paths):
         raise HTTPException(404, f"file {media_file.id} is not in its library any more")
     return path
 
