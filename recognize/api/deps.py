@@ -21,14 +21,14 @@ from recognize.storage.models import User
 bearer, basic = HTTPBearer(auto_error=False), HTTPBasic(auto_error=False)
 
 
-def recognize_app(request: Request) -> App:
+async def recognize_app(request: Request) -> App:
     """The App this API serves."""
     return request.app.state.recognize_app
 
 
 def database_session(request: Request) -> Iterator[Session]:
     """A session for one request; it commits when the route returns, before the answer is sent."""
-    with recognize_app(request).database.session() as opened:
+    with request.app.state.recognize_app.database.session() as opened:
         yield opened
 
 

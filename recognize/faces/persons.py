@@ -187,14 +187,20 @@ def list_persons(
     return [PersonSummary(*row) for row in session.execute(statement, values)]
 
 
-def count_persons(session: Session, user_id: int, include_hidden: bool = False, unnamed_only: bool = False) -> int:
-    """How many persons a user has (visible ones, unless ``include_hidden``; only unnamed ones if asked)."""
-    query = select(func.count()).select_from(Person).where(Person.user_id == user_id)
+@lru_cache
+def _persons_count(include_hidden: bool, unnamed_only: bool) -> Select:
+    """The count statement for one combination of filters, built once (``user_id`` bound at each call)."""
+    query = select(func.count()).select_from(Person).where(Person.user_id == bindparam("user_id"))
     if not include_hidden:
         query = query.where(Person.hidden.is_(False))
     if unnamed_only:
         query = query.where(Person.name.is_(None))
-    return session.scalar(query) or 0
+    return query
+
+
+def count_persons(session: Session, user_id: int, include_hidden: bool = False, unnamed_only: bool = False) -> int:
+    """How many persons a user has (visible ones, unless ``include_hidden``; only unnamed ones if asked)."""
+    return session.scalar(_persons_count(include_hidden, unnamed_only), {"user_id": user_id}) or 0
 
 
 def clean_name(name: str | None) -> str | None:
