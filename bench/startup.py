@@ -1,5 +1,7 @@
 """Start-up time of the CLI: ``recognize --help`` and ``recognize status`` on a small processed library,
 for this checkout and for a baseline commit (a temporary git worktree), side by side in one run.
+Both run with this checkout's virtual environment: a baseline from before 2026-11-30 clusters with
+scikit-learn, which is no longer a dependency, so install it for the run (``pip install scikit-learn``).
 
 usage: python bench/startup.py [--baseline REV] [--runs N]
 """
