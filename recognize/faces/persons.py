@@ -142,19 +142,23 @@ def get_face(session: Session, user_id: int, face_id: int) -> Face:
     return session.get_one(Face, face_id)
 
 
-@lru_cache
-def _persons_page(include_hidden: bool, unnamed_only: bool, one_person: bool, paged: bool) -> Select:
-    """The list statement for one combination of filters, built once: its values are bound parameters
-    (``user_id``, ``person_id``, ``offset``, ``limit``), so each call skips building and keying it."""
-    query = (
-        select(Person.id, Person.name, Person.hidden, Person.face_count.label("faces"))
-        .where(Person.user_id == bindparam("user_id"))
-        .order_by(Person.face_count.desc(), Person.id)
-    )
+def _users_persons(query: Select, include_hidden: bool, unnamed_only: bool) -> Select:
+    """``query`` over the persons of the bound ``user_id``: visible ones unless ``include_hidden``, only
+    unnamed ones if asked."""
+    query = query.where(Person.user_id == bindparam("user_id"))
     if not include_hidden:
         query = query.where(Person.hidden.is_(False))
     if unnamed_only:
         query = query.where(Person.name.is_(None))
+    return query
+
+
+@lru_cache
+def _persons_page(include_hidden: bool, unnamed_only: bool, one_person: bool, paged: bool) -> Select:
+    """The list statement for one combination of filters, built once: its values are bound parameters
+    (``user_id``, ``person_id``, ``offset``, ``limit``), so each call skips building and keying it."""
+    columns = select(Person.id, Person.name, Person.hidden, Person.face_count.label("faces"))
+    query = _users_persons(columns, include_hidden, unnamed_only).order_by(Person.face_count.desc(), Person.id)
     if one_person:
         query = query.where(Person.id == bindparam("person_id"))
     if paged:
@@ -190,12 +194,7 @@ def list_persons(
 @lru_cache
 def _persons_count(include_hidden: bool, unnamed_only: bool) -> Select:
     """The count statement for one combination of filters, built once (``user_id`` bound at each call)."""
-    query = select(func.count()).select_from(Person).where(Person.user_id == bindparam("user_id"))
-    if not include_hidden:
-        query = query.where(Person.hidden.is_(False))
-    if unnamed_only:
-        query = query.where(Person.name.is_(None))
-    return query
+    return _users_persons(select(func.count()).select_from(Person), include_hidden, unnamed_only)
 
 
 def count_persons(session: Session, user_id: int, include_hidden: bool = False, unnamed_only: bool = False) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from recognize.analyses.base import Analysis
 from recognize.analyses.registry import all_analyses
 from recognize.config import USER_FACE_SETTINGS, FaceSettings, Settings, face_settings_with
+from recognize.storage.control import clear_clustering_due, clustering_due
 from recognize.storage.database import Database, create_private_folder, redacted
 from recognize.storage.models import Library, User
 
@@ -89,8 +90,6 @@ class Workspace:
 
     def update_persons_if_due(self, user_id: int) -> ClusterReport | None:
         """``update_persons`` when faces were stored since the user's last clustering; None otherwise."""
-        from recognize.storage.control import clear_clustering_due, clustering_due
-
         with self.database.session() as session:
             token = clustering_due(session, user_id)
         if token is None:

@@ -45,17 +45,23 @@ CLUSTERING_DUE = "clustering-due-"
 NEVER_MARKED = "never-marked"
 
 
+def _inserted(session: Session, key: str, value: str) -> bool:
+    """Add a control row; False when another transaction added that key first."""
+    try:
+        with session.begin_nested():
+            session.add(Control(key=key, value=value))
+    except IntegrityError:
+        return False
+    return True
+
+
 def mark_clustering_due(session: Session, user_id: int) -> None:
     """Note that a user has faces the clustering has not seen: a new token, so a clustering already under
     way does not clear the mark."""
     key, token = f"{CLUSTERING_DUE}{user_id}", uuid.uuid4().hex
-    if session.execute(update(Control).where(Control.key == key).values(value=token)).rowcount:
-        return
-    try:
-        with session.begin_nested():
-            session.add(Control(key=key, value=token))
-    except IntegrityError:
-        session.execute(update(Control).where(Control.key == key).values(value=token))
+    renew = update(Control).where(Control.key == key).values(value=token)
+    if not session.execute(renew).rowcount and not _inserted(session, key, token):
+        session.execute(renew)
 
 
 def clustering_due(session: Session, user_id: int) -> str | None:
@@ -69,11 +75,7 @@ def clustering_due(session: Session, user_id: int) -> str | None:
 def clear_clustering_due(session: Session, user_id: int, token: str) -> None:
     """Mark a user's clustering done, unless faces were stored after ``token`` was read."""
     key = f"{CLUSTERING_DUE}{user_id}"
-    if token != NEVER_MARKED:
+    if token == NEVER_MARKED:
+        _inserted(session, key, "")
+    else:
         session.execute(update(Control).where(Control.key == key, Control.value == token).values(value=""))
-        return
-    try:
-        with session.begin_nested():
-            session.add(Control(key=key, value=""))
-    except IntegrityError:
-        pass

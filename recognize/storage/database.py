@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD_REVISION = "0015"
-SQLITE_POOL_SIZE = 40  # connections kept open: one per thread the API may run requests in (anyio's default)
+# SQLite connections kept open. An API request holds its session across the worker-thread hops of its
+# dependencies, so more sessions than `api_threads` are open at once; past the pool, each would
+# connect again (and run the pragmas) per request.
+SQLITE_POOL_SIZE = 40
 DEFAULT_BUSY_TIMEOUT = 30.0
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
