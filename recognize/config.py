@@ -242,7 +242,7 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in home.")
     api_threads: int = Field(
-        4,
+        2,
         ge=1,
         description="Requests the HTTP API works on at once (the rest wait their turn): more threads than this "
         "only take turns at Python's interpreter lock.",

@@ -107,6 +107,22 @@ class Database:
                 session.rollback()
                 raise
 
+    def open_session(self) -> Session:
+        """A new session that has not touched the database yet; ``end_session`` commits or rolls back and
+        closes it. For callers that cannot keep ``session()`` open across their own steps (an HTTP request)."""
+        return self._sessions()
+
+    @staticmethod
+    def end_session(session: Session, commit: bool) -> None:
+        """Commit (or roll back) and close a session from ``open_session``."""
+        try:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

@@ -24,6 +24,16 @@ def test_sqlite_uses_wal(sqlite_app: App) -> None:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
 
 
+def test_an_opened_session_is_kept_only_when_ended_with_commit(app: App) -> None:
+    for name, commit in (("kept", True), ("dropped", False)):
+        opened = app.database.open_session()
+        opened.add(User(name=name, password_hash="x"))
+        opened.flush()
+        app.database.end_session(opened, commit)
+    with app.database.session() as session:
+        assert session.scalars(select(User.name)).all() == ["kept"]
+
+
 def test_libraries_are_scoped_to_their_user(app: App, tmp_path) -> None:
     folder = tmp_path / "photos"
     folder.mkdir()
