@@ -127,6 +127,9 @@ def wrk(url: str, token: str, seconds: int) -> tuple[float, float, float, int]:
         assert value, report
         return float(value[1]) * unit[value[2]]
 
+    failed = re.search(r"Non-2xx or 3xx responses: \d+|timeout [1-9]", report)
+    if failed:
+        raise SystemExit(f"{url}: some requests failed, the figures would mislead:\n{report}")
     rate = re.search(r"Requests/sec:\s+([\d.]+)", report)
     sent = re.search(r"(\d+) requests in", report)
     assert rate and sent, report

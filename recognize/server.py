@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from recognize.api.dav_limits import hide_internal_errors
+from recognize.api.deps import SessionGate
 from recognize.api.failures import answer_database_failures
 from recognize.api.limits import BodyLimit, SecurityHeaders
 from recognize.api.routes import account, confirmations, files, libraries, persons
@@ -56,6 +57,8 @@ def create_server(app: App) -> FastAPI:
     for router in ROUTERS:
         server.include_router(router)
     server.state.recognize_app = app
+    # The running requests may each open a second session (a worker thread each).
+    server.state.session_gate = SessionGate(app.database.connections - app.settings.api_threads)
     server.state.login_guard = guard
     server.add_exception_handler(PersonError, _refused)
     server.add_exception_handler(LibraryError, _refused)

@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
@@ -27,19 +29,42 @@ async def recognize_app(request: Request) -> App:
     return request.app.state.recognize_app
 
 
+class SessionGate:
+    """At most ``size`` requests hold a database session at once; the others wait on the event loop.
+
+    A request holds its pooled connection across several waits for one of the ``api_threads``. Were
+    every connection held by requests waiting for a thread while the threads wait for a connection, all
+    would stall until the pool's timeout; a gate smaller than the pool leaves the running ones enough.
+    One semaphore per event loop (a semaphore belongs to the loop it first waited on)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self._semaphores: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
+
+    def semaphore(self) -> asyncio.Semaphore:
+        """This event loop's semaphore."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._semaphores:
+            self._semaphores[loop] = asyncio.Semaphore(self.size)
+        return self._semaphores[loop]
+
+
 async def database_session(request: Request) -> AsyncIterator[Session]:
-    """A session for one request; it commits when the route returns, before the answer is sent.
+    """A session for one request, past the server's ``SessionGate``; it commits when the route returns,
+    before the answer is sent.
 
     Opening a session touches no database, so it happens on the event loop; the commit (or rollback) and
-    close run in one worker thread. A sync generator would take two thread hops per request instead."""
+    close take one worker thread (a sync generator would take two)."""
     database = request.app.state.recognize_app.database
-    opened = database.open_session()
-    try:
-        yield opened
-    except BaseException:
-        await run_in_threadpool(database.end_session, opened, False)
-        raise
-    await run_in_threadpool(database.end_session, opened, True)
+    gate: SessionGate = request.app.state.session_gate
+    async with gate.semaphore():
+        opened = database.open_session()
+        try:
+            yield opened
+        except BaseException:
+            await run_in_threadpool(database.end_session, opened, False)
+            raise
+        await run_in_threadpool(database.end_session, opened, True)
 
 
 Recognize = Annotated[App, Depends(recognize_app)]

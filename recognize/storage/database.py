@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD_REVISION = "0015"
-# SQLite connections kept open. An API request holds its session across the worker-thread hops of its
-# dependencies, so more sessions than `api_threads` are open at once; past the pool, each would
-# connect again (and run the pragmas) per request.
-SQLITE_POOL_SIZE = 40
+# Connections one process keeps open and opens beyond that while busy. An API request holds its session
+# across the worker-thread hops of its dependencies, so more sessions than `api_threads` are open at once;
+# SQLite connections are cheap and kept (each new one runs the pragmas); a PostgreSQL server takes 100
+# clients by default, for every process together.
+POOLS = {"sqlite": (40, 40), "postgresql": (10, 10)}
 DEFAULT_BUSY_TIMEOUT = 30.0
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
@@ -56,13 +57,16 @@ def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
 
 def make_engine(url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout (seconds a write waits for a lock)."""
+    kept, more = POOLS[_backend(url)]
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"timeout": busy_timeout}, pool_size=SQLITE_POOL_SIZE, max_overflow=SQLITE_POOL_SIZE
-        )
+        engine = create_engine(url, connect_args={"timeout": busy_timeout}, pool_size=kept, max_overflow=more)
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=kept, max_overflow=more)
+
+
+def _backend(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
 
 
 class Database:
@@ -73,6 +77,8 @@ class Database:
             create_private_file(Path(url.removeprefix("sqlite:///")))
         self.url = url
         self.engine = make_engine(url, busy_timeout)
+        self.connections = sum(POOLS[_backend(url)])
+        """The most connections this process opens at once; one more waits for a free one (30 s at most)."""
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def revision(self) -> str | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 from anyio import to_thread
 from sqlalchemy import select
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from recognize.export import export_user
 from recognize.faces import confirmations
 from recognize.library.accounts import create_token, revoke_token
+from recognize.server import create_server
 from recognize.storage.models import ApiToken, Face, MediaFile, User
 from tests.api.conftest import ALICE, BOB, _ids
 from tests.media_factory import jpeg_with_exif
@@ -279,6 +282,26 @@ def test_confirmations_are_listed_best_first_and_answered(api) -> None:
     assert client.get(f"/api/faces/{ids['face']}", auth=ALICE).json()["person"] == ids["person"]
     assert asked["id"] not in [item["id"] for item in client.get("/api/confirmations", auth=ALICE).json()["items"]]
     assert client.get("/api/confirmations", auth=BOB).json() == {"items": []}
+
+
+def test_more_requests_at_once_than_pooled_connections_all_finish(api) -> None:
+    """Requests waiting for one of the few API threads must not hold the pooled connections the running
+    ones need (that deadlocked until the pool's 30 s timeout)."""
+    _client, app, _root = api
+    with app.database.session() as session:
+        token = create_token(session, session.scalars(select(User).where(User.name == ALICE[0])).one(), "burst")
+    server = create_server(app)
+    at_once = app.database.connections + 40
+
+    async def burst() -> list[int]:
+        to_thread.current_default_thread_limiter().total_tokens = app.settings.api_threads
+        transport = httpx.ASGITransport(app=server)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as client:
+            answers = await asyncio.gather(*(client.get("/api/persons") for _ in range(at_once)))
+        return [answer.status_code for answer in answers]
+
+    assert asyncio.run(asyncio.wait_for(burst(), timeout=20)) == [200] * at_once
 
 
 def test_requests_run_in_at_most_api_threads(api) -> None:
