@@ -57,7 +57,7 @@ def create_server(app: App) -> FastAPI:
     for router in ROUTERS:
         server.include_router(router)
     server.state.recognize_app = app
-    # The running requests may each open a second session (a worker thread each).
+    # Less api_threads: a request running in one of them may open a second session of its own.
     server.state.session_gate = SessionGate(app.database.connections - app.settings.api_threads)
     server.state.login_guard = guard
     server.add_exception_handler(PersonError, _refused)

@@ -58,7 +58,7 @@ def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
 def make_engine(url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout (seconds a write waits for a lock)."""
     kept, more = POOLS[_backend(url)]
-    if url.startswith("sqlite"):
+    if _backend(url) == "sqlite":
         engine = create_engine(url, connect_args={"timeout": busy_timeout}, pool_size=kept, max_overflow=more)
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         return engine
@@ -77,8 +77,8 @@ class Database:
             create_private_file(Path(url.removeprefix("sqlite:///")))
         self.url = url
         self.engine = make_engine(url, busy_timeout)
+        # The most connections this process opens at once; one more waits for a free one (30 s at most).
         self.connections = sum(POOLS[_backend(url)])
-        """The most connections this process opens at once; one more waits for a free one (30 s at most)."""
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def revision(self) -> str | None:
