@@ -75,7 +75,11 @@ def check_root(session: Session, user: User, folder: str | Path, policy: RootPol
 def checked_user_root(folder: str | Path, private_paths: Sequence[Path]) -> Path:
     """``folder`` resolved, when it can be given to a user as a root: an existing folder apart from recognize's data."""
     root = resolve_folder(folder)
-    if not root.is_dir():
+    try:
+        is_folder = root.is_dir()
+    except OSError as error:  # a name too long for the file system, a folder it may not look into
+        raise LibraryError(f"{folder}: {error.strerror or error}") from None
+    if not is_folder:
         raise LibraryError(f"{folder}: not a folder")
     if any(overlaps(root, private) for private in private_paths):
         raise LibraryError(f"{folder}: contains or lies inside recognize's own data; choose a folder of photos", 403)

@@ -72,6 +72,16 @@ def test_plain_users_add_libraries_only_inside_their_roots(sqlite_app: App, tmp_
         assert add_library(session, bob, Path("/etc"), policy, trusted=True).root == "/etc"
 
 
+def test_a_folder_the_file_system_cannot_look_up_is_refused_with_its_reason(sqlite_app: App, tmp_path: Path) -> None:
+    policy = RootPolicy(sqlite_app.settings.private_paths, [])
+    too_long = tmp_path / ("x" * 300)
+    with sqlite_app.database.session() as session:
+        admin = get_or_create_user(session, "admin")
+        with pytest.raises(LibraryError, match="File name too long") as error:
+            add_library(session, admin, too_long, policy, trusted=True)
+    assert str(too_long) in str(error.value)
+
+
 def test_the_scanner_never_enters_the_data_folder(tmp_path: Path) -> None:
     root = tmp_path / "photos"
     app = App(load_settings(home=root / "recognize-data", workers=1))
