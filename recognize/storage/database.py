@@ -57,8 +57,9 @@ def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
 
 def make_engine(url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout (seconds a write waits for a lock)."""
-    kept, more = POOLS[_backend(url)]
-    if _backend(url) == "sqlite":
+    backend = _backend(url)
+    kept, more = POOLS[backend]
+    if backend == "sqlite":
         engine = create_engine(url, connect_args={"timeout": busy_timeout}, pool_size=kept, max_overflow=more)
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         return engine
@@ -105,13 +106,13 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session committed on success and rolled back on error."""
-        with self._sessions() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        session = self.open_session()
+        try:
+            yield session
+        except BaseException:
+            self.end_session(session, commit=False)
+            raise
+        self.end_session(session, commit=True)
 
     def open_session(self) -> Session:
         """A new session that has not touched the database yet; ``end_session`` commits or rolls back and
