@@ -30,7 +30,7 @@ from sqlalchemy import delete, update
 from recognize.app import App
 from recognize.config import load_settings
 from recognize.export import export_user
-from recognize.faces.persons import update_persons
+from recognize.faces.grouping import update_persons
 from recognize.library.libraries import find_user
 from recognize.models.registry import EMBEDDERS
 from recognize.storage.models import Face, Person
@@ -75,7 +75,9 @@ def frontier(home: Path, embedder: str, family_dir: Path) -> None:
     with app.database.session() as session:
         user = find_user(session, "bench")
         base = app.clustering_settings(user)
-        print("  one-pass frontier (cluster_distance x factor; join_distance unused: no persons yet)")
+        print(
+            "  one-update frontier (every face grouped again: cluster_distance x factor, then joins to the new persons)"
+        )
         print(f"  {'cluster_distance':>16} {'precision':>9} {'recall':>6} {'relatives merged':>16}")
         for factor in FACTORS:
             distance = round((base.cluster_distance or 0) * factor, 3)

@@ -132,7 +132,7 @@ class PersonIndex:
 
     def add(self, embedding: np.ndarray, owner: int, young: bool = False) -> None:
         """Count a newly joined face as a member of its person."""
-        self.embeddings = np.vstack([self.embeddings, embedding[None, :]])
+        self.embeddings = np.vstack([self.embeddings, embedding[None, :]]) if len(self.owners) else embedding[None, :]
         self.owners = np.append(self.owners, owner)
         self.young = np.append(self.young, young)
         self._size_of[owner] = self._size_of.get(owner, 0) + 1

@@ -1,4 +1,4 @@
-"""Persons: automatic grouping of a user's faces, and the operations users correct it with.
+"""Persons: the operations users correct the automatic grouping (``faces.grouping``) with.
 
 Rules: two faces of one photo are never in one person; a named person is never merged
 automatically (no person is: merges are only suggested); a face the user moved out of a person is
@@ -18,8 +18,8 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
-from recognize.faces.clustering import PersonIndex, cluster, pairwise
-from recognize.faces.known import KnownFace, user_faces
+from recognize.faces.clustering import pairwise
+from recognize.faces.known import user_faces
 from recognize.storage.control import mark_sidecars_due
 from recognize.storage.models import Confirmation, Face, FaceRejection, Library, MediaFile, Person
 
@@ -33,16 +33,6 @@ class PersonError(Exception):
 
 
 @dataclass(frozen=True)
-class ClusterReport:
-    """What one update of persons did."""
-
-    joined: int
-    new_persons: int
-    faces_in_new_persons: int
-    unassigned: int
-
-
-@dataclass(frozen=True)
 class PersonSummary:
     """A person as lists show it."""
 
@@ -51,74 +41,6 @@ class PersonSummary:
     hidden: bool
     faces: int
     cover_face: int | None
-
-
-def update_persons(session: Session, user_id: int, settings: FaceSettings) -> ClusterReport:
-    """Join new faces to persons they clearly belong to, then group the rest into new persons.
-
-    ``settings`` carry the thresholds of their embedding model (``thresholds.with_model_thresholds``);
-    faces embedded by another model take no part until they are embedded again.
-    """
-    faces = user_faces(session, user_id, settings)
-    rejected = rejections(session)
-    photo_persons: dict[int, set[int]] = defaultdict(set)
-    members = [face for face in faces if face.person_id is not None and face.vector is not None]
-    for face in faces:
-        if face.person_id is not None:
-            photo_persons[face.file_id].add(face.person_id)
-    index = PersonIndex(
-        np.stack([face.vector for face in members]) if members else np.zeros((0, 1), np.float32),
-        [face.person_id for face in members],
-        [face.young for face in members],
-    )
-    waiting = [
-        face
-        for face in faces
-        if face.person_id is None and face.clusterable and face.assigned_by != "user" and face.vector is not None
-    ]
-    joined, still_waiting = 0, []
-    for face in waiting:
-        excluded = rejected[face.id] | photo_persons[face.file_id]
-        target = index.best(
-            face.vector,
-            settings.join_distance,
-            settings.join_min_votes,
-            excluded,
-            young=face.young,
-            young_distance=settings.child_distance,
-        )
-        if target is None:
-            still_waiting.append(face)
-            continue
-        session.execute(update(Face).where(Face.id == face.id).values(person_id=target, assigned_by="auto"))
-        index.add(face.vector, target, face.young)
-        photo_persons[face.file_id].add(target)
-        joined += 1
-    new_persons, grouped = _new_persons(session, user_id, still_waiting, settings) if still_waiting else (0, 0)
-    return ClusterReport(joined, new_persons, grouped, len(still_waiting) - grouped)
-
-
-def _new_persons(session: Session, user_id: int, waiting: list[KnownFace], settings: FaceSettings) -> tuple[int, int]:
-    """Group the faces no person took into new persons; returns how many persons and faces."""
-    labels = cluster(
-        np.stack([face.vector for face in waiting]),
-        [face.file_id for face in waiting],
-        settings.cluster_distance,
-        settings.min_faces_per_person,
-        young=np.array([face.young for face in waiting]),
-        young_threshold=settings.child_distance,
-        linkage=settings.linkage,
-    )
-    new_persons = grouped = 0
-    for label in sorted(set(labels) - {-1}):
-        person = Person(user_id=user_id)
-        session.add(person)
-        session.flush()
-        chosen = [waiting[i].id for i in np.flatnonzero(labels == label)]
-        session.execute(update(Face).where(Face.id.in_(chosen)).values(person_id=person.id, assigned_by="auto"))
-        new_persons += 1
-        grouped += len(chosen)
-    return new_persons, grouped
 
 
 def get_person(session: Session, user_id: int, person_id: int) -> Person:

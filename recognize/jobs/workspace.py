@@ -18,7 +18,7 @@ from recognize.storage.database import Database, create_private_folder, redacted
 from recognize.storage.models import Library, User
 
 if TYPE_CHECKING:
-    from recognize.faces.persons import ClusterReport
+    from recognize.faces.grouping import ClusterReport
     from recognize.library.scanner import ScanReport
 
 
@@ -83,7 +83,7 @@ class Workspace:
 
     def update_persons(self, user_id: int) -> ClusterReport:
         """Group a user's new faces into persons, with the user's clustering settings."""
-        from recognize.faces.persons import update_persons
+        from recognize.faces.grouping import update_persons
 
         with self.database.session() as session:
             return update_persons(session, user_id, self.clustering_settings(session.get_one(User, user_id)))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from recognize.app import App
 from recognize.faces import persons as ops
+from recognize.faces.grouping import update_persons
 from recognize.faces.store import FoundFace, store_faces
 from recognize.storage.control import clear_clustering_due, clustering_due, mark_clustering_due
-from recognize.storage.models import Face, Library, MediaFile
+from recognize.storage.models import Face, Library, MediaFile, Person, User
 from tests.faces.conftest import LATER, copy_photos
 
 
@@ -61,6 +62,25 @@ def test_new_photos_join_named_persons_without_reshuffling(faces_app: tuple[App,
     with app.database.session() as session:
         names = {person.id: person.name for person in ops.list_persons(session, user_id)}
     assert names[obama] == "Barack" and names[biden] == "Joe"
+
+
+def test_one_update_joins_faces_to_the_persons_it_creates(faces_app: tuple[App, Path], test_media: Path) -> None:
+    """A face that no person could take before the new persons formed joins one of them in the same update,
+    not at the next photo; so a second update with nothing new changes nothing."""
+    app, root = faces_app
+    copy_photos(test_media, root, LATER)
+    app.process(root)
+    user_id = _user_id(app)
+    with app.database.session() as session:
+        tight = app.clustering_settings(session.get_one(User, user_id)).model_copy(
+            update={"cluster_distance": 0.7, "join_distance": 0.9}
+        )
+        session.execute(update(Face).values(person_id=None, assigned_by=None))
+        session.execute(delete(Person))
+        first = update_persons(session, user_id, tight)
+        again = update_persons(session, user_id, tight)
+    assert first.new_persons > 0 and first.joined > 0
+    assert (again.joined, again.new_persons) == (0, 0)
 
 
 def test_faces_of_one_photo_never_share_a_person(faces_app: tuple[App, Path], test_media: Path) -> None:

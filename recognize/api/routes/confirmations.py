@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from recognize.api.deps import Db, Me, Recognize
 from recognize.faces import confirmations
-from recognize.faces.persons import update_persons
+from recognize.faces.grouping import update_persons
 
 router = APIRouter()
 

@@ -1,0 +1,118 @@
+"""Automatic grouping of a user's faces into persons, precision first (rules in ``faces/README.md``).
+
+New faces first join the one person enough of whose faces agree; the rest are clustered into new
+persons; then the faces still waiting may join those new persons, so one update settles what it can
+and a second one with nothing new changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from recognize.config import FaceSettings
+from recognize.faces.clustering import PersonIndex, cluster
+from recognize.faces.known import KnownFace, user_faces
+from recognize.faces.persons import rejections
+from recognize.storage.models import Face, Person
+
+
+@dataclass(frozen=True)
+class ClusterReport:
+    """What one update of persons did."""
+
+    joined: int
+    new_persons: int
+    faces_in_new_persons: int
+    unassigned: int
+
+
+def update_persons(session: Session, user_id: int, settings: FaceSettings) -> ClusterReport:
+    """Join new faces to persons they clearly belong to, then group the rest into new persons.
+
+    ``settings`` carry the thresholds of their embedding model (``thresholds.with_model_thresholds``);
+    faces embedded by another model take no part until they are embedded again.
+    """
+    faces = user_faces(session, user_id, settings)
+    rejected = rejections(session)
+    photo_persons: dict[int, set[int]] = defaultdict(set)
+    members = [face for face in faces if face.person_id is not None and face.vector is not None]
+    for face in faces:
+        if face.person_id is not None:
+            photo_persons[face.file_id].add(face.person_id)
+    index = PersonIndex(
+        np.stack([face.vector for face in members]) if members else np.zeros((0, 1), np.float32),
+        [face.person_id for face in members],
+        [face.young for face in members],
+    )
+    waiting = [
+        face
+        for face in faces
+        if face.person_id is None and face.clusterable and face.assigned_by != "user" and face.vector is not None
+    ]
+    joined, still_waiting = _join(session, waiting, index, photo_persons, rejected, settings)
+    created = _new_persons(session, user_id, still_waiting, settings) if still_waiting else {}
+    for face in still_waiting:
+        if face.id in created:
+            index.add(face.vector, created[face.id], face.young)
+            photo_persons[face.file_id].add(created[face.id])
+    late, still_waiting = _join(
+        session, [f for f in still_waiting if f.id not in created], index, photo_persons, rejected, settings
+    )
+    return ClusterReport(joined + late, len(set(created.values())), len(created), len(still_waiting))
+
+
+def _join(
+    session: Session,
+    waiting: list[KnownFace],
+    index: PersonIndex,
+    photo_persons: dict[int, set[int]],
+    rejected: dict[int, set[int]],
+    settings: FaceSettings,
+) -> tuple[int, list[KnownFace]]:
+    """Put each waiting face in the one person enough of whose faces agree; returns how many, and the rest."""
+    joined, still_waiting = 0, []
+    for face in waiting:
+        excluded = rejected[face.id] | photo_persons[face.file_id]
+        target = index.best(
+            face.vector,
+            settings.join_distance,
+            settings.join_min_votes,
+            excluded,
+            young=face.young,
+            young_distance=settings.child_distance,
+        )
+        if target is None:
+            still_waiting.append(face)
+            continue
+        session.execute(update(Face).where(Face.id == face.id).values(person_id=target, assigned_by="auto"))
+        index.add(face.vector, target, face.young)
+        photo_persons[face.file_id].add(target)
+        joined += 1
+    return joined, still_waiting
+
+
+def _new_persons(session: Session, user_id: int, waiting: list[KnownFace], settings: FaceSettings) -> dict[int, int]:
+    """Group the faces no person took into new persons; returns face id -> new person id."""
+    labels = cluster(
+        np.stack([face.vector for face in waiting]),
+        [face.file_id for face in waiting],
+        settings.cluster_distance,
+        settings.min_faces_per_person,
+        young=np.array([face.young for face in waiting]),
+        young_threshold=settings.child_distance,
+        linkage=settings.linkage,
+    )
+    created: dict[int, int] = {}
+    for label in sorted(set(labels) - {-1}):
+        person = Person(user_id=user_id)
+        session.add(person)
+        session.flush()
+        chosen = [waiting[i].id for i in np.flatnonzero(labels == label)]
+        session.execute(update(Face).where(Face.id.in_(chosen)).values(person_id=person.id, assigned_by="auto"))
+        created.update(dict.fromkeys(chosen, person.id))
+    return created
