@@ -32,7 +32,8 @@ class ClusterReport:
 
 
 def update_persons(session: Session, user_id: int, settings: FaceSettings) -> ClusterReport:
-    """Join new faces to persons they clearly belong to, then group the rest into new persons.
+    """Join new faces to persons they clearly belong to, group the rest into new persons, then let the faces
+    still waiting join those new persons.
 
     ``settings`` carry the thresholds of their embedding model (``thresholds.with_model_thresholds``);
     faces embedded by another model take no part until they are embedded again.
