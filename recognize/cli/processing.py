@@ -223,13 +223,21 @@ def search_command(
         typer.echo(f"{len(rows)} of {more} files (--limit shows more)", err=True)
 
 
+def _listen(address: str, port: int) -> socket.socket:
+    """The service's listening socket; a taken port ends the command with one sentence."""
+    try:
+        return socket.create_server((address, port))
+    except OSError as error:
+        fail(f"cannot listen on {address}:{port}: {error.strerror or error}; choose another with --port", code=1)
+
+
 @cli.command()
 def run(
     ctx: typer.Context,
     path: Path,
     user: UserOption = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on (default: RECOGNIZE_HOST, 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default: RECOGNIZE_PORT, 8080).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: RECOGNIZE_PORT, 8080; 0 picks a free one).")] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every task instead of the live view.")] = False,
 ) -> None:
@@ -246,11 +254,9 @@ def run(
     from recognize.server import create_server
 
     app = app_for(ctx)
-    address, number = host or app.settings.host, port or app.settings.port
-    try:
-        listening = socket.create_server((address, number))
-    except OSError as error:
-        fail(f"cannot listen on {address}:{number}: {error.strerror or error}; choose another with --port", code=1)
+    address, number = host or app.settings.host, app.settings.port if port is None else port
+    listening = _listen(address, number)
+    number = listening.getsockname()[1]
     try:
         library = app.add_library(path, user)
     except LibraryError as error:

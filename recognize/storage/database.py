@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,10 @@ PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
 
 
+class BackupError(Exception):
+    """A backup was refused or failed; the message says why."""
+
+
 def redacted(url: str) -> str:
     """A database URL fit to print: any password replaced by ***."""
     return make_url(url).render_as_string(hide_password=True)
@@ -37,10 +42,16 @@ def create_private_folder(path: Path) -> None:
 
 
 def create_private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 0600 when missing, and make an existing one 0600."""
+    """Create ``path`` empty with mode 0600 when missing, and make an existing one 0600.
+
+    An existing file is never opened: closing any descriptor of a file drops every POSIX lock this process
+    holds on it, and SQLite's locks on a live database are what keep another client from deleting its
+    ``-wal`` and ``-shm`` files while this process still writes to them."""
     create_private_folder(path.parent)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
-    path.chmod(PRIVATE_FILE)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE))
+    except FileExistsError:
+        path.chmod(PRIVATE_FILE)
 
 
 def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
@@ -129,6 +140,36 @@ class Database:
                 session.rollback()
         finally:
             session.close()
+
+    def backup(self, destination: Path) -> None:
+        """Copy a live SQLite database to ``destination`` (a new file, mode 0600) with SQLite's online backup:
+        writers go on meanwhile, and the copy is one consistent state. PostgreSQL has pg_dump for this."""
+        if _backend(self.url) != "sqlite":
+            raise BackupError(f"{redacted(self.url)} is PostgreSQL: back it up with pg_dump")
+        if not destination.parent.is_dir():
+            raise BackupError(f"{destination.parent} is not a folder")
+        if destination.exists():
+            raise BackupError(f"{destination} exists: choose a new file")
+        partial = destination.with_name(f".{destination.name}.partial")
+        partial.unlink(missing_ok=True)
+        create_private_file(partial)
+        copy = sqlite3.connect(partial)
+        pooled = self.engine.raw_connection()
+        try:
+            pooled.driver_connection.backup(copy)
+            checked = copy.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            pooled.close()
+            copy.close()
+        if checked != "ok":
+            partial.unlink()
+            raise BackupError(f"the copy failed SQLite's check: {checked}")
+        try:
+            os.link(partial, destination)
+        except FileExistsError:
+            raise BackupError(f"{destination} exists: choose a new file") from None
+        finally:
+            partial.unlink()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -110,3 +110,16 @@ def test_person_face_counts_follow_every_change_of_faces(app: App, tmp_path) -> 
         session.flush()
         session.execute(delete(MediaFile).where(MediaFile.id == files[0].id))
         assert counts(session) == [(2, 2), (1, 1)]
+
+
+def test_backup_copies_sqlite_and_points_postgresql_to_pg_dump(app: App, tmp_path) -> None:
+    from recognize.storage.database import BackupError
+
+    if app.database.url.startswith("sqlite"):
+        app.database.backup(tmp_path / "copy.db")
+        assert (tmp_path / "copy.db").stat().st_size > 0
+        with pytest.raises(BackupError, match="is not a folder"):
+            app.database.backup(tmp_path / "missing" / "copy.db")
+    else:
+        with pytest.raises(BackupError, match="pg_dump"):
+            app.database.backup(tmp_path / "copy.db")
