@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from recognize.api.dav_limits import hide_internal_errors
 from recognize.api.deps import SessionGate
 from recognize.api.failures import answer_database_failures
-from recognize.api.limits import BodyLimit, SecurityHeaders
+from recognize.api.limits import BodyLimit, SameOriginWrites, SecurityHeaders
 from recognize.api.routes import account, confirmations, files, libraries, persons
 from recognize.api.throttle import LoginGuard, guard_basic_logins
 from recognize.api.webdav import create_dav_app
@@ -50,6 +50,7 @@ def create_server(app: App) -> FastAPI:
     server.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict", max_age=SESSION_DAYS * 86400)
     server.add_middleware(SecurityHeaders)
     server.add_middleware(BodyLimit)
+    server.add_middleware(SameOriginWrites)
     guard = LoginGuard()
     server.mount("/dav", guard_basic_logins(guard, WSGIMiddleware(hide_internal_errors(create_dav_app(app, guard)))))
     server.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -8,9 +8,12 @@ there before: only regions of the same names, keywords and CreatorTool change. P
 
 from __future__ import annotations
 
+import errno
 import os
+import secrets
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recognize.config import Settings
+from recognize.library.confined import open_folder_beneath
+from recognize.library.errors import LibraryError
 from recognize.media.errors import MediaError
-from recognize.media.sidecar_files import SIDECAR_SUFFIX, sidecar_signatures, sidecars_of
+from recognize.media.sidecar_files import SIDECAR_SUFFIX, signature
 from recognize.media.xmp import Region, fill_sidecar, parse_xmp, read_xmp_data, sidecar_packet
 from recognize.storage.models import Face, Library, MediaFile, Person, Tag
 
@@ -102,13 +107,6 @@ def sidecar_contents(session: Session, library: Library) -> Iterator[tuple[Media
         yield files[file_id], contents[file_id]
 
 
-def _sidecar_beside(photo: Path) -> Path:
-    """The sidecar next to a photo to write: the strongest one there already (``photo.jpg.xmp`` over
-    ``photo.xmp``, as the scanner reads them), else a new ``photo.jpg.xmp``."""
-    existing = sidecars_of(photo)
-    return existing[-1] if existing else photo.with_name(photo.name + SIDECAR_SUFFIX)
-
-
 def _merged(path: Path, content: SidecarContent) -> exiv2.XmpData:
     """Another tool's sidecar with recognize's regions, keywords and paths put in (regions of other names stay)."""
     data = read_xmp_data(path)
@@ -119,8 +117,14 @@ def _merged(path: Path, content: SidecarContent) -> exiv2.XmpData:
     return data
 
 
+def _fresh(content: SidecarContent) -> exiv2.XmpData:
+    data = exiv2.XmpData()
+    fill_sidecar(data, content.size, content.regions, content.keywords, content.hierarchy)
+    return data
+
+
 def _write(path: Path, packet: str) -> bool:
-    """Write a sidecar atomically; False when it already says exactly this."""
+    """Write a sidecar under an export folder atomically; False when it already says exactly this."""
     if path.is_file() and path.read_text(encoding="utf-8", errors="replace") == packet:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -131,27 +135,84 @@ def _write(path: Path, packet: str) -> bool:
     return True
 
 
-def write_sidecars(session: Session, library: Library, destination: Path | None) -> SidecarReport:
+def _sidecars_in(folder: int, photo: str) -> list[str]:
+    """The sidecars of ``photo`` in an opened folder, weakest first; OSError when one is a symlink (a sidecar is
+    never read or written through a link: it could lead out of the library)."""
+    base = Path(photo).with_suffix(SIDECAR_SUFFIX).name
+    found: list[str] = []
+    for candidate in (base, photo + SIDECAR_SUFFIX):
+        for variant in (candidate, candidate[: -len(SIDECAR_SUFFIX)] + ".XMP"):
+            try:
+                mode = os.stat(variant, dir_fd=folder, follow_symlinks=False).st_mode
+            except FileNotFoundError:
+                continue
+            if stat.S_ISLNK(mode):
+                raise OSError(errno.ELOOP, "the sidecar is a symlink: not written", variant)
+            if stat.S_ISREG(mode) and variant not in found:
+                found.append(variant)
+    return found
+
+
+def _write_beside(
+    root: str, rel_path: str, content: SidecarContent, private_paths: Sequence[Path]
+) -> tuple[bool, str | None]:
+    """Write or merge the sidecar next to a photo, inside its library's folder opened beneath the root; returns
+    whether it was written (False: it already said exactly this) and the photo's sidecar signatures."""
+    folder_path, photo = os.path.split(rel_path)
+    folder = open_folder_beneath(root, folder_path, private_paths)
+    try:
+        existing = _sidecars_in(folder, photo)
+        target = existing[-1] if existing else photo + SIDECAR_SUFFIX
+        before, data = None, _fresh(content)
+        if existing:
+            descriptor = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+            try:
+                with open(f"/proc/self/fd/{descriptor}", "rb") as handle:
+                    before = handle.read().decode("utf-8", "replace")
+                data = _merged(Path(f"/proc/self/fd/{descriptor}"), content)
+            finally:
+                os.close(descriptor)
+        packet = sidecar_packet(data)
+        written = before != packet
+        if written:
+            _replace_at(folder, target, packet)
+        names = sorted(_sidecars_in(folder, photo))
+        stats = [os.stat(name, dir_fd=folder, follow_symlinks=False) for name in names]
+        signatures = [signature(name, info.st_size, info.st_mtime_ns) for name, info in zip(names, stats, strict=True)]
+        return written, "\n".join(signatures) or None
+    finally:
+        os.close(folder)
+
+
+def _replace_at(folder: int, target: str, packet: str) -> None:
+    """Replace ``target`` in an opened folder atomically (a symlink there is replaced, never followed)."""
+    temporary = f".recognize-{secrets.token_hex(8)}{SIDECAR_SUFFIX}"
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+    with os.fdopen(os.open(temporary, flags, 0o600, dir_fd=folder), "w", encoding="utf-8") as handle:
+        handle.write(packet)
+    os.replace(temporary, target, src_dir_fd=folder, dst_dir_fd=folder)
+
+
+def write_sidecars(
+    session: Session, library: Library, destination: Path | None, private_paths: Sequence[Path] = ()
+) -> SidecarReport:
     """Write a library's sidecars under ``destination`` (mirroring the library's full path), or next to its
-    photos when ``destination`` is None (recording them, so the scanner does not take them for new ones)."""
+    photos when ``destination`` is None (recording them, so the scanner does not take them for new ones).
+
+    Next to the photos, each folder is opened beneath the library's root (``library.confined``) and sidecars
+    are written relative to it, never through a symlink: a folder or sidecar swapped for a link fails alone.
+    Callers check the root itself first (``Workspace.library_root``)."""
     report = SidecarReport()
     root = Path(library.root)
     for media_file, content in sidecar_contents(session, library):
         photo = root / media_file.rel_path
         try:
             if destination is None:
-                path = _sidecar_beside(photo)
+                written, media_file.sidecars = _write_beside(library.root, media_file.rel_path, content, private_paths)
             else:
                 path = destination / root.relative_to(root.anchor) / (media_file.rel_path + SIDECAR_SUFFIX)
-            if destination is None and path.exists():
-                data = _merged(path, content)
-            else:
-                data = exiv2.XmpData()
-                fill_sidecar(data, content.size, content.regions, content.keywords, content.hierarchy)
-            written = _write(path, sidecar_packet(data))
-            if destination is None:
-                media_file.sidecars = sidecar_signatures(photo)
-        except (MediaError, OSError) as error:
+                written = _write(path, sidecar_packet(_fresh(content)))
+        except (MediaError, OSError, LibraryError) as error:
             report.failed.append(f"{photo}: {getattr(error, 'strerror', None) or error}")
             continue
         report.written += written

@@ -278,3 +278,53 @@ def _workers_of(home: Path) -> list[int]:
             if str(home).encode() in cmdline and state != "Z":
                 found.append(int(entry.name))
     return found
+
+
+def test_a_killed_service_leaves_no_process_behind_and_its_port_free(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    from tests.tools import Service
+
+    (tmp_path / "photos").mkdir()
+    service = Service(tmp_path / "home", tmp_path / "photos")
+    port = int(service.url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(service.pids()) < 3:  # the service, a worker, huey's scheduler
+        time.sleep(0.2)
+    children = [pid for pid in service.pids() if pid != service.process.pid]
+    assert len(children) >= 2, service.pids()
+    service.process.kill()
+    service.process.wait(10)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.2)
+    assert not [pid for pid in children if _alive(pid)]
+    with socket.create_server(("127.0.0.1", port)):
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path(f"/proc/{pid}/stat")).read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_lost_password_is_set_again_at_the_command_line(tmp_path: Path) -> None:
+    from recognize.app import App
+    from recognize.config import load_settings
+    from recognize.library.accounts import check_password
+
+    home = tmp_path / "home"
+    assert recognize(home, "user", "add", "admin", "--password-stdin", "--admin", input="forgotten-1\n").returncode == 0
+    assert "no such user: eve" in recognize(home, "user", "password", "eve", "--password-stdin", input="x" * 9).stderr
+    short = recognize(home, "user", "password", "admin", "--password-stdin", input="short\n")
+    assert short.returncode == 2 and "at least 8 characters" in short.stderr
+    changed = recognize(home, "user", "password", "admin", "--password-stdin", input="remembered-2\n")
+    assert changed.returncode == 0 and "password of admin changed" in changed.stderr
+    app = App(load_settings(home=home))
+    with app.database.session() as session:
+        assert check_password(session, "admin", "forgotten-1") is None
+        assert check_password(session, "admin", "remembered-2").is_admin
+    app.close()

@@ -21,11 +21,14 @@ class FileJob:
     path: Path
     media: str
     library_settings: dict[str, Any] = field(default_factory=dict)
+    # The photo's XMP sidecars, opened inside the library by the runner; None: look for them next to ``path``.
+    sidecars: tuple[Path, ...] | None = None
 
 
 class Analysis(ABC):
     """One kind of result per file (metadata, faces, tags...), computed by a worker process."""
 
+    reads_sidecars: ClassVar[bool] = False  # the runner opens the photo's XMP sidecars for it
     name: ClassVar[str]
     model: str
     media: ClassVar[frozenset[str]]

@@ -41,6 +41,7 @@ class XmpAnalysis(Analysis):
     media = frozenset({"image"})
     requires = ("metadata", "faces")
     finds_faces = True
+    reads_sidecars = True
 
     def enabled(self) -> bool:
         return self.settings.xmp.read
@@ -54,7 +55,7 @@ class XmpAnalysis(Analysis):
         from recognize.media.xmp import read_xmp
         from recognize.models.base import Box
 
-        info = read_xmp(job.path)
+        info = read_xmp(job.path, job.sidecars)
         if not info.regions:
             return XmpResult([], info.keywords)
         decoded = load_image(job.path, self.settings.max_image_pixels, self.settings.min_image_side, CROP_SIDE)

@@ -93,3 +93,30 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PROPFIND"})
+SAME_ORIGIN_FETCHES = frozenset({"same-origin", "none"})
+
+
+class SameOriginWrites:
+    """ASGI middleware: 403 for a state-changing request a browser says comes from another site (``Origin`` of
+    another host, or ``Sec-Fetch-Site`` other than same-origin or none), whatever its authentication: HTTP
+    Basic credentials a browser remembers must not let another site pause workers or rename persons. Scripts
+    and WebDAV clients send neither header and are not affected."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+            headers = Headers(scope=scope)
+            fetch_site, origin = headers.get("sec-fetch-site"), headers.get("origin")
+            host = headers.get("host", "")
+            foreign_origin = origin is not None and origin.split("://", 1)[-1].rstrip("/") != host
+            if (fetch_site is not None and fetch_site not in SAME_ORIGIN_FETCHES) or foreign_origin:
+                detail = '{"detail":"cross-site request refused: write from this server\'s own pages or a script"}'
+                response = PlainTextResponse(detail, 403, media_type="application/json")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -12,6 +12,7 @@ HTTP Basic with the user's password; a user only ever sees their own collections
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ from recognize.api.dav_limits import BoundedPropertyManager
 from recognize.api.throttle import LoginGuard, Throttled
 from recognize.app import App
 from recognize.faces import persons as ops
+from recognize.library.confined import OutsideLibrary, open_beneath
 from recognize.storage.models import Face, Library, MediaFile, Person, Tag, User
 from recognize.tags.query import user_tags
 
@@ -83,21 +85,30 @@ class Photo(DAVNonCollection):
         self.recognize = provider
         self.file_id, self.face_id = file_id, face_id
         with provider.session() as session:
-            row = session.execute(select(MediaFile, Library.root).join(Library).where(MediaFile.id == file_id)).one()
-        self.media_file, root = row
-        resolved_root = Path(root).resolve()
-        self.local = (resolved_root / self.media_file.rel_path).resolve()
-        if not self.local.is_relative_to(resolved_root) or not self.local.is_file():
-            raise DAVError(HTTP_NOT_FOUND)
+            row = session.execute(select(MediaFile, Library).join(Library).where(MediaFile.id == file_id)).one()
+        self.media_file, self.library = row
+        os.close(self._open())
+
+    def _open(self) -> int:
+        """The original, opened inside its library (see ``library.confined``); 404 otherwise."""
+        app = self.recognize.app
+        try:
+            return open_beneath(app.library_root(self.library), self.media_file.rel_path, app.private_paths)
+        except (OutsideLibrary, OSError):
+            raise DAVError(HTTP_NOT_FOUND) from None
 
     def get_content_length(self) -> int:
-        return self.local.stat().st_size
+        descriptor = self._open()
+        try:
+            return os.fstat(descriptor).st_size
+        finally:
+            os.close(descriptor)
 
     def get_content_type(self) -> str:
         return self.media_file.mime or "application/octet-stream"
 
     def get_content(self) -> Any:
-        return self.local.open("rb")
+        return os.fdopen(self._open(), "rb")
 
     def get_etag(self) -> str:
         return self.media_file.content_hash or str(self.media_file.mtime_ns)

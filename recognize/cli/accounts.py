@@ -37,7 +37,22 @@ def library_list(ctx: typer.Context, user: UserOption = None) -> None:
     with app.database.session() as session:
         existing_user(session, user or app.settings.user)
     for library in app.libraries(user):
-        typer.echo(f"{library.id}\t{library.root}")
+        typer.echo(f"{library.id}\t{library.root}" + (f"\tpaused: {library.problem}" if library.problem else ""))
+
+
+@library_cli.command("resume")
+def library_resume(ctx: typer.Context, library_id: int, user: UserOption = None) -> None:
+    """Resume a library paused because its folder was replaced, once the folder is back where it was."""
+    from recognize.library.libraries import LibraryError, library_of, resume_library
+
+    app = app_for(ctx)
+    try:
+        with app.database.session() as session:
+            library = library_of(session, existing_user(session, user or app.settings.user), library_id)
+            resume_library(library, app.root_policy)
+    except LibraryError as error:
+        fail(str(error), code=1)
+    console.print(f"library {library_id} resumed: run `recognize scan` or let the service crawl it")
 
 
 @library_cli.command("set")
@@ -142,6 +157,27 @@ def user_add(
     except AuthError as error:
         fail(str(error))
     console.print(f"user {name} created" + (" (admin)" if admin else ""))
+
+
+@user_cli.command("password")
+def user_password(
+    ctx: typer.Context,
+    name: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a user's password (e.g. a lost admin password); their browser sessions end."""
+    from recognize.library.accounts import AuthError, set_password
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("password", hide_input=True)
+    app = app_for(ctx)
+    try:
+        with app.database.session() as session:
+            ended = set_password(session, existing_user(session, name), password)
+    except AuthError as error:
+        fail(str(error))
+    console.print(f"password of {name} changed; {ended} browser session{'s' if ended != 1 else ''} ended")
 
 
 @token_cli.command("create")

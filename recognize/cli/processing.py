@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import socket
 import sys
@@ -24,6 +25,9 @@ def scan(ctx: typer.Context, user: UserOption = None) -> None:
     with app.database.session() as session:
         existing_user(session, user or app.settings.user)
     for root, report in app.scan(app.libraries(user)).items():
+        if report.paused:
+            console.print(f"{root}: not scanned: {report.paused} (`recognize library resume ID` once it is back)")
+            continue
         console.print(
             f"{root}: {report.added} new, {report.changed} changed, {report.moved} moved, {report.deleted} deleted, "
             f"{report.unchanged} unchanged, {report.errors} errors ({report.seconds:.2f} s)"
@@ -162,6 +166,8 @@ def status(
     out = Console()
     for library in data["libraries"]:
         out.print(f"[bold]{library['root']}[/] (scanned {library['scanned_at'] or 'never'})")
+        if library["paused"]:
+            out.print(f"  [bold red]paused:[/] {library['paused']} (`recognize library resume {library['id']}`)")
         out.print("  files: " + ", ".join(f"{count} {media}" for media, count in library["files"].items()))
         table = Table("analysis", "done", "failed", "queued", "pending", "per minute", "ETA")
         for name, counts in library["analyses"].items():
@@ -224,11 +230,14 @@ def search_command(
 
 
 def _listen(address: str, port: int) -> socket.socket:
-    """The service's listening socket; a taken port ends the command with one sentence."""
+    """The service's listening socket, closed in every process forked from here (a worker outliving a killed
+    service must not keep the port); a taken port ends the command with one sentence."""
     try:
-        return socket.create_server((address, port))
+        listening = socket.create_server((address, port))
     except OSError as error:
         fail(f"cannot listen on {address}:{port}: {error.strerror or error}; choose another with --port", code=1)
+    os.register_at_fork(after_in_child=listening.close)
+    return listening
 
 
 @cli.command()

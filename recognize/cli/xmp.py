@@ -26,6 +26,7 @@ def export_sidecars(
     user: UserOption = None,
 ) -> None:
     """Write one XMP sidecar per photo with face regions of named persons and keywords (tags, People|Name)."""
+    from recognize.library.confined import RootChanged
     from recognize.library.libraries import user_libraries
     from recognize.sidecars import sidecars_enabled, write_sidecars
 
@@ -45,7 +46,13 @@ def export_sidecars(
                 "with recognize library set ID xmp.sidecars=on"
             )
         for library in allowed:
-            report = write_sidecars(session, library, destination)
+            if destination is None:
+                try:
+                    app.library_root(library)
+                except RootChanged as error:
+                    console.print(f"[red]not written[/red] {error}")
+                    continue
+            report = write_sidecars(session, library, destination, app.private_paths)
             written, unchanged = written + report.written, unchanged + report.unchanged
             for failure in report.failed:
                 console.print(f"[red]not written[/red] {failure}")

@@ -127,7 +127,7 @@ def count_persons(session: Session, user_id: int, include_hidden: bool = False, 
 def clean_name(name: str | None) -> str | None:
     """A person's name without surrounding spaces (None when empty); refused when it cannot be a folder name
     (WebDAV shows a folder per person): control characters, '/', '.' or '..'."""
-    clean = (name or "").strip() or None
+    clean = unicodedata.normalize("NFC", (name or "").strip()) or None
     if clean is not None and (
         "/" in clean or clean in (".", "..") or any(unicodedata.category(c).startswith("C") for c in clean)
     ):
@@ -147,13 +147,19 @@ def drop_empty_persons(session: Session, user_id: int) -> int:
 
 
 def rename(session: Session, user_id: int, person_id: int, name: str | None) -> Person:
-    """Name (or, with None, unname) a person; a name already used by another person is refused."""
+    """Name (or, with None, unname) a person. Names are kept in Unicode NFC; a blank name is refused, and so is
+    a name another person has in any letter case (their WebDAV folders would collide on macOS and Windows)."""
     person = get_person(session, user_id, person_id)
+    if name is not None and not name.strip():
+        raise PersonError("a name cannot be blank: send no name (null) to remove it", 400)
     clean = clean_name(name)
     if clean is not None:
-        other = session.scalar(
-            select(Person.id).where(Person.user_id == user_id, Person.name == clean, Person.id != person_id)
+        named = session.execute(
+            select(Person.id, Person.name).where(
+                Person.user_id == user_id, Person.name.is_not(None), Person.id != person_id
+            )
         )
+        other = next((row.id for row in named if row.name.casefold() == clean.casefold()), None)
         if other is not None:
             raise PersonError(f"person {other} is already called {clean!r}: merge {person_id} into {other} instead")
     person.name = clean

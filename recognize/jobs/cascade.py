@@ -93,7 +93,8 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                 library = workspace.library(library_id)
                 if library is None:
                     return
-                workspace.scan([library])
+                if workspace.scan([library])[library.root].paused:
+                    return
                 for analysis in workspace.analyses.values():
                     with workspace.database.session() as session:
                         forget_outdated(session, analysis, library)

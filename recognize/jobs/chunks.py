@@ -10,8 +10,10 @@ result, so doing a file twice never duplicates faces.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from recognize.analyses.registry import ANALYSES
 from recognize.jobs import remote
 from recognize.jobs.liveness import identity
 from recognize.jobs.workspace import Workspace
+from recognize.library.confined import OutsideLibrary, RootChanged, confined_file
+from recognize.media.sidecar_files import sidecars_of
 from recognize.sidecars import sidecars_enabled, write_sidecars
 from recognize.storage.models import AnalysisState, FileError, Library, MediaFile, utcnow
 
@@ -77,7 +81,7 @@ def claim_pending(
         query = query.where(MediaFile.library_id == library_id)
     if file_ids is not None:
         query = query.where(MediaFile.id.in_(list(file_ids)))
-    query = query.where(*prerequisites_done(analysis))
+    query = query.where(Library.problem.is_(None), *prerequisites_done(analysis))
     claimed = []
     for file_id, existing, options in session.execute(query).all():
         if not analysis.enabled_for(options or {}):
@@ -92,11 +96,11 @@ def claim_pending(
     return claimed
 
 
-def _begin(session: Session, analysis: Analysis, file_id: int, max_attempts: int) -> FileJob | None:
+def _begin(session: Session, analysis: Analysis, file_id: int, max_attempts: int) -> _Claimed | None:
     """Count an attempt and return the job, or None when the file is gone, finished, or out of attempts."""
     row = session.get(AnalysisState, (file_id, analysis.name))
     media_file = session.get(MediaFile, file_id)
-    if media_file is None or (row is not None and row.state in ("done", "failed")):
+    if media_file is None or media_file.library.problem or (row is not None and row.state in ("done", "failed")):
         return None
     if row is None:
         row = AnalysisState(file_id=file_id, name=analysis.name, state="queued", attempts=0)
@@ -113,7 +117,42 @@ def _begin(session: Session, analysis: Analysis, file_id: int, max_attempts: int
     row.updated_at = utcnow()
     row.claimed_by = identity()
     library = media_file.library
-    return FileJob(file_id, Path(library.root) / media_file.rel_path, media_file.media or "", library.settings or {})
+    job = FileJob(file_id, Path(library.root) / media_file.rel_path, media_file.media or "", library.settings or {})
+    return _Claimed(job, library, media_file.rel_path)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    job: FileJob
+    library: Library
+    rel_path: str
+
+
+def _compute_inside(workspace: Workspace, analysis: Analysis, claimed: _Claimed) -> Outcome:
+    """Compute with the file (and its sidecars) opened inside its library when computing starts; a file that
+    leads out of it fails with the reason, and a replaced library folder pauses the library (RootChanged)."""
+    job, root = claimed.job, workspace.library_root(claimed.library)
+    names = [claimed.rel_path]
+    if analysis.reads_sidecars:
+        names += [os.path.relpath(path, root) for path in sidecars_of(job.path)]
+    try:
+        with ExitStack() as opened:
+            handles = [opened.enter_context(confined_file(root, name, workspace.private_paths)) for name in names]
+            outcome = remote.compute(
+                workspace.settings.inference, analysis, replace(job, path=handles[0], sidecars=tuple(handles[1:]))
+            )
+    except RootChanged:
+        raise
+    except OutsideLibrary as error:
+        return Outcome(job.file_id, error=str(error))
+    except FileNotFoundError:
+        return Outcome(job.file_id, error=f"{job.path}: vanished since the scan")
+    except OSError as error:
+        return Outcome(job.file_id, error=f"{job.path}: cannot open: {error.strerror or error}")
+    if outcome.error:
+        for handle, name in zip(handles, names, strict=True):
+            outcome = replace(outcome, error=outcome.error.replace(str(handle), os.path.join(root, name)))
+    return outcome
 
 
 def analyse_files(workspace: Workspace, name: str, file_ids: Sequence[int]) -> ChunkReport:
@@ -123,12 +162,17 @@ def analyse_files(workspace: Workspace, name: str, file_ids: Sequence[int]) -> C
     users: set[int] = set()
     for file_id in file_ids:
         with workspace.database.session() as session:
-            job = _begin(session, analysis, file_id, workspace.settings.jobs.max_attempts)
-        if job is None:
+            claimed = _begin(session, analysis, file_id, workspace.settings.jobs.max_attempts)
+        if claimed is None:
             skipped += 1
             continue
         try:
-            outcome = remote.compute(workspace.settings.inference, analysis, job)
+            outcome = _compute_inside(workspace, analysis, claimed)
+        except RootChanged:
+            with workspace.database.session() as session:
+                session.get_one(AnalysisState, (file_id, analysis.name)).attempts -= 1
+            skipped += 1
+            continue
         except remote.InferenceUnavailable:
             with workspace.database.session() as session:
                 session.get_one(AnalysisState, (file_id, analysis.name)).attempts -= 1
@@ -171,7 +215,11 @@ def write_library_sidecars(workspace: Workspace, library_id: int) -> int:
         library = session.get(Library, library_id)
         if library is None or not sidecars_enabled(library, workspace.settings):
             return 0
-        report = write_sidecars(session, library, None)
+        try:
+            workspace.library_root(library)
+        except RootChanged:
+            return 0
+        report = write_sidecars(session, library, None, workspace.private_paths)
     for failure in report.failed:
         logger.warning("sidecar not written: %s", failure)
     return report.written

@@ -8,6 +8,7 @@ is older than ``crawl_interval``, the safety net under the filesystem events.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from watchdog.observers import Observer
 
 from recognize.jobs.cascade import Tasks, register
 from recognize.jobs.host import limit_process
-from recognize.jobs.liveness import release_dead_claims
+from recognize.jobs.liveness import die_with_parent, release_dead_claims
 from recognize.jobs.queue import build_queue
 from recognize.jobs.workspace import Workspace
 from recognize.storage.models import Library
@@ -75,6 +76,8 @@ def run_worker(
         logging.getLogger(__name__).warning("took back %s files that stopped workers left unfinished", released)
     observer = watch_libraries(workspace, tasks) if settings.jobs.watch else None
     workspace.database.dispose()
+    # Every process the consumer forks (workers and huey's scheduler, which runs no startup hook) dies with it.
+    os.register_at_fork(after_in_child=die_with_parent)
     consumer = queue.create_consumer(workers=settings.workers, worker_type="process", flush_locks=True)
     consumer.start()
     if observer is not None:

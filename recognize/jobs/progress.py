@@ -80,6 +80,7 @@ def library_status(session: Session, library: Library, settings: Settings) -> di
         "root": library.root,
         "settings": library.settings or {},
         "scanned_at": library.scanned_at.isoformat() if library.scanned_at else None,
+        "paused": library.problem,
         "files": {str(media or "not media"): count for media, count in media_counts.items()},
         "analyses": analyses,
         "errors": [{"path": error.path, "stage": error.stage, "reason": error.reason} for error in errors],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -13,6 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from recognize.analyses.base import Analysis
 from recognize.analyses.registry import all_analyses
 from recognize.config import USER_FACE_SETTINGS, FaceSettings, Settings, face_settings_with
+from recognize.library.confined import RootChanged, root_problem
+from recognize.library.libraries import pause_library
 from recognize.storage.control import clear_clustering_due, clustering_due
 from recognize.storage.database import Database, create_private_folder, redacted
 from recognize.storage.models import Library, User
@@ -20,6 +23,8 @@ from recognize.storage.models import Library, User
 if TYPE_CHECKING:
     from recognize.faces.grouping import ClusterReport
     from recognize.library.scanner import ScanReport
+
+logger = logging.getLogger(__name__)
 
 
 class SetupError(Exception):
@@ -60,6 +65,18 @@ class Workspace:
         """Every analysis by name, built once per process: loaded models stay loaded."""
         return {analysis.name: analysis for analysis in all_analyses(self.settings)}
 
+    def library_root(self, library: Library) -> str:
+        """The library's folder when it may be used now. Otherwise the library is paused, with the reason
+        recorded for its user and the admin, and RootChanged is raised: nothing is read, served or written."""
+        problem = library.problem or root_problem(library.root, self.private_paths)
+        if problem is None:
+            return library.root
+        if library.problem is None:
+            with self.database.session() as session:
+                pause_library(session, library.id, problem)
+            logger.warning("library %s paused: %s", library.id, problem)
+        raise RootChanged(f"library {library.id} is paused: {problem}")
+
     def library(self, library_id: int) -> Library | None:
         """One library by id (any user's: callers check ownership)."""
         with self.database.session() as session:
@@ -69,10 +86,17 @@ class Workspace:
         self, libraries: Sequence[Library], progress: Callable[[int], None] | None = None
     ) -> dict[str, ScanReport]:
         """Scan each library; returns a report per library root."""
-        from recognize.library.scanner import scan_library
+        from recognize.library.scanner import ScanReport, scan_library
 
-        excluded = self.private_paths
-        return {library.root: scan_library(self.database, library, progress, excluded) for library in libraries}
+        reports = {}
+        for library in libraries:
+            try:
+                self.library_root(library)
+            except RootChanged as error:
+                reports[library.root] = ScanReport(paused=str(error))
+                continue
+            reports[library.root] = scan_library(self.database, library, progress, self.private_paths)
+        return reports
 
     def clustering_settings(self, user: User) -> FaceSettings:
         """A user's face settings: the instance's with the user's overrides, thresholds of the embedding model."""

@@ -40,6 +40,15 @@ def create_user(session: Session, name: str, password: str, admin: bool = False)
     return user
 
 
+def set_password(session: Session, user: User, password: str) -> int:
+    """Give an existing user a new password (a lost admin password is recovered this way at the command line);
+    every browser session of the user ends. Returns how many ended."""
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(f"the password must have at least {MIN_PASSWORD} characters")
+    user.password_hash = _hasher.hash(password)
+    return end_all_browser_sessions(session, user)
+
+
 def check_password(session: Session, name: str, password: str) -> User | None:
     """The user when the password is right, else None (same work either way)."""
     user = session.scalar(select(User).where(User.name == name))

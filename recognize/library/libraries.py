@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from recognize.config import LIBRARY_FACE_SETTINGS, USER_FACE_SETTINGS, FaceSettings, face_settings_with
+from recognize.library.confined import root_problem
 from recognize.library.errors import LibraryError
 from recognize.library.roots import RootPolicy, check_root
 from recognize.storage.models import Library, User
@@ -130,3 +131,17 @@ def library_of(session: Session, user: User, library_id: int) -> Library:
     if library is None or library.user_id != user.id:
         raise LibraryError(f"no library {library_id}", 404)
     return library
+
+
+def pause_library(session: Session, library_id: int, problem: str) -> None:
+    """Pause a library whose folder cannot be used: nothing is scanned, analysed, served or written for it
+    until its user resumes it (``resume_library``); the problem is shown to the user and the admin."""
+    session.execute(update(Library).where(Library.id == library_id, Library.problem.is_(None)).values(problem=problem))
+
+
+def resume_library(library: Library, policy: RootPolicy) -> None:
+    """Resume a paused library once its folder is the recorded one again; LibraryError (409) saying why not."""
+    problem = root_problem(library.root, policy.private_paths)
+    if problem is not None:
+        raise LibraryError(f"library {library.id} stays paused: {problem}", 409)
+    library.problem = None

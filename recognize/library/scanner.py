@@ -10,12 +10,13 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
+from recognize.library.confined import OutsideLibrary, confined_file
 from recognize.library.walk import Found, Skipped, display_path, walk
 from recognize.media.errors import MediaError
 from recognize.media.sidecar_files import XMP_ANALYSIS, is_sidecar, sidecar_base, signature
@@ -45,6 +46,7 @@ class ScanReport:
     errors: int = 0
     seconds: float = 0.0
     error_paths: list[str] = field(default_factory=list)
+    paused: str | None = None  # why the library was not scanned (its folder was replaced): see Library.problem
 
 
 @dataclass(frozen=True)
@@ -190,9 +192,14 @@ class Scanner:
     def _apply_one(
         self, session: Session, found: Found, row: Known | None, by_hash: dict[str, list[Known]], moved_ids: set[int]
     ) -> None:
-        path = os.path.join(self.library.root, found.rel_path)
         try:
-            content = read_content(path, found.rel_path)
+            with confined_file(self.library.root, found.rel_path) as handle:
+                content = read_content(str(handle), found.rel_path)
+            if content.error:
+                content = replace(content, error=content.error.replace(str(handle), found.rel_path))
+        except OutsideLibrary as outside:
+            self._path_error(session, found.rel_path, str(outside).removeprefix(self.library.root + os.sep))
+            return
         except FileNotFoundError:
             self._path_error(session, found.rel_path, "vanished while scanning")
             return

@@ -7,6 +7,8 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from recognize.library.confined import OutsideLibrary, open_folder_beneath, opened_path
+
 
 @dataclass(frozen=True)
 class Found:
@@ -49,7 +51,9 @@ PRIVATE_REASON = "recognize's own data (data folder, database): never scanned"
 def walk(root: str, excluded: Sequence[str] = ()) -> Iterator[Found | Skipped]:
     """Yield files and skipped paths under ``root``; follows symlinks only inside the root, never in a loop.
 
-    Paths whose real location is or lies inside one of ``excluded`` (resolved paths) are skipped.
+    Each folder is opened beneath the root (``confined``): a folder swapped for a symlink out of the
+    library while the walk runs is skipped, not listed. Paths whose real location is or lies inside one
+    of ``excluded`` (resolved paths) are skipped.
     """
     real_root = os.path.realpath(root)
     if _inside_any(real_root, excluded):
@@ -60,10 +64,11 @@ def walk(root: str, excluded: Sequence[str] = ()) -> Iterator[Found | Skipped]:
     pending = [""]
     while pending:
         rel_dir = pending.pop()
-        real_dir = os.path.realpath(os.path.join(root, rel_dir))
         try:
-            with os.scandir(os.path.join(root, rel_dir)) as entries:
-                listed = sorted(entries, key=lambda entry: entry.name)
+            folder = open_folder_beneath(real_root, rel_dir)
+        except OutsideLibrary:
+            yield Skipped(rel_dir, "folder leads out of the library: not followed")
+            continue
         except PermissionError:
             yield Skipped(rel_dir, "folder unreadable: permission denied")
             continue
@@ -73,15 +78,37 @@ def walk(root: str, excluded: Sequence[str] = ()) -> Iterator[Found | Skipped]:
         except OSError as error:
             yield Skipped(rel_dir, f"folder unreadable: {error.strerror or error}")
             continue
-        for entry in listed:
-            if entry.name.startswith("."):
-                continue
-            rel_path = os.path.join(rel_dir, entry.name) if rel_dir else entry.name
-            outcome = _visit(entry, rel_path, (real_root, real_dir), visited, excluded)
-            if isinstance(outcome, str):
-                pending.append(outcome)
-            elif outcome is not None:
-                yield outcome
+        try:
+            yield from _list(folder, rel_dir, real_root, visited, excluded, pending)
+        finally:
+            os.close(folder)
+
+
+def _list(
+    folder: int,
+    rel_dir: str,
+    real_root: str,
+    visited: set[tuple[int, int]],
+    excluded: Sequence[str],
+    pending: list[str],
+) -> Iterator[Found | Skipped]:
+    """The entries of one opened folder; folders to enter are appended to ``pending``."""
+    real_dir = opened_path(folder)
+    try:
+        with os.scandir(folder) as entries:
+            listed = sorted(entries, key=lambda entry: entry.name)
+    except OSError as error:
+        yield Skipped(rel_dir, f"folder unreadable: {error.strerror or error}")
+        return
+    for entry in listed:
+        if entry.name.startswith("."):
+            continue
+        rel_path = os.path.join(rel_dir, entry.name) if rel_dir else entry.name
+        outcome = _visit(entry, rel_path, (real_root, real_dir), visited, excluded)
+        if isinstance(outcome, str):
+            pending.append(outcome)
+        elif outcome is not None:
+            yield outcome
 
 
 def _inside_any(path: str, excluded: Sequence[str]) -> bool:
@@ -111,7 +138,8 @@ def _visit(
         if error.errno == 40:
             return Skipped(rel_path, "symlink loop")
         return Skipped(rel_path, f"cannot stat: {error.strerror or error}")
-    real_path = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real_dir, entry.name)
+    in_folder = os.path.join(real_dir, entry.name)
+    real_path = os.path.realpath(in_folder) if entry.is_symlink() else in_folder
     if entry.is_symlink() and os.path.commonpath([real_path, real_root]) != real_root:
         return Skipped(rel_path, "symlink points outside the library: not followed")
     if _inside_any(real_path, excluded):

@@ -138,9 +138,10 @@ def read_xmp_data(path: Path) -> exiv2.XmpData:
     return image.xmpData()
 
 
-def read_xmp(path: Path) -> XmpInfo:
-    """A photo's XMP: its embedded packet, overridden by its sidecars (regions) and joined with them (keywords)."""
-    sources = [path, *sidecars_of(path)]
+def read_xmp(path: Path, sidecars: Sequence[Path] | None = None) -> XmpInfo:
+    """A photo's XMP: its embedded packet, overridden by its sidecars (regions) and joined with them (keywords);
+    ``sidecars`` weakest first, found next to the photo when None."""
+    sources = [path, *(sidecars_of(path) if sidecars is None else sidecars)]
     regions: list[Region] = []
     keywords: list[str] = []
     for source in sources:

@@ -60,6 +60,8 @@ class Library(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Why the library is paused (its folder is not the recorded one any more); None while it is usable.
+    problem: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship(back_populates="libraries")
 

@@ -194,3 +194,23 @@ def test_every_route_with_an_id_answers_404_to_another_user(api) -> None:
             checked.append((method, template))
     assert len(checked) >= 15, checked
     assert client.get(f"/api/persons/{ids['person']}", auth=ALICE).json()["name"] is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Origin": "http://evil.example"}, 403),
+        ({"Origin": "null"}, 403),
+        ({"Sec-Fetch-Site": "cross-site"}, 403),
+        ({"Sec-Fetch-Site": "same-site"}, 403),
+        ({"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}, 204),
+        ({}, 204),
+    ],
+)
+def test_cross_site_writes_are_refused_whatever_the_login(api, headers: dict[str, str], expected: int) -> None:
+    client, _app, _root = api
+    answer = client.post("/api/pause", auth=ALICE, headers=headers)
+    assert answer.status_code == expected, answer.text
+    if expected == 403:
+        assert "cross-site" in answer.json()["detail"]
+    assert client.get("/api/me", auth=ALICE, headers=headers).status_code == 200

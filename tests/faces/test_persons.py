@@ -135,6 +135,16 @@ def test_refusals_name_the_reason(faces_app: tuple[App, Path]) -> None:
         ops.rename(session, user_id, found["kit/a.jpeg"][0], "Kit")
         with pytest.raises(ops.PersonError, match="already called 'Kit'"):
             ops.rename(session, user_id, found["rose/a.jpg"][0], "Kit")
+        for same in ("kit", " KIT "):
+            with pytest.raises(ops.PersonError, match="already called"):
+                ops.rename(session, user_id, found["rose/a.jpg"][0], same)
+        for blank in ("", "   "):
+            with pytest.raises(ops.PersonError, match="cannot be blank"):
+                ops.rename(session, user_id, found["kit/a.jpeg"][0], blank)
+        assert ops.rename(session, user_id, found["rose/a.jpg"][0], "Zoe\u0308").name == "Zo\u00eb"
+        with pytest.raises(ops.PersonError, match="already called"):
+            ops.rename(session, user_id, found["biden/a.jpg"][0], "ZO\u00cb")
+        assert ops.rename(session, user_id, found["kit/a.jpeg"][0], None).name is None
         with pytest.raises(ops.PersonError, match="no person"):
             ops.hide(session, user_id, 9999)
         with pytest.raises(ops.PersonError, match="no face"):

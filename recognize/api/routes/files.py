@@ -1,5 +1,6 @@
 """Files, their originals and thumbnails, tags and search; a foreign or unknown id is 404."""
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +14,7 @@ from recognize.api.deps import Db, Me, Recognize
 from recognize.api.previews import cached_thumbnail
 from recognize.api.schemas import MAX_ID, Id, Offset, Page, face_json, file_json
 from recognize.app import App
-from recognize.library.roots import is_private
+from recognize.library.confined import OutsideLibrary, RootChanged, open_beneath
 from recognize.media.errors import MediaError
 from recognize.search.query import search
 from recognize.storage.models import Face, Library, MediaFile, Tag, User
@@ -32,13 +33,30 @@ def owned_file(db: Session, user: User, file_id: int) -> tuple[MediaFile, Librar
     return row[0], row[1]
 
 
-def inside_library(app: App, media_file: MediaFile, library: Library) -> Path:
-    """The file on disk, or 404 when it left its library (or lies in recognize's own data)."""
-    root = Path(library.root).resolve()
-    path = (root / media_file.rel_path).resolve()
-    if not path.is_relative_to(root) or not path.is_file() or is_private(path, app.private_paths):
-        raise HTTPException(404, f"file {media_file.id} is not in its library any more")
-    return path
+def opened_in_library(app: App, media_file: MediaFile, library: Library) -> int:
+    """A descriptor of the file, opened inside its library (never through a symlink out of it, never in
+    recognize's own data); 404 when it left its library or the library is paused (its folder was replaced)."""
+    try:
+        return open_beneath(app.library_root(library), media_file.rel_path, app.private_paths)
+    except RootChanged as error:
+        raise HTTPException(404, str(error)) from None
+    except (OutsideLibrary, OSError):
+        raise HTTPException(404, f"file {media_file.id} is not in its library any more") from None
+
+
+class HeldFileResponse(FileResponse):
+    """A FileResponse of an already opened (and checked) file: it reopens exactly that file through
+    ``/proc/self/fd`` (ranges included) and closes the descriptor once the answer is sent or abandoned."""
+
+    def __init__(self, descriptor: int, media_type: str) -> None:
+        self.descriptor = descriptor
+        super().__init__(f"/proc/self/fd/{descriptor}", media_type=media_type)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            os.close(self.descriptor)
 
 
 @router.get("/api/files")
@@ -85,8 +103,8 @@ def file(db: Db, user: Me, file_id: Id) -> dict[str, Any]:
 @router.get("/api/files/{file_id}/original")
 def original(db: Db, user: Me, app: Recognize, file_id: Id) -> FileResponse:
     media_file, library = owned_file(db, user, file_id)
-    path = inside_library(app, media_file, library)
-    return FileResponse(path, media_type=media_file.mime or "application/octet-stream")
+    descriptor = opened_in_library(app, media_file, library)
+    return HeldFileResponse(descriptor, media_file.mime or "application/octet-stream")
 
 
 @router.get("/api/files/{file_id}/thumbnail")
@@ -94,11 +112,14 @@ def thumbnail(db: Db, user: Me, app: Recognize, file_id: Id) -> Response:
     media_file, library = owned_file(db, user, file_id)
     if media_file.media not in ("image", "video"):
         raise HTTPException(404, f"file {file_id} has no thumbnail")
-    path = inside_library(app, media_file, library)
+    descriptor = opened_in_library(app, media_file, library)
+    path = Path(f"/proc/self/fd/{descriptor}")
     try:
         jpeg = cached_thumbnail(media_file, path, app.settings.home / "thumbnails", app.settings.max_image_pixels)
     except MediaError as error:
-        raise HTTPException(400, f"file {file_id}: {error}") from error
+        raise HTTPException(400, f"file {file_id}: {str(error).replace(str(path), media_file.rel_path)}") from error
+    finally:
+        os.close(descriptor)
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
 
 

@@ -13,7 +13,7 @@ from recognize.faces.persons import drop_empty_persons
 from recognize.jobs.cascade import register
 from recognize.jobs.progress import user_status
 from recognize.jobs.queue import build_queue
-from recognize.library.libraries import add_library, configure_library, library_of
+from recognize.library.libraries import add_library, configure_library, library_of, resume_library
 from recognize.storage.control import set_paused
 from recognize.storage.models import Library
 
@@ -23,7 +23,10 @@ router = APIRouter()
 @router.get("/api/libraries")
 def libraries(db: Db, user: Me) -> list[dict[str, Any]]:
     rows = db.scalars(select(Library).where(Library.user_id == user.id).order_by(Library.id))
-    return [{"id": lib.id, "root": lib.root, "scanned_at": lib.scanned_at, "settings": lib.settings} for lib in rows]
+    return [
+        {"id": lib.id, "root": lib.root, "scanned_at": lib.scanned_at, "settings": lib.settings, "problem": lib.problem}
+        for lib in rows
+    ]
 
 
 @router.post("/api/libraries", status_code=201)
@@ -45,6 +48,14 @@ def rescan(db: Db, user: Me, app: Recognize, library_id: Id) -> dict[str, Any]:
     library = library_of(db, user, library_id)
     register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
     return {"queued": "crawl", "library": library.id}
+
+
+@router.post("/api/libraries/{library_id}/resume")
+def resume_paused_library(db: Db, user: Me, app: Recognize, library_id: Id) -> dict[str, Any]:
+    library = library_of(db, user, library_id)
+    resume_library(library, app.root_policy)
+    register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
+    return {"id": library.id, "root": library.root, "problem": None}
 
 
 @router.patch("/api/libraries/{library_id}/settings")
