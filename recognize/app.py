@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from recognize.jobs.workspace import SetupError, Workspace
 from recognize.library.libraries import RootPolicy, add_library, find_user, get_or_create_user, user_libraries
+from recognize.library.webdav_login import WebDavLogin
 from recognize.storage.models import Library
 
 if TYPE_CHECKING:
@@ -21,13 +22,15 @@ class App(Workspace):
     @property
     def root_policy(self) -> RootPolicy:
         """Where libraries may be added: never around recognize's data, plain users only in allowed roots."""
-        return RootPolicy(self.private_paths, self.settings.libraries.allowed_roots)
+        libraries = self.settings.libraries
+        return RootPolicy(self.private_paths, libraries.allowed_roots, libraries.allowed_hosts)
 
-    def add_library(self, root: Path, user: str | None = None) -> Library:
-        """Register a folder as a library of a user (created when missing), as the operator at the command line."""
+    def add_library(self, root: Path | str, user: str | None = None, login: WebDavLogin | None = None) -> Library:
+        """Register a folder, or a WebDAV folder's URL with its login, as a library of a user (created when
+        missing), as the operator at the command line."""
         with self.database.session() as session:
             owner = get_or_create_user(session, user or self.settings.user)
-            return add_library(session, owner, root, self.root_policy, trusted=True)
+            return add_library(session, owner, root, self.root_policy, trusted=True, login=login)
 
     def libraries(self, user: str | None = None) -> list[Library]:
         """The libraries of a user (none for a user that does not exist)."""
@@ -36,11 +39,16 @@ class App(Workspace):
             return user_libraries(session, owner) if owner is not None else []
 
     def process(
-        self, root: Path, user: str | None = None, workers: int | None = None, progress: Progress | None = None
+        self,
+        root: Path | str,
+        user: str | None = None,
+        workers: int | None = None,
+        progress: Progress | None = None,
+        login: WebDavLogin | None = None,
     ) -> RunReport:
         """Add the folder as a library if needed, then crawl and analyse it with the queue's workers until done
         (what ``recognize process`` runs; the queue is imported here, not by every command)."""
         from recognize.jobs.foreground import process_foreground
 
-        library = self.add_library(root, user)
+        library = self.add_library(root, user, login)
         return process_foreground(self, library, workers or self.settings.workers, progress)

@@ -203,6 +203,15 @@ class LibrarySettings(BaseModel):
         description="Folders inside which any user may add libraries (an admin may add any folder; see "
         "`recognize user roots` for per-user roots).",
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="WebDAV servers (host or host:port) on which plain users may add libraries from the REST API "
+        "and web UI; an admin, and the command line, may use any server.",
+    )
+    webdav_cache_mb: int = Field(
+        default=2048, ge=64, description="Most megabytes of WebDAV files kept on this machine while being analysed."
+    )
+    webdav_timeout: float = Field(default=30.0, gt=0, description="Seconds a WebDAV server may take to answer.")
 
 
 LIBRARY_FACE_SETTINGS = frozenset(

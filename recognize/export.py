@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,7 +62,8 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
             continue
         files.append(
             {
-                "path": os.path.join(libraries[media_file.library_id].root, media_file.rel_path),
+                "id": media_file.id,
+                "path": file_location(libraries[media_file.library_id], media_file.rel_path),
                 "media": media_file.media or claimed_media(media_file.rel_path),
                 "error": "; ".join(messages) if messages else None,
                 "tags": tags.get(media_file.id, []),
@@ -72,10 +74,10 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
     for orphan in orphans:
         media = claimed_media(orphan.path)
         if media is not None:
-            path = os.path.join(libraries[orphan.library_id].root, orphan.path)
             files.append(
                 {
-                    "path": path,
+                    "id": None,
+                    "path": file_location(libraries[orphan.library_id], orphan.path),
                     "media": media,
                     "error": f"{orphan.stage}: {orphan.reason}",
                     "tags": [],
@@ -88,6 +90,13 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
         for person in list_persons(session, user.id, include_hidden=True)
     ]
     return {"files": files, "persons": persons}
+
+
+def file_location(library: Library, rel_path: str) -> str:
+    """Where a file is: its full path, or the URL of a WebDAV library's file."""
+    if library.remote:
+        return library.root + quote(rel_path)
+    return os.path.join(library.root, rel_path)
 
 
 def _tags_by_file(session: Session, library_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

@@ -60,7 +60,10 @@ class SidecarReport:
 
 
 def sidecars_enabled(library: Library, settings: Settings) -> bool:
-    """Whether recognize writes sidecars next to this library's photos."""
+    """Whether recognize writes sidecars next to this library's photos (never on a WebDAV server: recognize
+    writes nothing there)."""
+    if library.remote:
+        return False
     switch = (library.settings or {}).get("xmp", {}).get("sidecars")
     return settings.xmp.sidecars if switch is None else bool(switch)
 

@@ -29,6 +29,10 @@ class Login(Body):
 
 class NewLibrary(Body):
     path: str = Field(min_length=1, max_length=4096)
+    # A WebDAV folder's login (``path`` is then its https:// URL); the password is never shown again.
+    login: str | None = Field(None, max_length=200)
+    password: str | None = Field(None, max_length=1000)
+    insecure: bool = False
 
 
 class PersonChange(Body):

@@ -9,7 +9,19 @@ from typing import Annotated
 
 import typer
 
-from recognize.cli.common import UserOption, app_for, cli, console, existing_user, fail
+from recognize.cli.common import (
+    InsecureOption,
+    LoginOption,
+    PasswordStdinOption,
+    PathOrUrl,
+    UserOption,
+    app_for,
+    cli,
+    console,
+    existing_user,
+    fail,
+    webdav_login,
+)
 
 library_cli = typer.Typer(help="Manage libraries (mount points).", no_args_is_help=True)
 
@@ -18,13 +30,20 @@ cli.add_typer(library_cli, name="library")
 
 
 @library_cli.command("add")
-def library_add(ctx: typer.Context, path: Path, user: UserOption = None) -> None:
-    """Add a folder as a library of a user."""
+def library_add(
+    ctx: typer.Context,
+    path: PathOrUrl,
+    user: UserOption = None,
+    login: LoginOption = None,
+    password_stdin: PasswordStdinOption = False,
+    insecure: InsecureOption = False,
+) -> None:
+    """Add a folder, or a WebDAV folder's URL (with its login), as a library of a user."""
     from recognize.library.libraries import LibraryError
 
     app = app_for(ctx)
     try:
-        library = app.add_library(path, user)
+        library = app.add_library(path, user, webdav_login(path, login, password_stdin, insecure))
     except LibraryError as error:
         fail(str(error))
     console.print(f"library {library.id}: {library.root}")

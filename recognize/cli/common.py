@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from recognize.app import App
+    from recognize.library.webdav_login import WebDavLogin
     from recognize.storage.models import User
 
 cli = typer.Typer(
@@ -79,3 +80,26 @@ def progress_bars() -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
     )
+
+
+PathOrUrl = Annotated[str, typer.Argument(metavar="PATH", help="A folder, or the https:// URL of a WebDAV folder.")]
+LoginOption = Annotated[
+    str | None,
+    typer.Option("--login", help="WebDAV user name (default: the NAME of a .../dav/files/NAME/... URL)."),
+]
+PasswordStdinOption = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the WebDAV (app) password from standard input.")
+]
+InsecureOption = Annotated[bool, typer.Option("--insecure", help="Allow a plain http:// WebDAV server elsewhere.")]
+
+
+def webdav_login(path: str, login: str | None, password_stdin: bool, insecure: bool) -> WebDavLogin | None:
+    """The login for a WebDAV library given on the command line (None for a folder, or when none is given)."""
+    import sys
+
+    from recognize.library.webdav_login import WebDavLogin, is_url, login_in_url
+
+    if not is_url(path):
+        return None
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else ""
+    return WebDavLogin(login or login_in_url(path), password, insecure)

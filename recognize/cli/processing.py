@@ -9,13 +9,29 @@ import socket
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from recognize.cli.common import UserOption, app_for, cli, console, existing_user, fail, progress_bars
+from recognize.cli.common import (
+    InsecureOption,
+    LoginOption,
+    PasswordStdinOption,
+    PathOrUrl,
+    UserOption,
+    app_for,
+    cli,
+    console,
+    existing_user,
+    fail,
+    progress_bars,
+    webdav_login,
+)
+
+if TYPE_CHECKING:
+    from recognize.app import App
 
 
 @cli.command()
@@ -37,19 +53,25 @@ def scan(ctx: typer.Context, user: UserOption = None) -> None:
 @cli.command()
 def process(
     ctx: typer.Context,
-    path: Path,
+    path: PathOrUrl,
     user: UserOption = None,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
+    login: LoginOption = None,
+    password_stdin: PasswordStdinOption = False,
+    insecure: InsecureOption = False,
 ) -> None:
-    """Add PATH as a library if needed, scan it and run every enabled analysis to completion."""
+    """Add PATH (a folder or a WebDAV URL) as a library if needed, scan it and run every enabled analysis to
+    completion."""
     from recognize.jobs.foreground import DiskFull, Interrupted
     from recognize.jobs.progress import library_status
     from recognize.library.libraries import LibraryError
+    from recognize.library.webdav import RemoteUnavailable
     from recognize.storage.models import Library
 
     app = app_for(ctx)
+    credentials = webdav_login(path, login, password_stdin, insecure)
     try:
-        library = app.add_library(path, user)
+        library = app.add_library(path, user, credentials)
     except LibraryError as error:
         fail(str(error))
     with progress_bars() as bars:
@@ -61,8 +83,8 @@ def process(
             bars.update(tasks[name], completed=done, total=total)
 
         try:
-            app.process(path, user, workers, show)
-        except (DiskFull, Interrupted) as error:
+            app.process(path, user, workers, show, credentials)
+        except (DiskFull, Interrupted, RemoteUnavailable) as error:
             fail(str(error), code=1)
     with app.database.session() as session:
         counts = library_status(session, session.get_one(Library, library.id), app.settings)["analyses"]
@@ -240,17 +262,35 @@ def _listen(address: str, port: int) -> socket.socket:
     return listening
 
 
+def _first_login(app: App, name: str) -> list[str]:
+    """Give the user a generated password when they have none; the line that shows it, or none."""
+    from recognize.library.accounts import create_user
+    from recognize.library.libraries import get_or_create_user
+
+    with app.database.session() as session:
+        owner = get_or_create_user(session, name)
+        if owner.password_hash:
+            return []
+        password = secrets.token_urlsafe(12)
+        create_user(session, owner.name, password, admin=True)
+    return [f"first login: user {name}, password {password} (shown only while this runs)"]
+
+
 @cli.command()
 def run(
     ctx: typer.Context,
-    path: Path,
+    path: PathOrUrl,
     user: UserOption = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on (default: RECOGNIZE_HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: RECOGNIZE_PORT, 8080; 0 picks a free one).")] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every task instead of the live view.")] = False,
+    login: LoginOption = None,
+    password_stdin: PasswordStdinOption = False,
+    insecure: InsecureOption = False,
 ) -> None:
-    """The service: the HTTP API on HOST:PORT, and workers that process PATH and pick up new files (Ctrl-C stops)."""
+    """The service: the HTTP API on HOST:PORT, and workers that process PATH (a folder or a WebDAV URL) and pick
+    up new files (Ctrl-C stops)."""
     import uvicorn
 
     from recognize.app import App
@@ -258,8 +298,7 @@ def run(
     from recognize.jobs.cascade import register
     from recognize.jobs.consumer import run_worker
     from recognize.jobs.queue import build_queue
-    from recognize.library.accounts import create_user
-    from recognize.library.libraries import LibraryError, get_or_create_user
+    from recognize.library.libraries import LibraryError
     from recognize.server import create_server
 
     app = app_for(ctx)
@@ -267,17 +306,12 @@ def run(
     listening = _listen(address, number)
     number = listening.getsockname()[1]
     try:
-        library = app.add_library(path, user)
+        library = app.add_library(path, user, webdav_login(path, login, password_stdin, insecure))
     except LibraryError as error:
         fail(str(error))
     register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
     header = [f"recognize: open http://{address}:{number}/ (data in {app.settings.home}; Ctrl-C stops)"]
-    with app.database.session() as session:
-        owner = get_or_create_user(session, user or app.settings.user)
-        if not owner.password_hash:
-            password = secrets.token_urlsafe(12)
-            create_user(session, owner.name, password, admin=True)
-            header.append(f"first login: user {owner.name}, password {password} (shown only while this runs)")
+    header += _first_login(app, user or app.settings.user)
     server = uvicorn.Server(
         uvicorn.Config(create_server(App(app.settings)), host=address, port=number, log_level="warning")
     )

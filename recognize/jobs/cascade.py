@@ -22,16 +22,19 @@ from sqlalchemy import select
 
 from recognize.analyses.outcomes import forget_outdated
 from recognize.config import Settings
-from recognize.jobs.chunks import analyse_files, analysis_named, claim_pending, dependents, write_library_sidecars
+from recognize.jobs.chunks import analyse_files, analysis_named, claim_pending, dependents, publish_library
 from recognize.jobs.host import in_window, rss_mb
 from recognize.jobs.liveness import die_with_parent
 from recognize.jobs.remote import InferenceUnavailable
 from recognize.jobs.workspace import Workspace
+from recognize.library.webdav import RemoteUnavailable
+from recognize.nextcloud import tags_enabled
 from recognize.sidecars import sidecars_enabled
 from recognize.storage.control import is_paused, mark_sidecars_due, take_sidecars_due
 from recognize.storage.models import Library, utcnow
 
 PAUSE_RETRY_SECONDS = 30
+REMOTE_RETRY = 60  # seconds before a WebDAV library's server is asked again
 LOCKED_RETRY_SECONDS = 2  # another worker holds the lock: try again soon, quietly (huey warns on a locked task)
 logger = logging.getLogger(__name__)
 
@@ -93,8 +96,12 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                 library = workspace.library(library_id)
                 if library is None:
                     return
-                if workspace.scan([library])[library.root].paused:
+                report = workspace.scan([library])[library.root]
+                if report.paused:
                     return
+                if report.unavailable:
+                    logger.warning("library %s: %s; trying again in %s s", library_id, report.unavailable, REMOTE_RETRY)
+                    raise RetryTask(delay=REMOTE_RETRY)
                 for analysis in workspace.analyses.values():
                     with workspace.database.session() as session:
                         forget_outdated(session, analysis, library)
@@ -120,6 +127,9 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
         except InferenceUnavailable as error:
             logger.warning("%s: holding %s job for %s s", error, name, settings.inference.retry_seconds)
             raise RetryTask(delay=settings.inference.retry_seconds) from error
+        except RemoteUnavailable as error:
+            logger.warning("%s: holding %s job for %s s", error, name, REMOTE_RETRY)
+            raise RetryTask(delay=REMOTE_RETRY) from error
         for dependent in dependents(workspace, name):
             with workspace.database.session() as session:
                 claimed = claim_pending(session, dependent, settings.jobs.requeue_after, everything, file_ids=file_ids)
@@ -153,7 +163,7 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
     @queue.task(retries=1000, retry_delay=LOCKED_RETRY_SECONDS, name="sidecars")
     def sidecars(library_id: int) -> None:
         with held_or_retried(f"sidecars-{library_id}"):
-            write_library_sidecars(context.workspace, library_id)
+            publish_library(context.workspace, library_id)
 
     @queue.periodic_task(crontab(minute="*"), name="tick")
     def tick() -> None:
@@ -165,7 +175,7 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                     crawl(library.id)
             users = take_sidecars_due(session)
             for library in session.scalars(select(Library).where(Library.user_id.in_(users))):
-                if sidecars_enabled(library, settings):
+                if sidecars_enabled(library, settings) or tags_enabled(library):
                     sidecars(library.id)
 
     return Tasks(crawl=crawl, analyse=analyse, cluster=cluster, sidecars=sidecars)

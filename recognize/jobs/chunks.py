@@ -27,7 +27,9 @@ from recognize.jobs import remote
 from recognize.jobs.liveness import identity
 from recognize.jobs.workspace import Workspace
 from recognize.library.confined import OutsideLibrary, RootChanged, confined_file
+from recognize.library.webdav import RemoteUnavailable
 from recognize.media.sidecar_files import sidecars_of
+from recognize.nextcloud import SystemTags, sync_tags, tags_enabled
 from recognize.sidecars import sidecars_enabled, write_sidecars
 from recognize.storage.models import AnalysisState, FileError, Library, MediaFile, utcnow
 
@@ -118,7 +120,7 @@ def _begin(session: Session, analysis: Analysis, file_id: int, max_attempts: int
     row.claimed_by = identity()
     library = media_file.library
     job = FileJob(file_id, Path(library.root) / media_file.rel_path, media_file.media or "", library.settings or {})
-    return _Claimed(job, library, media_file.rel_path)
+    return _Claimed(job, library, media_file.rel_path, media_file.content_hash or "")
 
 
 @dataclass(frozen=True)
@@ -126,12 +128,19 @@ class _Claimed:
     job: FileJob
     library: Library
     rel_path: str
+    version: str  # the content hash: a WebDAV file's id and ETag
 
 
 def _compute_inside(workspace: Workspace, analysis: Analysis, claimed: _Claimed) -> Outcome:
     """Compute with the file (and its sidecars) opened inside its library when computing starts; a file that
     leads out of it fails with the reason, and a replaced library folder pauses the library (RootChanged)."""
     job, root = claimed.job, workspace.library_root(claimed.library)
+    if claimed.library.remote:
+        folder = workspace.remote_folder(claimed.library)
+        local = workspace.webdav_cache.path(folder, claimed.rel_path, claimed.version)
+        outcome = remote.compute(workspace.settings.inference, analysis, replace(job, path=local, sidecars=()))
+        url = claimed.library.root + claimed.rel_path
+        return replace(outcome, error=outcome.error.replace(str(local), url)) if outcome.error else outcome
     names = [claimed.rel_path]
     if analysis.reads_sidecars:
         names += [os.path.relpath(path, root) for path in sidecars_of(job.path)]
@@ -173,7 +182,7 @@ def analyse_files(workspace: Workspace, name: str, file_ids: Sequence[int]) -> C
                 session.get_one(AnalysisState, (file_id, analysis.name)).attempts -= 1
             skipped += 1
             continue
-        except remote.InferenceUnavailable:
+        except (remote.InferenceUnavailable, RemoteUnavailable):
             with workspace.database.session() as session:
                 session.get_one(AnalysisState, (file_id, analysis.name)).attempts -= 1
             raise
@@ -207,6 +216,23 @@ def analyse_again(session: Session, user_id: int, name: str, library_id: int | N
     ).rowcount
     session.execute(delete(FileError).where(FileError.stage == name, FileError.file_id.in_(files)))
     return forgotten
+
+
+def publish_library(workspace: Workspace, library_id: int) -> None:
+    """Put what recognize knows where the library asks for it: XMP sidecars next to its photos, tags into its
+    Nextcloud (each only when the library's settings turn it on)."""
+    write_library_sidecars(workspace, library_id)
+    with workspace.database.session() as session:
+        library = session.get(Library, library_id)
+        if library is None or not tags_enabled(library) or library.problem:
+            return
+        tags = SystemTags(library, workspace.settings.libraries.webdav_timeout)
+        try:
+            report = sync_tags(session, library, tags)
+        finally:
+            tags.close()
+    for failure in report.failed:
+        logger.warning("library %s: Nextcloud tag not synced: %s", library_id, failure)
 
 
 def write_library_sidecars(workspace: Workspace, library_id: int) -> int:

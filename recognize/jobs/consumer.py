@@ -51,7 +51,7 @@ def watch_libraries(workspace: Workspace, tasks: Tasks) -> Observer:
     """An observer over every library folder this machine can see."""
     observer = Observer()
     with workspace.database.session() as session:
-        libraries = [(library.id, library.root) for library in session.query(Library)]
+        libraries = [(library.id, library.root) for library in session.query(Library) if not library.remote]
     for library_id, root in libraries:
         if Path(root).is_dir():
             observer.schedule(LibraryEvents(tasks, library_id), root, recursive=True)

@@ -13,7 +13,7 @@ from huey.exceptions import TaskLockedException
 from sqlalchemy import func, select
 
 from recognize.jobs.cascade import register
-from recognize.jobs.chunks import write_library_sidecars
+from recognize.jobs.chunks import publish_library
 from recognize.jobs.host import limit_process
 from recognize.jobs.liveness import release_dead_claims
 from recognize.jobs.progress import library_status
@@ -69,9 +69,12 @@ def _remaining(workspace: Workspace, library: Library) -> tuple[int, dict[str, d
 def process_foreground(
     workspace: Workspace, library: Library, workers: int, progress: Progress | None = None
 ) -> RunReport:
-    """Crawl one library and analyse every file with ``workers`` queue workers; return when all is done."""
+    """Crawl one library and analyse every file with ``workers`` queue workers; return when all is done.
+    A WebDAV library whose server cannot be used now raises RemoteUnavailable before anything starts."""
     settings = workspace.settings.model_copy(update={"workers": workers})
     check_free_space(workspace)
+    if library.remote:
+        workspace.remote_folder(library).check()
     limit_process(settings.jobs.niceness, settings.jobs.threads_per_worker)
     queue = build_queue(settings.resolved_queue_url)
     tasks = register(queue, settings, everything=True)
@@ -119,7 +122,7 @@ def process_foreground(
             signal.signal(number, handler)
         consumer.stop(graceful=finished)
     _final_clustering(workspace, queue, library.user_id)
-    write_library_sidecars(workspace, library.id)
+    publish_library(workspace, library.id)
     return _finished_since(workspace, library, started)
 
 

@@ -23,6 +23,7 @@ from recognize.storage.models import Library, User
 if TYPE_CHECKING:
     from recognize.faces.grouping import ClusterReport
     from recognize.library.scanner import ScanReport
+    from recognize.library.webdav import WebDavCache, WebDavFolder
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class Workspace:
     def library_root(self, library: Library) -> str:
         """The library's folder when it may be used now. Otherwise the library is paused, with the reason
         recorded for its user and the admin, and RootChanged is raised: nothing is read, served or written."""
-        problem = library.problem or root_problem(library.root, self.private_paths)
+        problem = library.problem or (None if library.remote else root_problem(library.root, self.private_paths))
         if problem is None:
             return library.root
         if library.problem is None:
@@ -76,6 +77,19 @@ class Workspace:
                 pause_library(session, library.id, problem)
             logger.warning("library %s paused: %s", library.id, problem)
         raise RootChanged(f"library {library.id} is paused: {problem}")
+
+    def remote_folder(self, library: Library) -> WebDavFolder:
+        """A WebDAV library's folder on its server, with the library's login."""
+        from recognize.library.webdav import WebDavFolder
+
+        return WebDavFolder(library.root, library.credential, self.settings.libraries.webdav_timeout)
+
+    @cached_property
+    def webdav_cache(self) -> WebDavCache:
+        """Where files of WebDAV libraries are fetched to while they are analysed (bounded)."""
+        from recognize.library.webdav import WebDavCache
+
+        return WebDavCache(self.settings.home / "webdav-cache", self.settings.libraries.webdav_cache_mb)
 
     def library(self, library_id: int) -> Library | None:
         """One library by id (any user's: callers check ownership)."""
@@ -86,7 +100,8 @@ class Workspace:
         self, libraries: Sequence[Library], progress: Callable[[int], None] | None = None
     ) -> dict[str, ScanReport]:
         """Scan each library; returns a report per library root."""
-        from recognize.library.scanner import ScanReport, scan_library
+        from recognize.library.scanner import ScanReport, record_unavailable, scan_library
+        from recognize.library.webdav import RemoteUnavailable
 
         reports = {}
         for library in libraries:
@@ -95,7 +110,13 @@ class Workspace:
             except RootChanged as error:
                 reports[library.root] = ScanReport(paused=str(error))
                 continue
-            reports[library.root] = scan_library(self.database, library, progress, self.private_paths)
+            remote = self.remote_folder(library) if library.remote else None
+            try:
+                reports[library.root] = scan_library(self.database, library, progress, self.private_paths, remote)
+            except RemoteUnavailable as error:
+                with self.database.session() as session:
+                    record_unavailable(session, library.id, str(error))
+                reports[library.root] = ScanReport(unavailable=str(error))
         return reports
 
     def clustering_settings(self, user: User) -> FaceSettings:

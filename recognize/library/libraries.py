@@ -12,13 +12,15 @@ from recognize.config import LIBRARY_FACE_SETTINGS, USER_FACE_SETTINGS, FaceSett
 from recognize.library.confined import root_problem
 from recognize.library.errors import LibraryError
 from recognize.library.roots import RootPolicy, check_root
+from recognize.library.webdav_login import WebDavLogin, check_url, is_url
 from recognize.storage.models import Library, User
 
 __all__ = ["LibraryError", "RootPolicy"]
 
 
-SECTIONS = ("faces", "analyses", "xmp")
+SECTIONS = ("faces", "analyses", "xmp", "nextcloud")
 XMP_SETTINGS = frozenset({"sidecars"})
+NEXTCLOUD_SETTINGS = frozenset({"tags", "person_tags"})
 SWITCH_VALUES = {
     "on": True,
     "true": True,
@@ -46,15 +48,28 @@ def find_user(session: Session, name: str) -> User | None:
     return session.scalar(select(User).where(User.name == name))
 
 
-def add_library(session: Session, user: User, root: Path | str, policy: RootPolicy, trusted: bool) -> Library:
-    """Register ``root`` as a library of ``user`` (idempotent) when the policy allows it (see ``roots``)."""
-    resolved = check_root(session, user, root, policy, trusted)
-    existing = session.scalar(select(Library).where(Library.user_id == user.id, Library.root == str(resolved)))
-    if existing is not None:
-        return existing
-    library = Library(user_id=user.id, root=str(resolved))
-    session.add(library)
-    session.flush()
+def add_library(
+    session: Session,
+    user: User,
+    root: Path | str,
+    policy: RootPolicy,
+    trusted: bool,
+    login: WebDavLogin | None = None,
+) -> Library:
+    """Register ``root`` as a library of ``user`` (idempotent) when the policy allows it (see ``roots``): a folder,
+    or the URL of a WebDAV folder with its ``login`` (see ``webdav.check_url``; a new login replaces the old)."""
+    if is_url(str(root)):
+        login = login or WebDavLogin()
+        recorded = check_url(str(root), list(policy.allowed_hosts), trusted, login.insecure)
+    else:
+        recorded = str(check_root(session, user, root, policy, trusted))
+    existing = session.scalar(select(Library).where(Library.user_id == user.id, Library.root == recorded))
+    library = existing or Library(user_id=user.id, root=recorded)
+    if login is not None and login.user:
+        library.credential = {"user": login.user, "password": login.password}
+    if existing is None:
+        session.add(library)
+        session.flush()
     return library
 
 
@@ -70,7 +85,10 @@ def parse_assignments(assignments: list[str]) -> dict[str, dict[str, str]]:
         key, sep, value = item.partition("=")
         section, dot, name = key.strip().partition(".")
         if not sep or not dot or section not in SECTIONS:
-            raise LibraryError(f"{item!r}: expected faces.NAME=VALUE, analyses.NAME=on|off or xmp.sidecars=on|off")
+            raise LibraryError(
+                f"{item!r}: expected faces.NAME=VALUE, analyses.NAME=on|off, xmp.sidecars=on|off or "
+                "nextcloud.tags|person_tags=on|off"
+            )
         parsed.setdefault(section, {})[name] = value.strip()
     return parsed
 
@@ -105,13 +123,18 @@ def configure_library(
     base: FaceSettings,
     analysis_names: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """Set per-library face detection settings, analysis switches and XMP sidecar writing (validated); returns
-    the overrides."""
+    """Set per-library face detection settings, analysis switches, XMP sidecar writing and Nextcloud tags
+    (validated); returns the overrides."""
     current = library.settings or {}
     switches = {**current.get("analyses", {}), **_switches(changes.get("analyses", {}), analysis_names)}
     xmp = {**current.get("xmp", {}), **_switches(changes.get("xmp", {}), XMP_SETTINGS, "xmp")}
+    nextcloud = {
+        **current.get("nextcloud", {}),
+        **_switches(changes.get("nextcloud", {}), NEXTCLOUD_SETTINGS, "nextcloud"),
+    }
     merged = _merged(current, {"faces": changes.get("faces", {})}, base, LIBRARY_FACE_SETTINGS)
-    library.settings = {**merged, **({"analyses": switches} if switches else {}), **({"xmp": xmp} if xmp else {})}
+    sections = {"analyses": switches, "xmp": xmp, "nextcloud": nextcloud}
+    library.settings = {**merged, **{name: values for name, values in sections.items() if values}}
     return library.settings
 
 

@@ -26,6 +26,7 @@ class RootPolicy:
 
     private_paths: Sequence[Path] = ()
     allowed_roots: Sequence[Path] = field(default_factory=tuple)
+    allowed_hosts: Sequence[str] = field(default_factory=tuple)  # WebDAV servers plain users may use
 
 
 def resolve_folder(path: str | Path) -> Path:

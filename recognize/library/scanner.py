@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from recognize.library.confined import OutsideLibrary, confined_file
 from recognize.library.walk import Found, Skipped, display_path, walk
+from recognize.library.webdav import RemoteFound, UnchangedFolder, WebDavFolder
 from recognize.media.errors import MediaError
 from recognize.media.sidecar_files import XMP_ANALYSIS, is_sidecar, sidecar_base, signature
 from recognize.media.sniff import SNIFF_BYTES, Sniffed, claimed_media, sniff_bytes, sniff_with_ffmpeg
@@ -47,6 +48,7 @@ class ScanReport:
     seconds: float = 0.0
     error_paths: list[str] = field(default_factory=list)
     paused: str | None = None  # why the library was not scanned (its folder was replaced): see Library.problem
+    unavailable: str | None = None  # why a WebDAV library could not be listed now (tried again later)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,14 @@ class Known:
     mtime_ns: int
     inode: int
     content_hash: str | None
+
+
+def remote_content(found: RemoteFound) -> Content:
+    """What a WebDAV listing tells of a file: its identity (file id and ETag: a move keeps both, a change gives
+    a new ETag) and the media its name claims; the content itself is checked when it is analysed."""
+    claimed = claimed_media(found.rel_path)
+    mime = found.mime or "application/octet-stream"
+    return Content(f"dav:{found.inode}:{found.etag}", Sniffed(claimed, mime) if claimed else None, None)
 
 
 def read_content(path: str, name: str) -> Content:
@@ -103,10 +113,14 @@ class Scanner:
         library: Library,
         progress: Callable[[int], None] | None = None,
         excluded: Sequence[Path] = (),
+        remote: WebDavFolder | None = None,
     ) -> None:
         self.database = database
         self.library = library
         self.excluded = [str(path) for path in excluded]
+        self.remote = remote
+        self.folder_etags = dict(library.folder_etags or {})
+        self.unchanged_folders: list[str] = []
         self.progress = progress or (lambda _count: None)
         self.report = ScanReport()
 
@@ -118,7 +132,10 @@ class Scanner:
         candidates: list[Found] = []
         skipped: list[Skipped] = []
         sidecars: dict[str, str] = {}
-        for count, item in enumerate(walk(self.library.root, self.excluded), start=1):
+        for count, item in enumerate(self._walk(), start=1):
+            if isinstance(item, UnchangedFolder):
+                self.unchanged_folders.append(item.rel_path + "/")
+                continue
             if isinstance(item, Skipped):
                 skipped.append(item)
                 continue
@@ -133,7 +150,10 @@ class Scanner:
                 candidates.append(item)
             if count % BATCH == 0:
                 self.progress(count)
-        gone = {path: row for path, row in known.items() if path not in seen}
+        kept = tuple(self.unchanged_folders)
+        in_kept = {path for path in known if path not in seen and kept and path.startswith(kept)}
+        self.report.unchanged += len(in_kept)
+        gone = {path: row for path, row in known.items() if path not in seen and path not in in_kept}
         self._record_skipped(skipped)
         self._apply(candidates, known, gone)
         self._link_sidecars(sidecars)
@@ -141,8 +161,15 @@ class Scanner:
             library = session.get(Library, self.library.id)
             assert library is not None
             library.scanned_at = utcnow()
+            if self.remote is not None:
+                library.folder_etags = self.folder_etags
         self.report.seconds = time.perf_counter() - started
         return self.report
+
+    def _walk(self) -> Iterator[Found | Skipped | UnchangedFolder]:
+        if self.remote is None:
+            return walk(self.library.root, self.excluded)
+        return self.remote.walk(self.folder_etags)
 
     def _load_known(self) -> dict[str, Known]:
         with self.database.session() as session:
@@ -192,19 +219,8 @@ class Scanner:
     def _apply_one(
         self, session: Session, found: Found, row: Known | None, by_hash: dict[str, list[Known]], moved_ids: set[int]
     ) -> None:
-        try:
-            with confined_file(self.library.root, found.rel_path) as handle:
-                content = read_content(str(handle), found.rel_path)
-            if content.error:
-                content = replace(content, error=content.error.replace(str(handle), found.rel_path))
-        except OutsideLibrary as outside:
-            self._path_error(session, found.rel_path, str(outside).removeprefix(self.library.root + os.sep))
-            return
-        except FileNotFoundError:
-            self._path_error(session, found.rel_path, "vanished while scanning")
-            return
-        except OSError as error:
-            self._path_error(session, found.rel_path, f"cannot read: {error.strerror or error}")
+        content = remote_content(found) if isinstance(found, RemoteFound) else self._local_content(session, found)
+        if content is None:
             return
         if row is not None:
             self._update(session, row.id, found, content, same_content=content.content_hash == row.content_hash)
@@ -223,6 +239,24 @@ class Scanner:
         session.flush()
         self._content_error(session, media_file, content)
         self.report.added += 1
+
+    def _local_content(self, session: Session, found: Found) -> Content | None:
+        """The file's hash and sniffed type, read inside the library; None (with the path's error) when it cannot be."""
+        try:
+            with confined_file(self.library.root, found.rel_path) as handle:
+                content = read_content(str(handle), found.rel_path)
+        except OutsideLibrary as outside:
+            self._path_error(session, found.rel_path, str(outside).removeprefix(self.library.root + os.sep))
+            return None
+        except FileNotFoundError:
+            self._path_error(session, found.rel_path, "vanished while scanning")
+            return None
+        except OSError as error:
+            self._path_error(session, found.rel_path, f"cannot read: {error.strerror or error}")
+            return None
+        if content.error:
+            return replace(content, error=content.error.replace(str(handle), found.rel_path))
+        return content
 
     def _update(self, session: Session, file_id: int, found: Found, content: Content, same_content: bool) -> None:
         """Refresh a known file's stat; a file whose content changed is another file: its row goes, and the
@@ -285,7 +319,10 @@ class Scanner:
                 owners = [by_path[base]] if base in by_path else by_stem.get(base, [])
                 for file_id in owners:
                     wanted.setdefault(file_id, []).append(signature)
-            for file_id, _, stored in rows:
+            kept = tuple(self.unchanged_folders)
+            for file_id, rel_path, stored in rows:
+                if kept and rel_path.startswith(kept):
+                    continue  # its folder was not listed again: its sidecars are as recorded
                 current = "\n".join(wanted.get(file_id, [])) or None
                 if current != stored:
                     session.get_one(MediaFile, file_id).sidecars = current
@@ -299,6 +336,19 @@ class Scanner:
         self.report.deleted += len(id_list)
 
 
+SERVER = "(server)"
+
+
+def record_unavailable(session: Session, library_id: int, reason: str) -> None:
+    """Show why a WebDAV library could not be scanned now (the next scan that gets through clears it)."""
+    session.execute(
+        delete(FileError).where(
+            FileError.library_id == library_id, FileError.file_id.is_(None), FileError.path == SERVER
+        )
+    )
+    session.add(FileError(library_id=library_id, path=SERVER, stage="scan", reason=f"server unavailable: {reason}"))
+
+
 def forget_analysis(session: Session, file_id: int, name: str) -> None:
     """Make one analysis run again on a file (its results stay until the new ones replace them)."""
     session.execute(delete(AnalysisState).where(AnalysisState.file_id == file_id, AnalysisState.name == name))
@@ -310,6 +360,8 @@ def scan_library(
     library: Library,
     progress: Callable[[int], None] | None = None,
     excluded: Sequence[Path] = (),
+    remote: WebDavFolder | None = None,
 ) -> ScanReport:
-    """Scan one library and return what changed; never enters the ``excluded`` (resolved) paths."""
-    return Scanner(database, library, progress, excluded).run()
+    """Scan one library (a folder, or through ``remote`` a WebDAV folder) and return what changed; never enters
+    the ``excluded`` (resolved) paths. RemoteUnavailable, raised before anything is written, leaves it as it was."""
+    return Scanner(database, library, progress, excluded, remote).run()

@@ -62,6 +62,15 @@ class Library(Base):
     scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Why the library is paused (its folder is not the recorded one any more); None while it is usable.
     problem: Mapped[str | None] = mapped_column(Text)
+    # A WebDAV library (``root`` is its URL): the login used on the server ({"user", "password"}), never shown,
+    # and each folder's ETag at the last scan (a folder whose ETag did not change is not listed again).
+    credential: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    folder_etags: Mapped[dict[str, str] | None] = mapped_column(JSON)
+
+    @property
+    def remote(self) -> bool:
+        """Whether the library is a folder on a WebDAV server (its root is a URL)."""
+        return self.root.startswith(("http://", "https://"))
 
     user: Mapped[User] = relationship(back_populates="libraries")
 
@@ -256,3 +265,14 @@ class Confirmation(Base):
     question: Mapped[str] = mapped_column(String(64), primary_key=True)
     answer: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NextcloudTag(Base):
+    """A system tag recognize assigned to a file in a Nextcloud library (it removes only these, never a tag)."""
+
+    __tablename__ = "nextcloud_tags"
+
+    library_id: Mapped[int] = mapped_column(ForeignKey("libraries.id", ondelete="CASCADE"), primary_key=True)
+    nextcloud_file_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tag_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))

@@ -5,13 +5,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recognize.api.deps import Db, Me, Recognize
 from recognize.api.previews import cached_thumbnail
+from recognize.api.remote_files import remote_original, remote_thumbnail
 from recognize.api.schemas import MAX_ID, Id, Offset, Page, face_json, file_json
 from recognize.app import App
 from recognize.library.confined import OutsideLibrary, RootChanged, open_beneath
@@ -101,8 +102,10 @@ def file(db: Db, user: Me, file_id: Id) -> dict[str, Any]:
 
 
 @router.get("/api/files/{file_id}/original")
-def original(db: Db, user: Me, app: Recognize, file_id: Id) -> FileResponse:
+def original(db: Db, user: Me, app: Recognize, file_id: Id, request: Request) -> Response:
     media_file, library = owned_file(db, user, file_id)
+    if library.remote:
+        return remote_original(app, media_file, library, request.headers.get("range"))
     descriptor = opened_in_library(app, media_file, library)
     return HeldFileResponse(descriptor, media_file.mime or "application/octet-stream")
 
@@ -112,6 +115,8 @@ def thumbnail(db: Db, user: Me, app: Recognize, file_id: Id) -> Response:
     media_file, library = owned_file(db, user, file_id)
     if media_file.media not in ("image", "video"):
         raise HTTPException(404, f"file {file_id} has no thumbnail")
+    if library.remote:
+        return Response(remote_thumbnail(app, media_file, library), media_type="image/jpeg")
     descriptor = opened_in_library(app, media_file, library)
     path = Path(f"/proc/self/fd/{descriptor}")
     try:

@@ -14,6 +14,7 @@ from recognize.jobs.cascade import register
 from recognize.jobs.progress import user_status
 from recognize.jobs.queue import build_queue
 from recognize.library.libraries import add_library, configure_library, library_of, resume_library
+from recognize.library.webdav_login import WebDavLogin, login_in_url
 from recognize.storage.control import set_paused
 from recognize.storage.models import Library
 
@@ -31,7 +32,8 @@ def libraries(db: Db, user: Me) -> list[dict[str, Any]]:
 
 @router.post("/api/libraries", status_code=201)
 def new_library(db: Db, user: Me, app: Recognize, body: NewLibrary) -> dict[str, Any]:
-    library = add_library(db, user, body.path, app.root_policy, trusted=user.is_admin)
+    login = WebDavLogin(body.login or login_in_url(body.path), body.password or "", body.insecure)
+    library = add_library(db, user, body.path, app.root_policy, trusted=user.is_admin, login=login)
     return {"id": library.id, "root": library.root}
 
 
@@ -64,8 +66,8 @@ def library_settings(
 ) -> dict[str, Any]:
     library = library_of(db, user, library_id)
     changes = {section: {key: str(value) for key, value in values.items()} for section, values in body.items()}
-    if set(changes) - {"faces", "analyses", "xmp"}:
-        raise HTTPException(400, "only faces.*, analyses.* and xmp.* settings can be set per library")
+    if set(changes) - {"faces", "analyses", "xmp", "nextcloud"}:
+        raise HTTPException(400, "only faces.*, analyses.*, xmp.* and nextcloud.* settings can be set per library")
     return configure_library(db, library, changes, app.settings.faces, analysis_names())
 
 

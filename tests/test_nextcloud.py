@@ -1,0 +1,215 @@
+"""Against a real Nextcloud (27): photos read from a user's Nextcloud, file ids kept across moves, tags written back.
+
+Needs a running server: RECOGNIZE_TEST_NEXTCLOUD_URL (e.g. http://127.0.0.1:18888) and two of its users,
+RECOGNIZE_TEST_NEXTCLOUD_USER / _PASSWORD and RECOGNIZE_TEST_NEXTCLOUD_USER2 / _PASSWORD2 (their login
+passwords: the tests make app passwords from them). Skipped with a message without them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from recognize.app import App
+from recognize.config import load_settings
+from recognize.export import export_user
+from recognize.faces import persons as ops
+from recognize.jobs.chunks import publish_library
+from recognize.library import webdav
+from recognize.library.libraries import configure_library, find_user
+from recognize.library.webdav_login import WebDavLogin
+from recognize.storage.models import Library, NextcloudTag
+
+SERVER = os.environ.get("RECOGNIZE_TEST_NEXTCLOUD_URL", "").rstrip("/")
+pytestmark = pytest.mark.skipif(
+    not SERVER,
+    reason="no Nextcloud to test against: set RECOGNIZE_TEST_NEXTCLOUD_URL, _USER, _PASSWORD, _USER2, _PASSWORD2",
+)
+FACES = Path(__file__).resolve().parent / "data" / "faces" / "face_recognition" / "examples"
+TAGS_OF_FILE = (
+    '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" '
+    'xmlns:nc="http://nextcloud.org/ns"><d:prop><oc:fileid/><nc:system-tags/></d:prop></d:propfind>'
+)
+
+
+@dataclass
+class Account:
+    """A Nextcloud user with an app password, and a fresh folder of theirs."""
+
+    user: str
+    app_password: str
+    folder: str
+
+    @property
+    def url(self) -> str:
+        return f"{SERVER}/remote.php/dav/files/{self.user}/{self.folder}/"
+
+    def dav(self) -> httpx.Client:
+        return httpx.Client(auth=(self.user, self.app_password), timeout=60)
+
+    def put(self, rel_path: str, source: Path) -> None:
+        with self.dav() as client:
+            parts = rel_path.split("/")[:-1]
+            for depth in range(len(parts)):
+                client.request("MKCOL", self.url + "/".join(parts[: depth + 1]))
+            assert client.put(self.url + rel_path, content=source.read_bytes()).status_code in (201, 204)
+
+    def tags_of(self, rel_path: str) -> set[str]:
+        with self.dav() as client:
+            answer = client.request("PROPFIND", self.url + rel_path, content=TAGS_OF_FILE, headers={"Depth": "0"})
+        assert answer.status_code == 207, answer.text
+        return {
+            tag.text or "" for tag in ElementTree.fromstring(answer.content).iter("{http://nextcloud.org/ns}system-tag")
+        }
+
+    def assign_by_hand(self, rel_path: str, name: str) -> None:
+        """What the user (or another app) does in Nextcloud's own interface: create a tag, assign it."""
+        with self.dav() as client:
+            made = client.post(
+                f"{SERVER}/remote.php/dav/systemtags/", json={"name": name, "userVisible": True, "userAssignable": True}
+            )
+            if made.status_code == 201:
+                tag_id = made.headers["content-location"].rstrip("/").rsplit("/", 1)[1]
+            else:
+                listed = client.request(
+                    "PROPFIND",
+                    f"{SERVER}/remote.php/dav/systemtags/",
+                    headers={"Depth": "1"},
+                    content='<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><oc:id/><oc:display-name/></d:prop></d:propfind>',
+                )
+                tree = ElementTree.fromstring(listed.content)
+                tag_id = next(
+                    r.findtext(".//{http://owncloud.org/ns}id")
+                    for r in tree.iter("{DAV:}response")
+                    if r.findtext(".//{http://owncloud.org/ns}display-name") == name
+                )
+            file_id = self.file_id(rel_path)
+            assert client.put(f"{SERVER}/remote.php/dav/systemtags-relations/files/{file_id}/{tag_id}").status_code in (
+                201,
+                409,
+            )
+
+    def file_id(self, rel_path: str) -> int:
+        with self.dav() as client:
+            answer = client.request("PROPFIND", self.url + rel_path, content=TAGS_OF_FILE, headers={"Depth": "0"})
+        return int(ElementTree.fromstring(answer.content).findtext(".//{http://owncloud.org/ns}fileid") or 0)
+
+
+def _account(number: str) -> Account:
+    user = os.environ.get(f"RECOGNIZE_TEST_NEXTCLOUD_USER{number}")
+    password = os.environ.get(f"RECOGNIZE_TEST_NEXTCLOUD_PASSWORD{number}")
+    if not user or not password:
+        pytest.skip(f"set RECOGNIZE_TEST_NEXTCLOUD_USER{number} and _PASSWORD{number}")
+    answer = httpx.get(
+        f"{SERVER}/ocs/v2.php/core/getapppassword?format=json",
+        auth=(user, password),
+        headers={"OCS-APIRequest": "true"},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    account = Account(user, answer.json()["ocs"]["data"]["apppassword"], f"recognize-test-{uuid.uuid4().hex[:8]}")
+    with account.dav() as client:
+        assert client.request("MKCOL", account.url).status_code == 201
+    return account
+
+
+@pytest.fixture
+def ann() -> Iterator[Account]:
+    account = _account("")
+    yield account
+    with account.dav() as client:
+        client.delete(account.url)
+
+
+@pytest.fixture
+def bob() -> Iterator[Account]:
+    account = _account("2")
+    yield account
+    with account.dav() as client:
+        client.delete(account.url)
+
+
+def _files(app: App) -> dict[str, dict]:
+    with app.database.session() as session:
+        return {item["path"]: item for item in export_user(session, find_user(session, app.settings.user))["files"]}
+
+
+def test_a_nextcloud_folder_keeps_file_ids_across_moves_and_an_unchanged_rescan_is_one_request(
+    ann: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ann.put("obama.jpg", FACES / "obama.jpg")
+    ann.put("trip/biden.jpg", FACES / "biden.jpg")
+    app = App(load_settings(home=tmp_path / "home", workers=1))
+    app.process(ann.url, login=WebDavLogin(ann.user, ann.app_password))
+    before = _files(app)
+    obama = before[ann.url + "obama.jpg"]
+    assert len(obama["faces"]) == 1 and len(before[ann.url + "trip/biden.jpg"]["faces"]) == 1
+
+    listings: list[str] = []
+    original_list = webdav.WebDavFolder._list
+    monkeypatch.setattr(
+        webdav.WebDavFolder, "_list", lambda self, rel: listings.append(rel) or original_list(self, rel)
+    )
+    [library] = app.libraries()
+    assert app.scan([library])[library.root].unchanged == 2
+    assert listings == [""]
+
+    with ann.dav() as client:
+        client.request("MKCOL", ann.url + "kept")
+        moved = client.request("MOVE", ann.url + "obama.jpg", headers={"Destination": ann.url + "kept/renamed.jpg"})
+    assert moved.status_code == 201
+    report = app.scan(app.libraries())[library.root]
+    assert (report.moved, report.added, report.deleted) == (1, 0, 0)
+    after = _files(app)[ann.url + "kept/renamed.jpg"]
+    assert after["id"] == obama["id"] and after["faces"] == obama["faces"]
+    app.close()
+
+
+def test_tags_go_into_nextcloud_and_only_recognize_s_own_come_out(ann: Account, bob: Account, tmp_path: Path) -> None:
+    for name in ("obama.jpg", "obama2.jpg", "obama-720p.jpg"):
+        ann.put(name, FACES / name)
+    bob.put("obama.jpg", FACES / "obama.jpg")
+    app = App(load_settings(home=tmp_path / "home", workers=1))
+    app.process(ann.url, login=WebDavLogin(ann.user, ann.app_password))
+    with app.database.session() as session:
+        library = session.scalars(select(Library)).one()
+        configure_library(session, library, {"nextcloud": {"tags": "on", "person_tags": "on"}}, app.settings.faces)
+        person = _files(app)[ann.url + "obama.jpg"]["faces"][0]["person"]
+        ops.rename(session, library.user_id, person, f"Barack {ann.folder}")
+    ann.assign_by_hand("obama.jpg", f"family {ann.folder}")
+    ann.assign_by_hand("obama.jpg", f"person: Barack {ann.folder}")
+    bob.assign_by_hand("obama.jpg", f"person: Barack {ann.folder}")
+    publish_library(app, library.id)
+    given = ann.tags_of("obama.jpg")
+    recognized = {tag["name"] for tag in _files(app)[ann.url + "obama.jpg"]["tags"] if tag["kind"] != "keyword"}
+    assert recognized and recognized <= given
+    assert {f"family {ann.folder}", f"person: Barack {ann.folder}"} <= given
+
+    with app.database.session() as session:
+        ops.rename(session, library.user_id, person, f"Obama {ann.folder}")
+        made = set(
+            session.scalars(select(NextcloudTag.name).where(NextcloudTag.nextcloud_file_id == ann.file_id("obama.jpg")))
+        )
+        made_elsewhere = set(
+            session.scalars(
+                select(NextcloudTag.name).where(NextcloudTag.nextcloud_file_id == ann.file_id("obama2.jpg"))
+            )
+        )
+    assert f"person: Barack {ann.folder}" not in made  # it was there before: not recognize's
+    assert f"person: Barack {ann.folder}" in made_elsewhere
+    publish_library(app, library.id)
+    now = ann.tags_of("obama.jpg")
+    assert f"person: Obama {ann.folder}" in now and f"family {ann.folder}" in now
+    assert f"person: Barack {ann.folder}" in now  # assigned by hand before recognize: never removed
+    renamed = ann.tags_of("obama2.jpg")
+    assert f"person: Obama {ann.folder}" in renamed and f"person: Barack {ann.folder}" not in renamed
+    assert bob.tags_of("obama.jpg") == {f"person: Barack {ann.folder}"}
+    app.close()
