@@ -8,6 +8,7 @@ passwords: the tests make app passwords from them). Skipped with a message witho
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ from recognize.library import webdav
 from recognize.library.libraries import configure_library, find_user
 from recognize.library.webdav_login import WebDavLogin
 from recognize.storage.models import Library, NextcloudTag
+from tests.faces.conftest import faces_app, processed_template
+
+__all__ = ["faces_app", "processed_template"]
 
 SERVER = os.environ.get("RECOGNIZE_TEST_NEXTCLOUD_URL", "").rstrip("/")
 pytestmark = pytest.mark.skipif(
@@ -213,3 +217,49 @@ def test_tags_go_into_nextcloud_and_only_recognize_s_own_come_out(ann: Account, 
     assert f"person: Obama {ann.folder}" in renamed and f"person: Barack {ann.folder}" not in renamed
     assert bob.tags_of("obama.jpg") == {f"person: Barack {ann.folder}"}
     app.close()
+
+
+def test_persons_are_listed_inside_nextcloud_through_its_external_storage(ann: Account, faces_app) -> None:
+    from recognize.library.accounts import create_token, create_user
+    from recognize.server import create_server
+    from tests.tools import serving
+
+    app, root = faces_app
+    with app.database.session() as session:
+        token = create_token(session, create_user(session, "admin", "admin-password", admin=True), "nextcloud")
+        person_files = {face["person"]: item for item in _local_files(app) for face in item["faces"]}
+    person, photo = next(iter(sorted(person_files.items())))
+    with serving(create_server(app)) as base, httpx.Client(auth=(ann.user, ann.app_password), timeout=60) as web:
+        csrf = web.get(f"{SERVER}/index.php/csrftoken")
+        if csrf.status_code != 200:
+            pytest.skip("this Nextcloud gives no CSRF token to an app password session")
+        options = {"host": f"{base}/dav/admin", "root": "persons", "secure": False, "user": "admin", "password": token}
+        mount = {"mountPoint": f"/{ann.folder}-persons", "backend": "dav", "authMechanism": "password::password"}
+        made = web.post(
+            f"{SERVER}/index.php/apps/files_external/userstorages",
+            json={**mount, "backendOptions": options},
+            headers={"requesttoken": csrf.json()["token"]},
+        )
+        if made.status_code in (403, 404, 422):
+            pytest.skip(f"users may not mount WebDAV here ({made.text[:120]}): see README, Persons inside Nextcloud")
+        assert made.status_code == 201, made.text
+        try:
+            folder = f"{SERVER}/remote.php/dav/files/{ann.user}/{ann.folder}-persons/{person}/"
+            listed = web.request("PROPFIND", folder, headers={"Depth": "1"})
+            assert listed.status_code == 207, listed.text[:500]
+            names = {href.rsplit("/", 1)[1] for href in re.findall(r"<d:href>([^<]+)</d:href>", listed.text)}
+            shown = f"{photo['id']}-{Path(photo['path']).name}"
+            assert shown in names
+            assert web.get(folder + shown).content == Path(photo["path"]).read_bytes()
+        finally:
+            mount_id = made.json()["id"]
+            web.delete(
+                f"{SERVER}/index.php/apps/files_external/userstorages/{mount_id}",
+                headers={"requesttoken": csrf.json()["token"]},
+            )
+    assert root.is_dir()
+
+
+def _local_files(app: App) -> list[dict]:
+    with app.database.session() as session:
+        return export_user(session, find_user(session, app.settings.user))["files"]

@@ -12,7 +12,9 @@ HTTP Basic with the user's password; a user only ever sees their own collections
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,11 +33,13 @@ from recognize.api.dav_limits import BoundedPropertyManager
 from recognize.api.throttle import LoginGuard, Throttled
 from recognize.app import App
 from recognize.faces import persons as ops
+from recognize.library.accounts import TOKEN_PREFIX, user_for_token
 from recognize.library.confined import OutsideLibrary, open_beneath
 from recognize.storage.models import Face, Library, MediaFile, Person, Tag, User
 from recognize.tags.query import user_tags
 
 REALM = "recognize"
+SERVED_SINCE = time.time()
 SECTIONS = ("persons", "unassigned-faces", "tags")
 
 
@@ -54,8 +58,13 @@ class RecognizeDomainController(BaseDomainController):
         return True
 
     def basic_auth_user(self, realm: str, user_name: str, password: str, environ: dict[str, Any]) -> bool:
+        """The user's password, or one of their API tokens as the password (what a Nextcloud External storage
+        mount of the persons collection is given: revocable, and no argon2 check per request)."""
         try:
             with self.app.database.session() as session:
+                if password.startswith(TOKEN_PREFIX):
+                    owner = user_for_token(session, password)
+                    return owner is not None and owner.name == user_name
                 return self.guard.verify(session, user_name, password, environ.get("REMOTE_ADDR")) is not None
         except Throttled:
             return False
@@ -152,6 +161,16 @@ class Folder(DAVCollection):
 
     def get_member_names(self) -> list[str]:
         return self.names
+
+    def get_etag(self) -> str:
+        """Changes when the members change: clients that sync (Nextcloud's External storage) list it again."""
+        return hashlib.sha256("\n".join(self.names).encode()).hexdigest()[:32]
+
+    def support_etag(self) -> bool:
+        return True
+
+    def get_last_modified(self) -> float:
+        return SERVED_SINCE  # a virtual folder has no time of its own; some clients need one (its ETag tells changes)
 
     def get_member(self, name: str) -> Any:
         return self.provider.get_resource_inst(join_uri(self.path, name), self.environ)

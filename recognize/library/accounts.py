@@ -16,6 +16,7 @@ from recognize.storage.models import ApiToken, User, utcnow
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 8
+TOKEN_PREFIX = "rk_"
 
 
 class AuthError(Exception):
@@ -66,7 +67,7 @@ def _digest(token: str) -> str:
 
 def create_token(session: Session, user: User, name: str, days: float | None = None) -> str:
     """A new token for ``user`` (shown once); expires after ``days`` when given."""
-    token = "rk_" + secrets.token_urlsafe(32)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(days=days) if days else None
     session.add(ApiToken(user_id=user.id, name=name, token_hash=_digest(token), expires_at=expires))
     session.flush()

@@ -138,3 +138,29 @@ def test_tag_collections_list_their_files(dav) -> None:
     assert client.request("DELETE", f"/dav/admin/tags/president/{file_id}-a.jpg", auth=ALICE).status_code == 403
     assert client.request("PROPFIND", "/dav/admin/tags/president/", auth=BOB).status_code in (403, 404)
     assert client.request("PROPFIND", "/dav/bob/tags/president/", auth=BOB).status_code == 404
+
+
+def test_an_api_token_logs_in_as_its_own_user_only_and_folders_have_etags(dav) -> None:
+    from recognize.library.accounts import create_token
+    from recognize.library.libraries import find_user
+
+    client, app, _root = dav
+    with app.database.session() as session:
+        alice_token = create_token(session, find_user(session, ALICE[0]), "nextcloud mount")
+        bob_token = create_token(session, find_user(session, BOB[0]), "bob's")
+    assert listing(client, "/dav/admin/persons/", auth=(ALICE[0], alice_token))
+    for auth in ((ALICE[0], bob_token), (ALICE[0], "rk_not-a-token"), (BOB[0], alice_token)):
+        assert client.request("PROPFIND", "/dav/admin/persons/", headers={"Depth": "1"}, auth=auth).status_code == 401
+    obama, _file = _person_of(app, "obama/a.jpg")
+    first = client.request("PROPFIND", f"/dav/admin/persons/{obama}/", headers={"Depth": "0"}, auth=ALICE)
+    assert "getetag" in first.text and "getlastmodified" in first.text
+    _biden, biden_file = _person_of(app, "biden/a.jpg")
+    assert client.request(
+        "MOVE",
+        f"/dav/admin/persons/{_biden}/{biden_file}-a.jpg",
+        headers={"Destination": f"/dav/admin/persons/{obama}/{biden_file}-a.jpg"},
+        auth=ALICE,
+    ).status_code in (201, 204)
+    second = client.request("PROPFIND", f"/dav/admin/persons/{obama}/", headers={"Depth": "0"}, auth=ALICE)
+    etag = ElementTree.fromstring(first.content).findtext(".//{DAV:}getetag")
+    assert etag and etag != ElementTree.fromstring(second.content).findtext(".//{DAV:}getetag")
