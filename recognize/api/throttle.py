@@ -1,11 +1,13 @@
 """Password checks under guard: back-off on failed logins, few argon2 hashes at once, a short cache.
 
 Every password login (HTTP Basic on the API and WebDAV, the browser login form) goes through one
-``LoginGuard`` per server. After ``FREE_FAILURES`` failures a user name, and separately a client
-address, waits twice as long after each further failure (capped at ``MAX_LOCK_SECONDS``); while it
-waits, logins answer 429 with Retry-After, right password or not. Argon2 takes 64 MiB per check, so
-at most ``HASHING_AT_ONCE`` run together. A verified password is remembered for ``CACHE_SECONDS``
-under a keyed hash (WebDAV clients send Basic with every request); the password itself is never kept.
+``LoginGuard`` per server. After ``FREE_FAILURES`` failures a user name at one client address, and
+separately the address, waits twice as long after each further failure (capped at ``MAX_LOCK_SECONDS``);
+while it waits, logins from there answer 429 with Retry-After, right password or not. The same user
+logs in from another address meanwhile (fuzzing or a wrong password on one device locks nobody out).
+Argon2 takes 64 MiB per check, so at most ``HASHING_AT_ONCE`` run together. A verified password is
+remembered for ``CACHE_SECONDS`` under a keyed hash (WebDAV clients send Basic with every request); the
+password itself is never kept.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ class LoginGuard:
             if user is None:
                 self._fail(_keys(name, address), self._clock())
             else:
-                self._failures.pop(f"user:{name}", None)
+                self._failures.pop(_keys(name, address)[0], None)
                 self._verified[digest] = (user.id, self._clock() + CACHE_SECONDS)
                 self._prune(self._clock())
         return user
@@ -120,7 +122,11 @@ class LoginGuard:
 
 
 def _keys(name: str, address: str | None) -> list[str]:
-    return [f"user:{name}"] + ([f"address:{address}"] if address else [])
+    """What backs off: a user name at one address, and the address; never the user everywhere (failures from
+    one address must not lock the owner out from another)."""
+    if address is None:
+        return [f"user:{name}"]
+    return [f"user:{name}@{address}", f"address:{address}"]
 
 
 def basic_user_name(authorization: str) -> str | None:

@@ -40,6 +40,7 @@ class Workspace:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._remote_folders: dict[tuple[int, str, str], WebDavFolder] = {}
         home = settings.home
         try:
             create_private_folder(home)
@@ -79,10 +80,16 @@ class Workspace:
         raise RootChanged(f"library {library.id} is paused: {problem}")
 
     def remote_folder(self, library: Library) -> WebDavFolder:
-        """A WebDAV library's folder on its server, with the library's login."""
+        """A WebDAV library's folder on its server, with the library's login; kept while the login is the same,
+        so the files of a chunk reuse one connection."""
         from recognize.library.webdav import WebDavFolder
 
-        return WebDavFolder(library.root, library.credential, self.settings.libraries.webdav_timeout)
+        key = (library.id, library.root, repr(sorted((library.credential or {}).items())))
+        if key not in self._remote_folders:
+            self._remote_folders[key] = WebDavFolder(
+                library.root, library.credential, self.settings.libraries.webdav_timeout
+            )
+        return self._remote_folders[key]
 
     @cached_property
     def webdav_cache(self) -> WebDavCache:

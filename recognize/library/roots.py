@@ -58,11 +58,10 @@ def check_root(session: Session, user: User, folder: str | Path, policy: RootPol
     ``trusted`` is an administrator (or the operator at the command line): any folder, but still
     never around recognize's data or another user's library.
     """
-    root = checked_user_root(folder, policy.private_paths)
-    others = session.scalars(select(Library.root).where(Library.user_id != user.id))
-    if any(overlaps(root, Path(other)) for other in others):
-        raise LibraryError(f"{folder}: overlaps another user's library", 403)
     if not trusted:
+        # Checked first, on the resolved name alone: outside their roots a plain user learns nothing more
+        # (not whether the folder exists, nor where another user's library is).
+        root = resolve_folder(folder)
         allowed = [resolve_folder(path) for path in policy.allowed_roots] + user_roots(user)
         if not any(root == given or root.is_relative_to(given) for given in allowed):
             raise LibraryError(
@@ -70,6 +69,10 @@ def check_root(session: Session, user: User, folder: str | Path, policy: RootPol
                 "(libraries.allowed_roots, or `recognize user roots`)",
                 403,
             )
+    root = checked_user_root(folder, policy.private_paths)
+    others = session.scalars(select(Library.root).where(Library.user_id != user.id))
+    if any(overlaps(root, Path(other)) for other in others):
+        raise LibraryError(f"{folder}: overlaps another user's library", 403)
     return root
 
 

@@ -107,7 +107,7 @@ def _list(
         outcome = _visit(entry, rel_path, (real_root, real_dir), visited, excluded)
         if isinstance(outcome, str):
             pending.append(outcome)
-        elif outcome is not None:
+        else:
             yield outcome
 
 
@@ -121,8 +121,8 @@ def _visit(
     real_folders: tuple[str, str],
     visited: set[tuple[int, int]],
     excluded: Sequence[str],
-) -> Found | Skipped | str | None:
-    """A Found file, a Skipped path, a folder to enter (its relative path), or None to ignore.
+) -> Found | Skipped | str:
+    """A Found file, a Skipped path (with the reason), or a folder to enter (its relative path).
 
     ``real_folders`` is the library root and the folder being listed, both resolved.
     """
@@ -151,5 +151,5 @@ def _visit(
         visited.add(key)
         return rel_path
     if not stat.S_ISREG(info.st_mode):
-        return None
+        return Skipped(rel_path, "not a regular file (a pipe, socket or device): not read")
     return Found(rel_path, info.st_size, info.st_mtime_ns, info.st_dev & INODE_MASK, info.st_ino & INODE_MASK)

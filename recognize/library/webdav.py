@@ -113,9 +113,11 @@ class WebDavFolder:
         """Fetch one file into ``destination`` (written whole or not at all)."""
         partial = destination.with_name(destination.name + ".partial")
         try:
-            with partial.open("wb") as handle:
-                self.client.download_fileobj(rel_path, handle)
-        except (ClientError, httpx.HTTPError) as error:
+            with partial.open("wb") as handle, self.client.http.stream("GET", self.client.join_url(rel_path)) as got:
+                got.raise_for_status()
+                for chunk in got.iter_bytes():
+                    handle.write(chunk)
+        except httpx.HTTPError as error:
             partial.unlink(missing_ok=True)
             raise RemoteUnavailable(f"{self.url}{rel_path}: {_reason(error)}") from None
         partial.replace(destination)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,7 +49,11 @@ def _open(path: Path, max_pixels: int, min_side: int) -> Image.Image:
             warnings.simplefilter("ignore")
             image = Image.open(path)
     except Image.DecompressionBombError as error:
-        raise MediaError(f"refused: {error}") from error
+        claimed = re.search(r"\((\d+) pixels\)", str(error))
+        size = f"{int(claimed.group(1)):,} pixels" if claimed else "its size"
+        raise MediaError(
+            f"refused: {size} exceeds the limit of {max_pixels:,} (max_image_pixels; decompression bomb?)"
+        ) from error
     except FileNotFoundError as error:
         raise MediaError("file vanished before it could be read") from error
     except PermissionError as error:
@@ -135,19 +140,19 @@ def read_image_info(
     with _open(path, max_pixels, min_side) as image, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _check_jpeg_size(image, path)
-        width, height = _upright_size(image)
-        facts = _exif_facts(image)
-        thumbnail = None
-        if verify:
-            side = thumbnail_side or max(1, max(image.size) // 8)
-            image.draft("RGB", (side, side))
-            try:
+        try:  # metadata can sit after the pixels (PNG eXIf), so reading it may hit a damaged file too
+            width, height = _upright_size(image)
+            facts = _exif_facts(image)
+            thumbnail = None
+            if verify:
+                side = thumbnail_side or max(1, max(image.size) // 8)
+                image.draft("RGB", (side, side))
                 if thumbnail_side:
                     thumbnail = np.asarray(_upright(image, thumbnail_side))
                 else:
                     _reduced(image, side)
-            except (OSError, ValueError, SyntaxError) as error:
-                raise MediaError(f"image data is damaged: {error}") from error
+        except (OSError, ValueError, SyntaxError) as error:
+            raise MediaError(f"image data is damaged or cut short: {error}") from error
     return ImageInfo(width=width, height=height, **facts, thumbnail=thumbnail)  # type: ignore[arg-type]
 
 
@@ -178,13 +183,13 @@ def load_image(path: Path, max_pixels: int, min_side: int, max_side: int | None 
     with _open(path, max_pixels, min_side) as image, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _check_jpeg_size(image, path)
-        original_width, original_height = _upright_size(image)
         try:
+            original_width, original_height = _upright_size(image)
             if max_side and max(image.size) > max_side:
                 ratio = max_side / max(image.size)
                 image.draft("RGB", (round(image.size[0] * ratio), round(image.size[1] * ratio)))
             upright = _upright(image, max_side)
         except (OSError, ValueError, SyntaxError) as error:
-            raise MediaError(f"image data is damaged: {error}") from error
+            raise MediaError(f"image data is damaged or cut short: {error}") from error
     scale = original_width / upright.size[0]
     return DecodedImage(np.asarray(upright), scale, original_width, original_height)

@@ -214,3 +214,28 @@ def test_cross_site_writes_are_refused_whatever_the_login(api, headers: dict[str
     if expected == 403:
         assert "cross-site" in answer.json()["detail"]
     assert client.get("/api/me", auth=ALICE, headers=headers).status_code == 200
+
+
+def test_face_settings_have_ranges_and_plain_users_the_admin_s_limits(api) -> None:
+    client, _app, _root = api
+    bob_library = client.get("/api/libraries", auth=BOB).json()[0]["id"]
+    alice_library = client.get("/api/libraries", auth=ALICE).json()[0]["id"]
+
+    def patch(library: int, auth, faces: dict) -> int:
+        return client.patch(f"/api/libraries/{library}/settings", json={"faces": faces}, auth=auth).status_code
+
+    assert patch(bob_library, BOB, {"working_size": 100000}) == 403
+    assert patch(bob_library, BOB, {"scan_size": 3000}) == 403
+    assert patch(bob_library, BOB, {"upsample": 3}) == 403
+    assert patch(bob_library, BOB, {"detector": "cnn"}) == 403
+    assert patch(bob_library, BOB, {"working_size": 2000, "upsample": 1}) == 200
+    assert patch(alice_library, ALICE, {"working_size": 4000, "detector": "cnn"}) == 200
+    assert patch(alice_library, ALICE, {"working_size": 100000}) == 400
+    for value in ("inf", "1e9999", "nan", "-1"):
+        answer = client.patch(
+            "/api/me/settings",
+            content=f'{{"faces": {{"cluster_distance": {value}}}}}',
+            auth=BOB,
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code in (400, 422), (value, answer.text)

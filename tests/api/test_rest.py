@@ -166,7 +166,14 @@ def test_libraries_add_and_remove(api, tmp_path: Path) -> None:
         session.scalars(select(User).where(User.name == BOB[0])).one().library_roots = [str(tmp_path / "more")]
     created = client.post("/api/libraries", json={"path": str(folder)}, auth=BOB)
     assert created.status_code == 201
-    assert client.post("/api/libraries", json={"path": str(tmp_path / "missing")}, auth=BOB).status_code == 400
+    assert client.post("/api/libraries", json={"path": str(folder / "missing")}, auth=BOB).status_code == 400
+    outside = [tmp_path / "missing", tmp_path / "bob-photos", Path("/root/.ssh"), Path("/etc"), app.settings.home]
+    answers = {client.post("/api/libraries", json={"path": str(path)}, auth=BOB).status_code for path in outside}
+    details = {
+        client.post("/api/libraries", json={"path": str(path)}, auth=BOB).json()["detail"].split(": ", 1)[1]
+        for path in outside
+    }
+    assert answers == {403} and len(details) == 1  # outside his roots, every answer is the same
     assert client.delete(f"/api/libraries/{created.json()['id']}", auth=ALICE).status_code == 404
     assert client.delete(f"/api/libraries/{created.json()['id']}", auth=BOB).status_code == 204
 

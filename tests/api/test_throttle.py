@@ -97,3 +97,18 @@ def test_hashing_is_bounded_and_verified_logins_are_cached(sqlite_app: App) -> N
         assert guard.verify(session, *ALICE, "127.0.0.2").name == "alice"
         assert guard.verify(session, "alice", "not-the-password", "127.0.0.3") is None
     assert calls == 10
+
+
+def test_failures_from_one_address_do_not_lock_the_owner_out_from_another(sqlite_app: App) -> None:
+    with sqlite_app.database.session() as session:
+        create_user(session, *ALICE)
+    guard = LoginGuard()
+    with sqlite_app.database.session() as session:
+        for number in range(FREE_FAILURES):
+            assert guard.verify(session, "alice", f"guess-{number}", "203.0.113.9") is None
+        with pytest.raises(Throttled):
+            guard.verify(session, *ALICE, "203.0.113.9")
+        with pytest.raises(Throttled):
+            guard.verify(session, "bob", "anything-at-all", "203.0.113.9")
+        assert guard.verify(session, *ALICE, "192.0.2.10").name == "alice"
+        assert guard.retry_after("alice", "192.0.2.10") == 0

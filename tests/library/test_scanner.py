@@ -129,3 +129,12 @@ def test_loops_outside_links_and_bad_names_are_recorded_and_skipped(
     assert "broken symlink" in reasons["broken.jpg"]
     assert "not valid UTF-8" in reasons["caf\\xe9.jpg"]
     assert app.scan([library])[str(library_dir)].unchanged == 6
+
+
+def test_a_pipe_in_a_library_gets_an_error_of_its_own(sqlite_app, tmp_path: Path) -> None:
+    library = tmp_path / "with-pipe"
+    library.mkdir()
+    os.mkfifo(library / "pipe.jpg")
+    sqlite_app.add_library(library)
+    report = sqlite_app.scan(sqlite_app.libraries())[str(library)]
+    assert report.errors == 1 and report.error_paths == ["pipe.jpg"]

@@ -185,3 +185,47 @@ def test_the_command_line_takes_a_url_and_a_password_on_stdin(served, tmp_path: 
     assert "3 new" in scanned.stderr, scanned.stderr
     with httpx.Client() as plain:
         assert plain.request("PROPFIND", f"{url}/Photos/").status_code == 401
+
+
+@contextmanager
+def misbehaving_server(answer: bytes | None) -> Iterator[str]:
+    """A server on a loopback port that reads a request, then sends ``answer`` (None: nothing) and hangs up."""
+    import socket
+
+    listening = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listening.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listening.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(65536)
+                if answer is None:
+                    stop.wait(5)
+                else:
+                    connection.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listening.getsockname()[1]}/dav/"
+    finally:
+        stop.set()
+        thread.join(10)
+        listening.close()
+
+
+def test_a_slow_server_and_a_connection_cut_mid_download_are_reported_and_leave_nothing(tmp_path: Path) -> None:
+    from recognize.library.webdav import RemoteUnavailable, WebDavCache, WebDavFolder
+
+    with misbehaving_server(None) as url, pytest.raises(RemoteUnavailable, match="did not answer in time"):
+        WebDavFolder(url, {"user": "u", "password": "p"}, timeout=0.5).check()
+    cut = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nContent-Type: image/jpeg\r\n\r\n" + b"\xff\xd8" * 50
+    cache = WebDavCache(tmp_path / "cache", limit_mb=64)
+    with misbehaving_server(cut) as url, pytest.raises(RemoteUnavailable, match="cannot reach the server"):
+        cache.path(WebDavFolder(url, None, timeout=5), "photo.jpg", "dav:1:etag")
+    assert list((tmp_path / "cache").iterdir()) == []

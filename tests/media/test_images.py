@@ -107,3 +107,18 @@ def test_hostile_files_get_one_clear_error_each(tmp_path: Path) -> None:
         warnings.simplefilter("always")
         info = read_image_info(jpeg_with_huge_exif(tmp_path / "exif.jpg"), 100_000_000, 16)
     assert info.width == 64 and caught == []
+
+
+def test_a_truncated_png_and_a_huge_image_name_the_reason_and_the_setting(tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    noise = (np.random.default_rng(1).random((400, 600, 3)) * 255).astype("uint8")
+    Image.fromarray(noise).save(tmp_path / "whole.png")
+    data = (tmp_path / "whole.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+    with pytest.raises(MediaError, match="damaged or cut short"):
+        read_image_info(tmp_path / "cut.png", LIMIT, 16, thumbnail_side=400)
+    huge = png_bomb(tmp_path / "huge.png", side=20_000)
+    with pytest.raises(MediaError, match=r"400,000,000 pixels exceeds the limit of 1,000 \(max_image_pixels"):
+        read_image_info(huge, 1000, 16)

@@ -212,3 +212,27 @@ def test_timeline_viewer_arrows_and_naming_unnamed_persons(page, server) -> None
     assert page.locator(".person-card").count() == 3
     _open(page, f"{base}/persons/{person}")
     assert "Kit Harington" in page.inner_text("h1")
+
+
+def test_a_webdav_library_is_added_from_the_processing_page(page, server, tmp_path: Path, test_media: Path) -> None:
+    from tests.faces.conftest import copy_photos
+    from tests.library.test_webdav import LOGIN, PHOTOS, webdav_server
+
+    base, app = server
+    copy_photos(test_media, tmp_path / "dav", PHOTOS)
+    _log_in(page, base)
+    _open(page, f"{base}/processing")
+    page.fill("#add-library input[name=path]", "http://192.0.2.1/remote.php/dav/files/ann/Photos")
+    page.click("#add-library button")
+    page.wait_for_selector("#message:has-text('plain http')")
+    with webdav_server(tmp_path / "dav") as url:
+        page.fill("#add-library input[name=path]", f"{url}/Photos/")
+        page.fill("#add-library input[name=login]", LOGIN.user)
+        page.fill("#add-library input[name=password]", LOGIN.password)
+        with page.expect_navigation():
+            page.click("#add-library button")
+        page.wait_for_selector(f"h2:has-text('{url}/Photos/')")
+    assert [library.credential for library in app.libraries("admin") if library.remote] == [
+        {"user": LOGIN.user, "password": LOGIN.password}
+    ]
+    assert LOGIN.password not in page.content()

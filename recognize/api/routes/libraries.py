@@ -68,6 +68,11 @@ def library_settings(
     changes = {section: {key: str(value) for key, value in values.items()} for section, values in body.items()}
     if set(changes) - {"faces", "analyses", "xmp", "nextcloud"}:
         raise HTTPException(400, "only faces.*, analyses.*, xmp.* and nextcloud.* settings can be set per library")
+    if not user.is_admin:
+        try:
+            app.settings.face_limits.check(changes.get("faces", {}))
+        except ValueError as error:
+            raise HTTPException(403, str(error)) from None
     return configure_library(db, library, changes, app.settings.faces, analysis_names())
 
 

@@ -80,6 +80,19 @@ on("user-settings", "submit", async (form) => {
   show("Saved: unassigned faces are grouped with these settings from the next run.");
 });
 
+document.querySelector("#add-library")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const values = Object.fromEntries(new FormData(event.target));
+  const body = { path: values.path.trim() };
+  if (values.login) body.login = values.login;
+  if (values.password) body.password = values.password;
+  try {
+    const added = await api("POST", "/api/libraries", body);
+    await api("POST", `/api/libraries/${added.id}/rescan`);
+    location.reload();
+  } catch (error) { show(error.message); }
+});
+
 document.querySelectorAll("form.library-settings").forEach((form) => {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
