@@ -165,11 +165,15 @@ def faces(
 @person_cli.command("recluster")
 def person_recluster(ctx: typer.Context, user: UserOption = None) -> None:
     """Group unassigned faces again with the current settings (names and corrections are kept)."""
+    from recognize.jobs.leases import LeaseHeld
 
     app = app_for(ctx)
     with app.database.session() as session:
         owner_id = existing_user(session, user or app.settings.user).id
-    report = app.update_persons(owner_id)
+    try:
+        report = app.update_persons(owner_id)
+    except LeaseHeld as error:
+        fail(str(error), code=1)
     typer.echo(
         f"{report.joined} faces joined persons, {report.new_persons} new persons "
         f"({report.faces_in_new_persons} faces), {report.unassigned} faces still unassigned"
@@ -203,6 +207,7 @@ def person_confirm(
     Answers are read one per line from standard input when it is not a terminal."""
     from recognize.faces import confirmations
     from recognize.faces.persons import PersonError
+    from recognize.jobs.leases import LeaseHeld
 
     app = app_for(ctx)
     for asked in range(limit):
@@ -221,9 +226,6 @@ def person_confirm(
         if reply not in REPLIES:
             fail(f"{reply!r}: answer y, n, s or q")
         try:
-            with app.database.session() as session:
-                confirmations.answer(session, owner.id, question.id, REPLIES[reply])
-        except PersonError as error:
+            app.answer_question(owner.id, question.id, REPLIES[reply])
+        except (PersonError, LeaseHeld) as error:
             fail(str(error))
-        if REPLIES[reply] != "skip":
-            app.update_persons(owner.id)

@@ -10,20 +10,19 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from huey import Huey, crontab
-from huey.exceptions import RetryTask, TaskLockedException
+from huey.exceptions import RetryTask
 from sqlalchemy import select
 
 from recognize.analyses.outcomes import forget_outdated
 from recognize.config import Settings
 from recognize.jobs.chunks import analyse_files, analysis_named, claim_pending, dependents, publish_library
 from recognize.jobs.host import in_window, rss_mb
+from recognize.jobs.leases import LeaseHeld, leased
 from recognize.jobs.liveness import die_with_parent
 from recognize.jobs.remote import InferenceUnavailable
 from recognize.jobs.workspace import Workspace
@@ -92,7 +91,7 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
         wait_if_held()
         workspace = context.workspace
         try:
-            with queue.lock_task(f"crawl-{library_id}"):
+            with leased(workspace.database, f"crawl-{library_id}"):
                 library = workspace.library(library_id)
                 if library is None:
                     return
@@ -109,8 +108,8 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                             session, analysis, settings.jobs.requeue_after, everything, library_id=library_id
                         )
                     queue_chunks(analysis.name, claimed)
-        except TaskLockedException:
-            return
+        except LeaseHeld:
+            return  # a live process crawls it now (one killed mid-crawl has its lease taken over)
 
     def queue_chunks(name: str, file_ids: list[int]) -> None:
         """Queue the files in chunks of at most ``chunk_size``, small enough that every local worker gets one."""
@@ -143,27 +142,23 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                     mark_sidecars_due(session, user_id)
         after_task()
 
-    @contextmanager
-    def held_or_retried(lock: str) -> Iterator[None]:
-        """Hold a huey lock; when another worker has it, retry the task later, quietly."""
-        try:
-            with queue.lock_task(lock):
-                yield
-        except TaskLockedException:
-            raise RetryTask(delay=LOCKED_RETRY_SECONDS) from None
-
     @queue.task(retries=1000, retry_delay=LOCKED_RETRY_SECONDS, name="cluster")
     def cluster(user_id: int) -> None:
-        with held_or_retried(f"cluster-{user_id}"):
-            if context.workspace.update_persons_if_due(user_id) is None:
+        try:
+            if context.workspace.update_persons_if_due(user_id, wait=0) is None:
                 return
-            with context.workspace.database.session() as session:
-                mark_sidecars_due(session, user_id)
+        except LeaseHeld:
+            raise RetryTask(delay=LOCKED_RETRY_SECONDS) from None  # another process groups them now
+        with context.workspace.database.session() as session:
+            mark_sidecars_due(session, user_id)
 
     @queue.task(retries=1000, retry_delay=LOCKED_RETRY_SECONDS, name="sidecars")
     def sidecars(library_id: int) -> None:
-        with held_or_retried(f"sidecars-{library_id}"):
-            publish_library(context.workspace, library_id)
+        try:
+            with leased(context.workspace.database, f"sidecars-{library_id}"):
+                publish_library(context.workspace, library_id)
+        except LeaseHeld:
+            raise RetryTask(delay=LOCKED_RETRY_SECONDS) from None
 
     @queue.periodic_task(crontab(minute="*"), name="tick")
     def tick() -> None:

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from huey.exceptions import TaskLockedException
 from sqlalchemy import func, select
 
 from recognize.jobs.cascade import register
 from recognize.jobs.chunks import publish_library
 from recognize.jobs.host import limit_process
+from recognize.jobs.leases import LeaseHeld
 from recognize.jobs.liveness import release_dead_claims
 from recognize.jobs.progress import library_status
 from recognize.jobs.queue import build_queue
@@ -25,6 +25,7 @@ POLL_SECONDS = 0.1  # how soon the end of the work is noticed: while tasks wait,
 REPORT_SECONDS = 0.5  # how often the progress is counted in the database while tasks wait
 MB = 2**20
 STALL_SECONDS = 30.0
+FINAL_GROUPING_WAIT = 300.0
 Progress = Callable[[str, int, int], None]
 
 
@@ -121,7 +122,7 @@ def process_foreground(
         for number, handler in previous.items():
             signal.signal(number, handler)
         consumer.stop(graceful=finished)
-    _final_clustering(workspace, queue, library.user_id)
+    _final_clustering(workspace, library.user_id)
     publish_library(workspace, library.id)
     return _finished_since(workspace, library, started)
 
@@ -144,11 +145,9 @@ def _finished_since(workspace: Workspace, library: Library, started: datetime) -
     return report
 
 
-def _final_clustering(workspace: Workspace, queue: object, user_id: int) -> None:
-    while True:
-        try:
-            with queue.lock_task(f"cluster-{user_id}"):  # type: ignore[attr-defined]
-                workspace.update_persons_if_due(user_id)
-                return
-        except TaskLockedException:
-            time.sleep(POLL_SECONDS)
+def _final_clustering(workspace: Workspace, user_id: int) -> None:
+    """Group what the run found; a grouping already running elsewhere is waited for (bounded), then left to it."""
+    try:
+        workspace.update_persons_if_due(user_id, wait=FINAL_GROUPING_WAIT)
+    except LeaseHeld:
+        return

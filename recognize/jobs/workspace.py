@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from recognize.analyses.base import Analysis
 from recognize.analyses.registry import all_analyses
 from recognize.config import USER_FACE_SETTINGS, FaceSettings, Settings, face_settings_with
+from recognize.jobs.leases import leased
 from recognize.library.confined import RootChanged, root_problem
 from recognize.library.libraries import pause_library
 from recognize.storage.control import clear_clustering_due, clustering_due
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from recognize.library.webdav import WebDavCache, WebDavFolder
 
 logger = logging.getLogger(__name__)
+GROUPING_WAIT = 30.0  # seconds an answer or a recluster waits for a grouping in progress elsewhere
 
 
 class SetupError(Exception):
@@ -133,23 +135,38 @@ class Workspace:
         faces = face_settings_with(self.settings.faces, (user.settings or {}).get("faces", {}), USER_FACE_SETTINGS)
         return with_model_thresholds(faces)
 
-    def update_persons(self, user_id: int) -> ClusterReport:
-        """Group a user's new faces into persons, with the user's clustering settings."""
+    def update_persons(self, user_id: int, wait: float | None = None) -> ClusterReport:
+        """Group a user's new faces into persons, with the user's clustering settings, under the user's grouping
+        lease (the workers, the API and the CLI take turns; LeaseHeld after ``wait`` seconds)."""
         from recognize.faces.grouping import update_persons
 
-        with self.database.session() as session:
+        lease = leased(self.database, f"cluster-{user_id}", GROUPING_WAIT if wait is None else wait)
+        with lease, self.database.session() as session:
             return update_persons(session, user_id, self.clustering_settings(session.get_one(User, user_id)))
 
-    def update_persons_if_due(self, user_id: int) -> ClusterReport | None:
+    def update_persons_if_due(self, user_id: int, wait: float | None = None) -> ClusterReport | None:
         """``update_persons`` when faces were stored since the user's last clustering; None otherwise."""
         with self.database.session() as session:
             token = clustering_due(session, user_id)
         if token is None:
             return None
-        report = self.update_persons(user_id)
+        report = self.update_persons(user_id, wait)
         with self.database.session() as session:
             clear_clustering_due(session, user_id, token)
         return report
+
+    def answer_question(self, user_id: int, question_id: str, reply: str, wait: float | None = None) -> None:
+        """Apply one answer to a question and group the waiting faces again, as one operation under the user's
+        grouping lease, committed before it returns (the API, the CLI and the UI all answer this way)."""
+        from recognize.faces import confirmations
+        from recognize.faces.grouping import update_persons
+
+        lease = leased(self.database, f"cluster-{user_id}", GROUPING_WAIT if wait is None else wait)
+        with lease, self.database.session() as session:
+            confirmations.answer(session, user_id, question_id, reply)
+            session.flush()
+            if reply != "skip":
+                update_persons(session, user_id, self.clustering_settings(session.get_one(User, user_id)))
 
     def close(self) -> None:
         """Release database connections."""

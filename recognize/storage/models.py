@@ -276,3 +276,13 @@ class NextcloudTag(Base):
     nextcloud_file_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     tag_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
+
+
+class Lease(Base):
+    """A named lock (a library's crawl, a user's grouping) and who holds it: ``host:pid:start#thread``."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -108,8 +108,11 @@ def test_a_webdav_folder_is_scanned_analysed_and_followed(served, tmp_path: Path
     (folder / "Photos" / "trip" / "kit.jpeg").unlink()
     (folder / "Photos" / "moved").mkdir()
     shutil.move(folder / "Photos" / "obama.jpg", folder / "Photos" / "moved" / "obama.jpg")
+    biden = folder / "Photos" / "trip" / "biden.jpg"
+    biden.write_bytes(biden.read_bytes() + b"edited")
+    os.utime(biden, (1_700_000_000, 1_700_000_000))
     report = app.scan([library])[library.root]
-    assert (report.moved, report.deleted, report.added) == (1, 1, 0), report
+    assert (report.moved, report.deleted, report.added, report.changed) == (1, 1, 0, 1), report
     after = {item["path"]: item for item in _export(app)["files"]}
     assert set(after) == {library_url + "moved/obama.jpg", library_url + "trip/biden.jpg"}
     assert after[library_url + "moved/obama.jpg"]["id"] == obama["id"]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from recognize.api.deps import Db, Me, Recognize
 from recognize.faces import confirmations
-from recognize.faces.grouping import update_persons
+from recognize.jobs.leases import LeaseHeld
 
 router = APIRouter()
 
@@ -43,13 +43,13 @@ def list_confirmations(
 
 @router.post("/api/confirmations/{question_id}")
 def answer_confirmation(
-    db: Db, user: Me, app: Recognize, question_id: Annotated[str, Path(max_length=64)], body: Answer
+    user: Me, app: Recognize, question_id: Annotated[str, Path(max_length=64)], body: Answer
 ) -> dict[str, Any]:
     """Apply one answer (yes: must-link, no: cannot-link, skip) and group the waiting faces again."""
     if not confirmations.QUESTION_ID.match(question_id):
         raise HTTPException(404, f"no question {question_id}")
-    confirmations.answer(db, user.id, question_id, body.answer)
-    db.flush()
-    if body.answer != "skip":
-        update_persons(db, user.id, app.clustering_settings(user))
+    try:
+        app.answer_question(user.id, question_id, body.answer)
+    except LeaseHeld as error:
+        raise HTTPException(503, f"{error}; nothing was saved", headers={"Retry-After": "5"}) from None
     return {"id": question_id, "answer": body.answer}
