@@ -315,6 +315,11 @@ class Settings(BaseSettings):
     xmp: XmpSettings = Field(default_factory=XmpSettings)
     libraries: LibrarySettings = Field(default_factory=LibrarySettings)
     face_limits: FaceLimits = Field(default_factory=FaceLimits)
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="Addresses of reverse proxies whose X-Forwarded-Proto and X-Forwarded-For are believed "
+        "(https for the Secure cookie flag, the client's address for the login back-off).",
+    )
 
     @classmethod
     def settings_customise_sources(

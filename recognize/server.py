@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from recognize.api.dav_limits import hide_internal_errors
 from recognize.api.deps import SessionGate
 from recognize.api.failures import answer_database_failures
-from recognize.api.limits import BodyLimit, SameOriginWrites, SecurityHeaders
+from recognize.api.limits import BodyLimit, SameOriginWrites, SecureCookiesOverHttps, SecurityHeaders
 from recognize.api.routes import account, confirmations, files, libraries, persons
 from recognize.api.throttle import LoginGuard, guard_basic_logins
 from recognize.api.webdav import create_dav_app
@@ -29,6 +29,18 @@ from recognize.web.pages import STATIC, session_secret
 from recognize.web.pages import router as ui_router
 
 ROUTERS = (account.router, libraries.router, files.router, persons.router, confirmations.router)
+_ERROR = {"content": {"application/json": {"schema": {"properties": {"detail": {"type": "string"}}}}}}
+# Every REST route may answer these (the schema at /openapi.json says so; each error is {"detail": ...}).
+DOCUMENTED_ERRORS: dict[int | str, dict] = {
+    401: {"description": "no valid login", **_ERROR},
+    403: {"description": "not allowed (a plain user's limit, a cross-site write)", **_ERROR},
+    404: {"description": "unknown id, or another user's", **_ERROR},
+    409: {"description": "a refused person or library operation, with the reason", **_ERROR},
+    413: {"description": "request body over 1 MiB", **_ERROR},
+    429: {"description": "too many failed logins: wait Retry-After seconds", **_ERROR},
+    503: {"description": "the database or a grouping is busy; nothing was saved: retry", **_ERROR},
+    507: {"description": "the disk holding the database is full; nothing was saved", **_ERROR},
+}
 SESSION_DAYS = 14
 
 
@@ -48,6 +60,7 @@ def create_server(app: App) -> FastAPI:
     server = FastAPI(title="recognize", version="1", docs_url=None, redoc_url=None, lifespan=threads)
     secret = session_secret(app.settings.home)
     server.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict", max_age=SESSION_DAYS * 86400)
+    server.add_middleware(SecureCookiesOverHttps)
     server.add_middleware(SecurityHeaders)
     server.add_middleware(BodyLimit)
     server.add_middleware(SameOriginWrites)
@@ -56,7 +69,7 @@ def create_server(app: App) -> FastAPI:
     server.mount("/static", StaticFiles(directory=STATIC), name="static")
     server.include_router(ui_router)
     for router in ROUTERS:
-        server.include_router(router)
+        server.include_router(router, responses=DOCUMENTED_ERRORS)
     server.state.recognize_app = app
     # Less api_threads: a request running in one of them may open a second session of its own.
     server.state.session_gate = SessionGate(app.database.connections - app.settings.api_threads)

@@ -29,7 +29,7 @@ from wsgidav.dc.base_dc import BaseDomainController
 from wsgidav.util import join_uri
 from wsgidav.wsgidav_app import WsgiDAVApp
 
-from recognize.api.dav_limits import BoundedPropertyManager
+from recognize.api.dav_limits import BoundedLockStorage, BoundedPropertyManager
 from recognize.api.throttle import LoginGuard, Throttled
 from recognize.app import App
 from recognize.faces import persons as ops
@@ -387,7 +387,7 @@ def create_dav_app(app: App, guard: LoginGuard, mount_path: str = "/dav") -> Wsg
         },
         "recognize_app": app,
         "recognize_login_guard": guard,
-        "lock_storage": True,
+        "lock_storage": BoundedLockStorage(),
         "property_manager": BoundedPropertyManager(),
         "verbose": 1,
         "logging": {"enable": False},

@@ -276,6 +276,24 @@ def _first_login(app: App, name: str) -> list[str]:
     return [f"first login: user {name}, password {password} (shown only while this runs)"]
 
 
+def _http_server(app: App, address: str, port: int) -> Any:
+    """The service's uvicorn server over its own App (its own database engine), believing X-Forwarded-* only
+    from ``trusted_proxies``."""
+    import uvicorn
+
+    from recognize.app import App
+    from recognize.server import create_server
+
+    config = uvicorn.Config(
+        create_server(App(app.settings)),
+        host=address,
+        port=port,
+        log_level="warning",
+        forwarded_allow_ips=",".join(app.settings.trusted_proxies),
+    )
+    return uvicorn.Server(config)
+
+
 @cli.command()
 def run(
     ctx: typer.Context,
@@ -291,15 +309,11 @@ def run(
 ) -> None:
     """The service: the HTTP API on HOST:PORT, and workers that process PATH (a folder or a WebDAV URL) and pick
     up new files (Ctrl-C stops)."""
-    import uvicorn
-
-    from recognize.app import App
     from recognize.cli.live import LiveStatus
     from recognize.jobs.cascade import register
     from recognize.jobs.consumer import run_worker
     from recognize.jobs.queue import build_queue
     from recognize.library.libraries import LibraryError
-    from recognize.server import create_server
 
     app = app_for(ctx)
     address, number = host or app.settings.host, app.settings.port if port is None else port
@@ -312,9 +326,7 @@ def run(
     register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
     header = [f"recognize: open http://{address}:{number}/ (data in {app.settings.home}; Ctrl-C stops)"]
     header += _first_login(app, user or app.settings.user)
-    server = uvicorn.Server(
-        uvicorn.Config(create_server(App(app.settings)), host=address, port=number, log_level="warning")
-    )
+    server = _http_server(app, address, number)
     live = LiveStatus(app, library.id, header, console) if console.is_terminal and not verbose else None
     if live is None:
         for line in header:

@@ -185,8 +185,10 @@ def answer(session: Session, user_id: int, question_id: str, reply: str) -> None
             move_face(session, user_id, face.id, person.id)
         elif reply == "no":
             session.merge(FaceRejection(face_id=face.id, person_id=person.id))
-            if face.person_id == person.id:
-                face.person_id, face.assigned_by = None, None
+            if face.person_id in (None, person.id):
+                # It waits unassigned: grouping again in the same step must not put it into another person
+                # (a wrong "no" would be hidden there); a later question may propose one.
+                face.person_id, face.assigned_by = None, "held"
     else:
         person, other = get_person(session, user_id, first), get_person(session, user_id, second)
         if reply == "yes":

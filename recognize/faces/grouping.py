@@ -20,6 +20,10 @@ from recognize.faces.known import KnownFace, user_faces
 from recognize.faces.persons import rejections
 from recognize.storage.models import Face, Person
 
+# Faces grouping leaves alone: ones the user placed or took out ("user"), and ones waiting after a "no" ("held",
+# which later questions may still propose for another person).
+KEPT_OUT = ("user", "held")
+
 
 @dataclass(frozen=True)
 class ClusterReport:
@@ -53,7 +57,7 @@ def update_persons(session: Session, user_id: int, settings: FaceSettings) -> Cl
     waiting = [
         face
         for face in faces
-        if face.person_id is None and face.clusterable and face.assigned_by != "user" and face.vector is not None
+        if face.person_id is None and face.clusterable and face.assigned_by not in KEPT_OUT and face.vector is not None
     ]
     joined, still_waiting = _join(session, waiting, index, photo_persons, rejected, settings)
     created = _new_persons(session, user_id, still_waiting, settings) if still_waiting else {}

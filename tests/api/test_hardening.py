@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -239,3 +241,57 @@ def test_face_settings_have_ranges_and_plain_users_the_admin_s_limits(api) -> No
             headers={"Content-Type": "application/json"},
         )
         assert answer.status_code in (400, 422), (value, answer.text)
+
+
+def test_the_schema_documents_the_error_answers_of_every_route(api) -> None:
+    client, _app, _root = api
+    schema = client.get("/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert {"401", "404", "409", "413", "429"} <= set(operation["responses"]), (method, path)
+
+
+def test_the_session_cookie_is_secure_over_https(api) -> None:
+    from fastapi.testclient import TestClient
+
+    from recognize.server import create_server
+
+    _client, app, _root = api
+    for base, secure in (("http://testserver", False), ("https://testserver", True)):
+        client = TestClient(create_server(app), base_url=base)
+        answer = client.post("/api/session", json={"name": ALICE[0], "password": ALICE[1]})
+        assert answer.status_code in (200, 204), answer.text
+        assert ("secure" in answer.headers["set-cookie"].lower()) is secure
+
+
+def test_webdav_properties_and_locks_are_bounded_per_user(api, monkeypatch) -> None:
+    from recognize.api import dav_limits
+
+    client, _app, _root = api
+    monkeypatch.setattr(dav_limits, "MAX_PROPERTIES_PER_USER", 3)
+    monkeypatch.setattr(dav_limits, "MAX_LOCKS_PER_USER", 2)
+
+    def proppatch(user, auth, number: int):
+        body = (
+            '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:x"><D:set><D:prop>'
+            f"<Z:note{number}>x</Z:note{number}></D:prop></D:set></D:propertyupdate>"
+        )
+        return client.request("PROPPATCH", f"/dav/{user}/persons/", content=body, auth=auth).text
+
+    assert all("200 OK" in proppatch("bob", BOB, number) for number in range(3))
+    assert "507" in proppatch("bob", BOB, 3)
+    assert "200 OK" in proppatch("admin", ALICE, 0)
+
+    def lock(user, auth, where: str):
+        body = (
+            '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:shared/></D:lockscope>'
+            "<D:locktype><D:write/></D:locktype></D:lockinfo>"
+        )
+        headers = {"Timeout": "Infinite", "Depth": "0"}
+        return client.request("LOCK", f"/dav/{user}/{where}", content=body, headers=headers, auth=auth)
+
+    first = lock("bob", BOB, "persons/")
+    assert first.status_code == 200 and re.search(r"Second-(3600|3599)<", first.text), first.text[-600:]
+    assert lock("bob", BOB, "persons/").status_code == 200
+    assert lock("bob", BOB, "persons/").status_code == 507
+    assert lock("admin", ALICE, "persons/").status_code == 200

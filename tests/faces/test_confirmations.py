@@ -93,3 +93,18 @@ def test_person_confirm_asks_in_the_terminal_and_applies_answers(faces_app: tupl
     assert _face(app, "obama/d.jpg").person_id == left_out.person_id
     refused = CliRunner().invoke(cli, ["--data-dir", home, "person", "confirm", "--user", owner], input="maybe\n")
     assert refused.exit_code != 0 or "no questions" in refused.output
+
+
+def test_after_a_no_the_face_waits_and_is_not_put_into_another_person_in_the_same_step(
+    faces_app: tuple[App, Path],
+) -> None:
+    app, _root = faces_app
+    face = _face(app, "obama/d.jpg")
+    with app.database.session() as session:
+        user_id = session.scalars(select(User.id)).one()
+    app.answer_question(user_id, f"face-{face.id}-{face.person_id}", "no")
+    waiting = _face(app, "obama/d.jpg")
+    assert (waiting.person_id, waiting.assigned_by) == (None, "held")
+    app.update_persons(user_id)
+    assert _face(app, "obama/d.jpg").person_id is None
+    assert all(question.face != face.id or question.person != face.person_id for question in _ask(app))
