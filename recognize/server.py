@@ -19,7 +19,7 @@ from recognize.api.dav_limits import hide_internal_errors
 from recognize.api.deps import SessionGate
 from recognize.api.failures import answer_database_failures
 from recognize.api.limits import BodyLimit, SameOriginWrites, SecureCookiesOverHttps, SecurityHeaders
-from recognize.api.routes import account, confirmations, files, libraries, persons
+from recognize.api.routes import account, confirmations, files, history, libraries, persons
 from recognize.api.throttle import LoginGuard, guard_basic_logins
 from recognize.api.webdav import create_dav_app
 from recognize.app import App
@@ -28,7 +28,7 @@ from recognize.library.errors import LibraryError
 from recognize.web.pages import STATIC, session_secret
 from recognize.web.pages import router as ui_router
 
-ROUTERS = (account.router, libraries.router, files.router, persons.router, confirmations.router)
+ROUTERS = (account.router, libraries.router, files.router, persons.router, confirmations.router, history.router)
 _ERROR = {"content": {"application/json": {"schema": {"properties": {"detail": {"type": "string"}}}}}}
 # Every REST route may answer these (the schema at /openapi.json says so; each error is {"detail": ...}).
 DOCUMENTED_ERRORS: dict[int | str, dict] = {

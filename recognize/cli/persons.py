@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from recognize.faces import confirmations
 
-from recognize.cli.common import UserOption, app_for, cli, existing_user, fail
+from recognize.cli.common import UserOption, app_for, cli, console, existing_user, fail
 
 person_cli = typer.Typer(
     help="Correct persons: rename, merge, move a face, split, hide, answer questions.", no_args_is_help=True
@@ -229,3 +229,32 @@ def person_confirm(
             app.answer_question(owner.id, question.id, REPLIES[reply])
         except (PersonError, LeaseHeld) as error:
             fail(str(error))
+
+
+@cli.command()
+def undo(
+    ctx: typer.Context,
+    entry: Annotated[int | None, typer.Argument(help="The operation to undo (default: the newest not undone).")] = None,
+    show: Annotated[bool, typer.Option("--list", help="List the operations, newest first.")] = False,
+    user: UserOption = None,
+) -> None:
+    """Undo a person operation (rename, hide, merge, split, move, an answer); --list shows them."""
+    from recognize.faces import history
+    from recognize.faces.persons import PersonError
+
+    app = app_for(ctx)
+    try:
+        with app.database.session() as session:
+            owner = existing_user(session, user or app.settings.user)
+            if show:
+                for item in history.history(session, owner.id):
+                    state = f"undone {item.undone_at:%Y-%m-%d %H:%M}" if item.undone_at else ""
+                    typer.echo(f"{item.id}\t{item.created_at:%Y-%m-%d %H:%M}\t{item.kind}\t{item.summary}\t{state}")
+                return
+            chosen = entry if entry is not None else getattr(history.latest(session, owner.id), "id", None)
+            if chosen is None:
+                fail("nothing to undo")
+            done = history.undo(session, owner.id, chosen)
+    except PersonError as error:
+        fail(str(error))
+    console.print(f"undone: {done.summary}")

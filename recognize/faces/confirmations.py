@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
 from recognize.faces.clustering import distances_to
+from recognize.faces.history import recorded
 from recognize.faces.known import KnownFace, user_faces
 from recognize.faces.persons import PersonError, get_face, get_person, merge, move_face, rejections, suggest_merges
-from recognize.storage.models import Confirmation, FaceRejection
+from recognize.storage.models import Confirmation, Face, FaceRejection
 
 ASK_FACTOR = 1.2
 OUTLIER_FACTOR = 0.9
@@ -180,6 +181,22 @@ def answer(session: Session, user_id: int, question_id: str, reply: str) -> None
         raise PersonError(f"no question {question_id!r}", 404)
     kind, first, second = parsed.group(1), int(parsed.group(2)), int(parsed.group(3))
     if kind == "face":
+        face = get_face(session, user_id, first)
+        get_person(session, user_id, second)
+        persons, faces = [second, *([face.person_id] if face.person_id else [])], [first]
+        summary = f"{reply} to: is face {first} Person {second}?"
+    else:
+        get_person(session, user_id, first), get_person(session, user_id, second)
+        persons, faces = [first, second], list(session.scalars(select(Face.id).where(Face.person_id == second)))
+        summary = f"{reply} to: are Person {first} and Person {second} the same person?"
+    with recorded(session, user_id, "answer", summary, persons, faces) as recording:
+        recording.question = question_id
+        _apply(session, user_id, kind, first, second, reply)
+        session.merge(Confirmation(user_id=user_id, question=question_id, answer=reply))
+
+
+def _apply(session: Session, user_id: int, kind: str, first: int, second: int, reply: str) -> None:
+    if kind == "face":
         face, person = get_face(session, user_id, first), get_person(session, user_id, second)
         if reply == "yes":
             move_face(session, user_id, face.id, person.id)
@@ -193,4 +210,3 @@ def answer(session: Session, user_id: int, question_id: str, reply: str) -> None
         person, other = get_person(session, user_id, first), get_person(session, user_id, second)
         if reply == "yes":
             merge(session, user_id, person.id, [other.id])
-    session.merge(Confirmation(user_id=user_id, question=question_id, answer=reply))

@@ -19,17 +19,11 @@ from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
 from recognize.faces.clustering import pairwise
+from recognize.faces.errors import PersonError
+from recognize.faces.history import recorded
 from recognize.faces.known import user_faces
 from recognize.storage.control import mark_sidecars_due
 from recognize.storage.models import Confirmation, Face, FaceRejection, Library, MediaFile, Person
-
-
-class PersonError(Exception):
-    """A person operation was refused; the message says why, ``status`` is the HTTP status that fits."""
-
-    def __init__(self, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -152,6 +146,16 @@ def rename(session: Session, user_id: int, person_id: int, name: str | None) -> 
     person = get_person(session, user_id, person_id)
     if name is not None and not name.strip():
         raise PersonError("a name cannot be blank: send no name (null) to remove it", 400)
+    with recorded(session, user_id, "rename", f"{_label(person)} named {name!r}", [person_id]):
+        return _rename(session, user_id, person, name)
+
+
+def _label(person: Person) -> str:
+    return person.name or f"Person {person.id}"
+
+
+def _rename(session: Session, user_id: int, person: Person, name: str | None) -> Person:
+    person_id = person.id
     clean = clean_name(name)
     if clean is not None:
         named = session.execute(
@@ -170,6 +174,15 @@ def rename(session: Session, user_id: int, person_id: int, name: str | None) -> 
 def merge(session: Session, user_id: int, target_id: int, source_ids: Sequence[int]) -> Person:
     """Move every face of the source persons into the target and delete the sources."""
     target = get_person(session, user_id, target_id)
+    sources = [get_person(session, user_id, source_id) for source_id in source_ids if source_id != target_id]
+    faces = session.scalars(select(Face.id).where(Face.person_id.in_([source.id for source in sources])))
+    summary = f"{', '.join(_label(source) for source in sources)} merged into {_label(target)}"
+    with recorded(session, user_id, "merge", summary, [target_id, *(s.id for s in sources)], list(faces)):
+        return _merge(session, user_id, target, source_ids)
+
+
+def _merge(session: Session, user_id: int, target: Person, source_ids: Sequence[int]) -> Person:
+    target_id = target.id
     for source_id in source_ids:
         if source_id == target_id:
             continue
@@ -196,6 +209,13 @@ def _check_same_photo(session: Session, face: Face, person_id: int) -> None:
 def move_face(session: Session, user_id: int, face_id: int, person_id: int | None) -> Face:
     """Put one face into a person, or (None) out of any person; the old person never gets it back automatically."""
     face = get_face(session, user_id, face_id)
+    where = f"Person {person_id}" if person_id is not None else "no person"
+    touched = [p for p in (face.person_id, person_id) if p is not None]
+    with recorded(session, user_id, "move", f"face {face_id} moved to {where}", touched, [face_id]):
+        return _move_face(session, user_id, face, person_id)
+
+
+def _move_face(session: Session, user_id: int, face: Face, person_id: int | None) -> Face:
     if person_id is not None:
         get_person(session, user_id, person_id)
         _check_same_photo(session, face, person_id)
@@ -209,7 +229,15 @@ def move_face(session: Session, user_id: int, face_id: int, person_id: int | Non
 
 def split(session: Session, user_id: int, person_id: int, face_ids: Sequence[int], name: str | None = None) -> Person:
     """Move these faces of a person into a new person."""
-    get_person(session, user_id, person_id)
+    source = get_person(session, user_id, person_id)
+    summary = f"{len(face_ids)} faces split out of {_label(source)}" + (f" as {name!r}" if name else "")
+    with recorded(session, user_id, "split", summary, [person_id], face_ids) as recording:
+        new = _split(session, user_id, person_id, face_ids, name)
+        recording.created.add(new.id)
+        return new
+
+
+def _split(session: Session, user_id: int, person_id: int, face_ids: Sequence[int], name: str | None) -> Person:
     faces = [get_face(session, user_id, face_id) for face_id in face_ids]
     if not faces or any(face.person_id != person_id for face in faces):
         raise PersonError(f"split needs faces of person {person_id}")
@@ -226,7 +254,8 @@ def split(session: Session, user_id: int, person_id: int, face_ids: Sequence[int
 def hide(session: Session, user_id: int, person_id: int, hidden: bool = True) -> Person:
     """Hide a person from lists (its faces stay grouped, so they do not come back as a new person)."""
     person = get_person(session, user_id, person_id)
-    person.hidden = hidden
+    with recorded(session, user_id, "hide", f"{_label(person)} {'hidden' if hidden else 'shown'}", [person_id]):
+        person.hidden = hidden
     return person
 
 

@@ -318,3 +318,28 @@ def test_requests_run_in_at_most_api_threads(api) -> None:
         assert client.get("/api/persons", auth=ALICE).status_code == 200
         tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
     assert tokens == 3
+
+
+def test_person_operations_are_listed_and_undone_over_rest_and_the_command_line(api) -> None:
+    import subprocess
+    import sys
+
+    client, app, _root = api
+    ids = _ids(app)
+    assert client.patch(f"/api/persons/{ids['person']}", json={"name": "Barack"}, auth=ALICE).status_code == 200
+    items = client.get("/api/history", auth=ALICE).json()["items"]
+    assert items[0]["kind"] == "rename" and "Barack" in items[0]["summary"] and items[0]["undone_at"] is None
+    assert client.get("/api/history", auth=BOB).json()["items"] == []
+    assert client.post(f"/api/history/{items[0]['id']}/undo", auth=BOB).status_code == 404
+    undone = client.post(f"/api/history/{items[0]['id']}/undo", auth=ALICE)
+    assert undone.status_code == 200 and undone.json()["undone_at"]
+    assert client.get(f"/api/persons/{ids['person']}", auth=ALICE).json()["name"] is None
+    assert client.post(f"/api/history/{items[0]['id']}/undo", auth=ALICE).status_code == 409
+
+    client.patch(f"/api/persons/{ids['person']}", json={"name": "Obama"}, auth=ALICE)
+    command = [sys.executable, "-m", "recognize", "--data-dir", str(app.settings.home)]
+    listed = subprocess.run([*command, "undo", "--list"], capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and "named 'Obama'" in listed.stdout.splitlines()[0]
+    cli_undo = subprocess.run([*command, "undo"], capture_output=True, text=True, timeout=120)
+    assert cli_undo.returncode == 0 and "undone:" in cli_undo.stderr
+    assert client.get(f"/api/persons/{ids['person']}", auth=ALICE).json()["name"] is None

@@ -236,3 +236,21 @@ def test_a_webdav_library_is_added_from_the_processing_page(page, server, tmp_pa
         {"user": LOGIN.user, "password": LOGIN.password}
     ]
     assert LOGIN.password not in page.content()
+
+
+def test_a_merge_is_undone_from_the_toast(page, server) -> None:
+    base, app = server
+    _log_in(page, base)
+    kit, _ = _person_of(app, "kit/a.jpeg")
+    rose, _ = _person_of(app, "rose/a.jpg")
+    _open(page, f"{base}/persons/{kit}")
+    page.select_option("#merge select[name=source]", str(rose))
+    page.click("#merge button")
+    page.wait_for_selector("#message #undo")
+    assert "merged into" in page.inner_text("#message")
+    page.screenshot(path=ARTIFACTS / "undo-toast.png")
+    with page.expect_navigation():
+        page.click("#undo")
+    _open(page, f"{base}/")
+    assert page.locator(".person-card").count() == 4
+    assert _person_of(app, "rose/a.jpg")[0] == rose

@@ -22,6 +22,29 @@ function show(message) {
   box.hidden = false;
 }
 
+// After a person operation the page reloads; the next page offers to undo it (the newest entry of the history).
+function undoable() { sessionStorage.setItem("recognize-undo", "1"); }
+
+async function offerUndo() {
+  if (!sessionStorage.getItem("recognize-undo")) return;
+  sessionStorage.removeItem("recognize-undo");
+  const latest = (await api("GET", "/api/history?limit=1")).items[0];
+  if (!latest || latest.undone_at) return;
+  const box = document.getElementById("message");
+  box.textContent = `Done: ${latest.summary}. `;
+  const button = document.createElement("button");
+  button.id = "undo";
+  button.textContent = "Undo";
+  button.addEventListener("click", async () => {
+    try {
+      await api("POST", `/api/history/${latest.id}/undo`);
+      location.reload();
+    } catch (error) { show(error.message); }
+  });
+  box.append(button);
+  box.hidden = false;
+}
+
 function on(id, event, handler) {
   const element = document.getElementById(id);
   if (element) {
@@ -40,17 +63,20 @@ on("login", "submit", async (form) => {
 
 on("rename", "submit", async (form) => {
   await api("PATCH", `/api/persons/${form.dataset.person}`, { name: new FormData(form).get("name") });
+  undoable();
   location.reload();
 });
 
 on("merge", "submit", async (form) => {
   const source = Number(new FormData(form).get("source"));
   await api("POST", `/api/persons/${form.dataset.person}/merge`, { sources: [source] });
+  undoable();
   location.reload();
 });
 
 on("hide", "click", async (button) => {
   await api("PATCH", `/api/persons/${button.dataset.person}`, { hidden: button.dataset.hidden === "true" });
+  undoable();
   location.href = "/";
 });
 
@@ -66,12 +92,14 @@ on("faces", "submit", async (form, event) => {
   if (faces.length === 0) { show("Select one or more faces first."); return; }
   if (action === "split") {
     const created = await api("POST", `/api/persons/${form.dataset.person}/split`, { faces });
+    undoable();
     location.href = `/persons/${created.id}`;
     return;
   }
   const target = action === "unassign" ? null : Number(data.get("target")) || null;
   if (action === "move" && target === null) { show("Choose the person to move the faces to."); return; }
   for (const face of faces) { await api("POST", `/api/faces/${face}/move`, { person: target }); }
+  undoable();
   location.reload();
 });
 
@@ -120,6 +148,7 @@ document.querySelectorAll("select.reassign").forEach((select) => {
   select.addEventListener("change", async () => {
     try {
       await api("POST", `/api/faces/${select.dataset.face}/move`, { person: Number(select.value) || null });
+      undoable();
       location.reload();
     } catch (error) { show(error.message); }
   });
@@ -130,6 +159,7 @@ document.querySelectorAll("form.who").forEach((form) => {
     event.preventDefault();
     try {
       await api("PATCH", `/api/persons/${form.dataset.person}`, { name: new FormData(form).get("name") });
+      undoable();
       location.reload();
     } catch (error) { show(error.message); }
   });
@@ -150,6 +180,7 @@ if (question) {
   const reply = async (answer) => {
     try {
       await api("POST", `/api/confirmations/${question.dataset.id}`, { answer });
+      if (answer !== "skip") undoable();
       location.reload();
     } catch (error) { show(error.message); }
   };
@@ -165,4 +196,4 @@ if (question) {
   });
 }
 
-document.body.dataset.ready = "true";
+offerUndo().catch(() => {}).finally(() => { document.body.dataset.ready = "true"; });
