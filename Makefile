@@ -4,19 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 PHOTOS ?=
 USER_NAME ?= admin
+PORT ?= 8080
 
 .PHONY: run test install install-test lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -qq --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -qq -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -qq -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -25,7 +26,7 @@ install-test: $(VENV)/.installed-test
 
 run: install
 	@test -n "$(PHOTOS)" || (echo "usage: make run PHOTOS=/path/to/photos" >&2; exit 2)
-	$(BIN)/recognize run "$(PHOTOS)" --user "$(USER_NAME)"
+	$(BIN)/recognize run "$(PHOTOS)" --user "$(USER_NAME)" --port "$(PORT)"
 
 lint: install-test
 	$(BIN)/ruff check recognize tests bench

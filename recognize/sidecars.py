@@ -8,6 +8,7 @@ there before: only regions of the same names, keywords and CreatorTool change. P
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
@@ -126,16 +127,28 @@ def _fresh(content: SidecarContent) -> exiv2.XmpData:
     return data
 
 
-def _write(path: Path, packet: str) -> bool:
-    """Write a sidecar under an export folder atomically; False when it already says exactly this."""
+def _write(path: Path, packet: str, like: os.stat_result | None) -> bool:
+    """Write a sidecar under an export folder atomically, readable like the photo; False when it already says
+    exactly this."""
     if path.is_file() and path.read_text(encoding="utf-8", errors="replace") == packet:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".recognize-", suffix=SIDECAR_SUFFIX)
+    _like_photo(descriptor, like)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(packet)
     os.replace(temporary, path)
     return True
+
+
+def _like_photo(descriptor: int, photo: os.stat_result | None) -> None:
+    """Give a new sidecar the photo's read and write permissions and group (other users' digiKam or Lightroom
+    read the photo, so they can read its sidecar); a group this user is not in is left as it is."""
+    if photo is None:
+        return
+    os.fchmod(descriptor, stat.S_IMODE(photo.st_mode) & 0o666)
+    with contextlib.suppress(PermissionError):
+        os.fchown(descriptor, -1, photo.st_gid)
 
 
 def _sidecars_in(folder: int, photo: str) -> list[str]:
@@ -178,7 +191,7 @@ def _write_beside(
         packet = sidecar_packet(data)
         written = before != packet
         if written:
-            _replace_at(folder, target, packet)
+            _replace_at(folder, target, packet, photo)
         names = sorted(_sidecars_in(folder, photo))
         stats = [os.stat(name, dir_fd=folder, follow_symlinks=False) for name in names]
         signatures = [signature(name, info.st_size, info.st_mtime_ns) for name, info in zip(names, stats, strict=True)]
@@ -187,11 +200,14 @@ def _write_beside(
         os.close(folder)
 
 
-def _replace_at(folder: int, target: str, packet: str) -> None:
-    """Replace ``target`` in an opened folder atomically (a symlink there is replaced, never followed)."""
+def _replace_at(folder: int, target: str, packet: str, photo: str) -> None:
+    """Replace ``target`` in an opened folder atomically (a symlink there is replaced, never followed), readable
+    like ``photo``."""
     temporary = f".recognize-{secrets.token_hex(8)}{SIDECAR_SUFFIX}"
     flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC
-    with os.fdopen(os.open(temporary, flags, 0o600, dir_fd=folder), "w", encoding="utf-8") as handle:
+    descriptor = os.open(temporary, flags, 0o600, dir_fd=folder)
+    _like_photo(descriptor, os.stat(photo, dir_fd=folder, follow_symlinks=False))
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(packet)
     os.replace(temporary, target, src_dir_fd=folder, dst_dir_fd=folder)
 
@@ -214,7 +230,8 @@ def write_sidecars(
                 written, media_file.sidecars = _write_beside(library.root, media_file.rel_path, content, private_paths)
             else:
                 path = destination / root.relative_to(root.anchor) / (media_file.rel_path + SIDECAR_SUFFIX)
-                written = _write(path, sidecar_packet(_fresh(content)))
+                like = None if library.remote else photo.stat()
+                written = _write(path, sidecar_packet(_fresh(content)), like)
         except (MediaError, OSError, LibraryError) as error:
             report.failed.append(f"{photo}: {getattr(error, 'strerror', None) or error}")
             continue

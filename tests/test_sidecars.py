@@ -54,6 +54,9 @@ def test_export_writes_sidecars_that_exiftool_reads(sqlite_app: App, tmp_path: P
     assert "Barack Obama" in obama["Subject"] and "People|Barack Obama" in obama["HierarchicalSubject"]
     assert any(path.startswith("Objects|") for path in obama["HierarchicalSubject"])
     assert not list(root.rglob("*.xmp"))
+    assert (mirrored / "album" / "obama.jpg.xmp").stat().st_mode & 0o777 == (
+        root / "album" / "obama.jpg"
+    ).stat().st_mode & 0o666
 
 
 def test_sidecars_next_to_photos_only_when_the_library_asks(sqlite_app: App, tmp_path: Path, test_media: Path) -> None:
@@ -69,8 +72,10 @@ def test_sidecars_next_to_photos_only_when_the_library_asks(sqlite_app: App, tmp
         == 0
     )
 
+    (root / "album" / "obama.jpg").chmod(0o640)
     sqlite_app.process(root)
 
+    assert (root / "album" / "obama.jpg.xmp").stat().st_mode & 0o777 == 0o640  # readable like its photo
     obama = exiftool_xmp(root / "album" / "obama.jpg.xmp")
     assert obama["RegionInfo"]["RegionList"][0]["Name"] == "Barack Obama"
     biden = exiftool_xmp(digikam)

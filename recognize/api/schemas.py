@@ -76,6 +76,7 @@ def file_json(media_file: MediaFile, root: str) -> dict[str, Any]:
         "width": media_file.width,
         "height": media_file.height,
         "taken_at": media_file.taken_at.isoformat() if media_file.taken_at else None,
+        "date_source": media_file.date_source,
         "camera": " ".join(filter(None, [media_file.camera_make, media_file.camera_model])) or None,
         "gps": [media_file.gps_lat, media_file.gps_lon] if media_file.gps_lat is not None else None,
         "duration": media_file.duration,

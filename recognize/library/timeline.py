@@ -73,3 +73,24 @@ def month_groups(items: list[TimelineItem]) -> list[tuple[str, list[TimelineItem
             groups.append((label, []))
         groups[-1][1].append(item)
     return groups
+
+
+def months_with_photos(session: Session, user_id: int) -> list[tuple[int, int, int]]:
+    """(year, month, how many photos and videos) for every month that has some, newest first."""
+    year = func.extract("year", MediaFile.taken_at)
+    month = func.extract("month", MediaFile.taken_at)
+    query = (
+        select(year, month, func.count())
+        .join(Library, Library.id == MediaFile.library_id)
+        .where(Library.user_id == user_id, MediaFile.media.in_(VISUAL), MediaFile.taken_at.is_not(None))
+        .group_by(year, month)
+        .order_by(year.desc(), month.desc())
+    )
+    return [(int(y), int(m), count) for y, m, count in session.execute(query)]
+
+
+def offset_of_month(session: Session, user_id: int, year: int, month: int) -> int:
+    """Where the month's newest photo sits in the timeline (how many are newer)."""
+    after = datetime(year + month // 12, month % 12 + 1, 1)
+    newer = _visual_files(user_id).where(MediaFile.taken_at >= after)
+    return session.scalar(select(func.count()).select_from(newer.subquery())) or 0

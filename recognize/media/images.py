@@ -103,7 +103,11 @@ def _exif_facts(image: Image.Image) -> dict[str, object]:
     exif = image.getexif()
     details = exif.get_ifd(ExifTags.IFD.Exif)
     gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    taken = details.get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
+    taken = (
+        details.get(ExifTags.Base.DateTimeOriginal)
+        or details.get(ExifTags.Base.DateTimeDigitized)
+        or exif.get(ExifTags.Base.DateTime)
+    )
     return {
         "taken_at": _exif_datetime(taken) if taken else None,
         "camera_make": _exif_text(exif.get(ExifTags.Base.Make)),

@@ -1,12 +1,14 @@
-"""Video and audio probing with PyAV (FFmpeg bundled): duration, codec and frame size."""
+"""Video and audio probing with PyAV (FFmpeg bundled): duration, codec, frame size and the date it carries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import av
 
+from recognize.media.dates import date_from_container
 from recognize.media.errors import MediaError
 
 HEADER_BYTES = 4096
@@ -20,6 +22,7 @@ class StreamInfo:
     codec: str
     width: int | None = None
     height: int | None = None
+    taken_at: datetime | None = None  # the container's creation_time or date tag
 
 
 def probe(path: Path, media: str) -> StreamInfo:
@@ -37,6 +40,7 @@ def probe(path: Path, media: str) -> StreamInfo:
             duration = _duration(container, stream)
             codec = stream.codec_context.name
             riff = container.format.name == "wav"
+            taken_at = date_from_container({**container.metadata, **stream.metadata})
             width = video.codec_context.width if media == "video" and video else None
             height = video.codec_context.height if media == "video" and video else None
     except FileNotFoundError as error:
@@ -49,7 +53,7 @@ def probe(path: Path, media: str) -> StreamInfo:
         raise MediaError(f"{media} has zero length")
     if riff:
         _check_wav_sizes(path)
-    return StreamInfo(duration=duration, codec=codec, width=width, height=height)
+    return StreamInfo(duration=duration, codec=codec, width=width, height=height, taken_at=taken_at)
 
 
 def _duration(container: av.container.InputContainer, stream: av.stream.Stream) -> float:

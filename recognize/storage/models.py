@@ -97,6 +97,8 @@ class MediaFile(Base):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     taken_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Where taken_at came from: exif, metadata (a video's or song's container), name or mtime (the last two estimated).
+    date_source: Mapped[str | None] = mapped_column(String(8))
     camera_make: Mapped[str | None] = mapped_column(String(128))
     camera_model: Mapped[str | None] = mapped_column(String(128))
     gps_lat: Mapped[float | None] = mapped_column(Float)

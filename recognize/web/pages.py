@@ -7,6 +7,7 @@ from the browser (session cookie plus the ``X-Requested-With`` CSRF header).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from recognize.faces import confirmations
 from recognize.faces import persons as ops
 from recognize.jobs.progress import user_status
 from recognize.library.accounts import end_browser_session, user_for_token
-from recognize.library.timeline import month_groups, neighbours, timeline_page
+from recognize.library.timeline import month_groups, months_with_photos, neighbours, offset_of_month, timeline_page
 from recognize.search.query import search
 from recognize.storage.control import is_paused
 from recognize.storage.database import PRIVATE_FILE, create_private_folder
@@ -160,12 +161,22 @@ def unassigned(request: Request, app: Recognize, offset: int = 0) -> Response:
 
 
 @router.get("/photos", response_class=HTMLResponse)
-def timeline(request: Request, app: Recognize, offset: int = 0) -> Response:
+def timeline(request: Request, app: Recognize, offset: int = 0, month: str | None = None) -> Response:
     user = page_user(request, app)
     with app.database.session() as session:
+        jump = months_with_photos(session, user.id)
+        if month and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            offset = offset_of_month(session, user.id, int(month[:4]), int(month[5:]))
         total, items = timeline_page(session, user.id, TIMELINE_PAGE, max(0, offset))
     return render(
-        request, "timeline.html", user, months=month_groups(items), total=total, offset=offset, page=TIMELINE_PAGE
+        request,
+        "timeline.html",
+        user,
+        months=month_groups(items),
+        total=total,
+        offset=offset,
+        page=TIMELINE_PAGE,
+        jump=jump,
     )
 
 

@@ -254,3 +254,30 @@ def test_a_merge_is_undone_from_the_toast(page, server) -> None:
     _open(page, f"{base}/")
     assert page.locator(".person-card").count() == 4
     assert _person_of(app, "rose/a.jpg")[0] == rose
+
+
+def test_files_dated_only_by_name_or_modification_time_find_their_month(page, server, tmp_path: Path) -> None:
+    import os
+
+    from PIL import Image
+
+    base, app = server
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    Image.new("RGB", (320, 240), (200, 120, 40)).save(folder / "IMG_20190704_123000.jpg")
+    Image.new("RGB", (320, 240), (40, 120, 200)).save(folder / "holiday.jpg")
+    march_2015 = 1_425_988_800  # 10 March 2015, 12:00 UTC
+    os.utime(folder / "holiday.jpg", (march_2015, march_2015))
+    app.process(folder)
+    _log_in(page, base)
+    _open(page, f"{base}/photos")
+    headings = page.locator("section.month h2").all_inner_texts()
+    assert "July 2019" in headings and "March 2015" in headings and "Date unknown" not in headings
+    page.click("nav.jump summary:has-text('2015')")
+    page.click("nav.jump a[href='/photos?month=2015-03']")
+    page.wait_for_selector("body[data-ready]")
+    assert page.locator("section.month h2").first.inner_text() == "March 2015"
+    with app.database.session() as session:
+        named = session.scalars(select(MediaFile).where(MediaFile.rel_path == "IMG_20190704_123000.jpg")).one()
+    _open(page, f"{base}/photos/{named.id}")
+    assert "estimated from the file name" in page.inner_text("body")
