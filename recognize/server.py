@@ -13,6 +13,7 @@ from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from recognize.api.dav_limits import hide_internal_errors
@@ -25,7 +26,7 @@ from recognize.api.webdav import create_dav_app
 from recognize.app import App
 from recognize.faces.persons import PersonError
 from recognize.library.errors import LibraryError
-from recognize.web.pages import STATIC, session_secret
+from recognize.web.pages import STATIC, html_errors, session_secret
 from recognize.web.pages import router as ui_router
 
 ROUTERS = (account.router, libraries.router, files.router, persons.router, confirmations.router, history.router)
@@ -74,6 +75,7 @@ def create_server(app: App) -> FastAPI:
     # Less api_threads: a request running in one of them may open a second session of its own.
     server.state.session_gate = SessionGate(app.database.connections - app.settings.api_threads)
     server.state.login_guard = guard
+    server.add_exception_handler(StarletteHTTPException, html_errors)
     server.add_exception_handler(PersonError, _refused)
     server.add_exception_handler(LibraryError, _refused)
     answer_database_failures(server)

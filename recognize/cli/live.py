@@ -25,13 +25,19 @@ def status_view(app: App, library_id: int, header: list[str]) -> Group:
     with app.database.session() as session:
         status = library_status(session, session.get_one(Library, library_id), app.settings)
     files = ", ".join(f"{count} {media}" for media, count in status["files"].items()) or "none yet"
+    analyses = status["analyses"]
+    finished = status["scanned_at"] is not None and all(c["queued"] + c["pending"] == 0 for c in analyses.values())
     table = Table("analysis", "done", "failed", "queued", "pending", "per minute", "ETA", box=None)
-    for name, counts in status["analyses"].items():
+    for name, counts in analyses.items():
         eta = counts["eta_seconds"]
-        shown = [str(counts[key]) for key in ("done", "failed", "queued", "pending", "per_minute")]
-        table.add_row(name, *shown, f"{eta // 60} min {eta % 60} s" if eta is not None else "")
+        shown = [str(counts[key]) for key in ("done", "failed", "queued", "pending")]
+        rate = "" if finished or not counts["queued"] + counts["pending"] else str(counts["per_minute"])
+        table.add_row(name, *shown, rate, f"{eta // 60} min {eta % 60} s" if eta is not None and rate else "")
     parts: list[object] = [Text(line) for line in header]
     parts += [Text(f"{status['root']}: files found: {files}"), table]
+    if finished:
+        done = sum(c["done"] for c in analyses.values())
+        parts.append(Text(f"All done ({done} results): watching for new files.", style="green"))
     errors = status["errors"]
     if errors:
         parts.append(Text(f"{len(errors)} files could not be analysed; the latest:", style="yellow"))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -189,11 +191,27 @@ def _question_text(session: Session, user_id: int, question: confirmations.Quest
     sizes = {p.id: p.faces for p in everyone}
     if question.kind == "face":
         face = session.get_one(Face, question.face)
-        path = session.get_one(MediaFile, face.file_id).rel_path
+        photo = session.get_one(MediaFile, face.file_id)
+        taken = f", {photo.taken_at:%d %B %Y}" if photo.taken_at else ""
         box = f"{face.x},{face.y} {face.width}x{face.height}"
-        return f"Is face {face.id} ({path}, at {box}) {names[question.person]}?"
+        return f"Is face {face.id} ({photo.rel_path}{taken}, at {box}) {names[question.person]}?"
     first, second = question.person, question.other or 0
     return f"Are {names[first]} ({sizes[first]} faces) and {names[second]} ({sizes[second]} faces) the same person?"
+
+
+def _read_reply(prompt: str) -> str:
+    """One of y, n, s or q: a single key in a terminal (other keys are ignored), else one line of standard
+    input at a time (other lines are ignored; the end of the input quits)."""
+    typer.echo(f"{prompt} ", nl=False)
+    while True:
+        if sys.stdin.isatty():
+            key = click.getchar().lower()
+        else:
+            line = sys.stdin.readline()
+            key = line.strip().lower()[:1] if line else "q"
+        if key in (*REPLIES, "q"):
+            typer.echo(key)
+            return key
 
 
 @person_cli.command("confirm")
@@ -202,7 +220,7 @@ def person_confirm(
     user: UserOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Ask at most this many questions.")] = 20,
 ) -> None:
-    """Answer the questions that settle the most faces: y (yes), n (no), s (skip), q (quit).
+    """Answer the questions that settle the most faces with one key: y (yes), n (no), s (skip), q (quit).
 
     Answers are read one per line from standard input when it is not a terminal."""
     from recognize.faces import confirmations
@@ -220,11 +238,9 @@ def person_confirm(
                 return
             question = found[0]
             prompt = f"{_question_text(session, owner.id, question)} [y/n/s/q] (settles {question.gain})"
-        reply = typer.prompt(prompt, default="s", show_default=False).strip().lower()
-        if reply in ("q", "quit"):
+        reply = _read_reply(prompt)
+        if reply == "q":
             return
-        if reply not in REPLIES:
-            fail(f"{reply!r}: answer y, n, s or q")
         try:
             app.answer_question(owner.id, question.id, REPLIES[reply])
         except (PersonError, LeaseHeld) as error:

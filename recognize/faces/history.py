@@ -158,3 +158,27 @@ def _restore_persons(session: Session, user_id: int, before: dict[str, Any], aft
                 raise PersonError(f"person {clash} is now called {values['name']!r}: rename it first", 409)
         person.name, person.hidden = values["name"], values["hidden"]
     session.flush()
+
+
+def merged_into(session: Session, user_id: int, person_id: int) -> int | None:
+    """The person a merged-away person now lives in (following later merges), or None."""
+    for _ in range(10):
+        merges = select(PersonHistory).where(
+            PersonHistory.user_id == user_id,
+            PersonHistory.kind.in_(("merge", "answer")),
+            PersonHistory.undone_at.is_(None),
+        )
+        target = next(
+            (
+                int(next(iter(entry.after["persons"])))
+                for entry in session.scalars(merges.order_by(PersonHistory.id.desc()).limit(500))
+                if str(person_id) in entry.before["persons"]
+                and str(person_id) not in entry.after["persons"]
+                and entry.after["persons"]
+            ),
+            None,
+        )
+        if target is None or session.get(Person, target) is not None:
+            return target
+        person_id = target
+    return None

@@ -165,7 +165,7 @@ def _rename(session: Session, user_id: int, person: Person, name: str | None) ->
         )
         other = next((row.id for row in named if row.name.casefold() == clean.casefold()), None)
         if other is not None:
-            raise PersonError(f"person {other} is already called {clean!r}: merge {person_id} into {other} instead")
+            raise PersonError(f"another person is already called {clean!r}: merge this one into it instead")
     person.name = clean
     mark_sidecars_due(session, user_id)
     return person
@@ -203,7 +203,9 @@ def _check_same_photo(session: Session, face: Face, person_id: int) -> None:
         select(Face.id).where(Face.person_id == person_id, Face.file_id == face.file_id, Face.id != face.id)
     )
     if clash is not None:
-        raise PersonError(f"face {clash} of the same photo is already in person {person_id}: move that one first")
+        owner = session.get(Person, person_id)
+        label = _label(owner) if owner is not None else "that person"
+        raise PersonError(f"another face of this photo is already in {label}: move that one out first")
 
 
 def move_face(session: Session, user_id: int, face_id: int, person_id: int | None) -> Face:
@@ -251,6 +253,25 @@ def _split(session: Session, user_id: int, person_id: int, face_ids: Sequence[in
     return new
 
 
+def create_person(session: Session, user_id: int, name: str | None, face_ids: Sequence[int]) -> Person:
+    """A new person (named, unless ``name`` is None) made of these faces, taken from wherever they were."""
+    faces = [get_face(session, user_id, face_id) for face_id in face_ids]
+    if not faces:
+        raise PersonError("a new person needs at least one face", 400)
+    touched = {face.person_id for face in faces if face.person_id is not None}
+    summary = f"new person {name!r} of {len(faces)} faces" if name else f"new person of {len(faces)} faces"
+    with recorded(session, user_id, "create", summary, touched, face_ids) as recording:
+        new = Person(user_id=user_id)
+        session.add(new)
+        session.flush()
+        recording.created.add(new.id)
+        if name:
+            rename(session, user_id, new.id, name)
+        for face in faces:
+            move_face(session, user_id, face.id, new.id)
+        return new
+
+
 def hide(session: Session, user_id: int, person_id: int, hidden: bool = True) -> Person:
     """Hide a person from lists (its faces stay grouped, so they do not come back as a new person)."""
     person = get_person(session, user_id, person_id)
@@ -279,8 +300,8 @@ def person_summary(session: Session, user_id: int, person_id: int) -> PersonSumm
 
 
 def unassigned_faces(session: Session, user_id: int, limit: int | None = None, offset: int = 0) -> list[Face]:
-    """Faces in no person, newest first (a page of them with ``limit`` and ``offset``)."""
-    query = _unassigned_of(user_id).order_by(Face.id.desc())
+    """Faces in no person, by their photos' dates, newest first (a page of them with ``limit`` and ``offset``)."""
+    query = _unassigned_of(user_id).order_by(MediaFile.taken_at.desc().nulls_last(), Face.id.desc())
     return list(session.scalars(query.offset(offset).limit(limit)))
 
 

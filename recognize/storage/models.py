@@ -19,6 +19,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -306,3 +308,23 @@ class PersonHistory(Base):
     after: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+PERSON_ID_HIGH = "person-id-high"
+
+
+@event.listens_for(Person, "before_insert")
+def _never_reuse_person_ids(_mapper: Any, connection: Any, person: Person) -> None:
+    """SQLite gives a new row the largest id + 1, so a person made after the newest one was merged away would
+    get its id (and an undone merge could not bring it back). Ids come from a high-water mark instead, raised
+    in one statement under SQLite's write lock; PostgreSQL's sequences never reuse ids."""
+    if person.id is not None or connection.dialect.name != "sqlite":
+        return
+    connection.execute(text("INSERT OR IGNORE INTO control (key, value) VALUES (:key, '0')"), {"key": PERSON_ID_HIGH})
+    person.id = connection.execute(
+        text(
+            "UPDATE control SET value = CAST(max(CAST(value AS INTEGER), "
+            "(SELECT coalesce(max(id), 0) FROM persons)) + 1 AS TEXT) WHERE key = :key RETURNING CAST(value AS INTEGER)"
+        ),
+        {"key": PERSON_ID_HIGH},
+    ).scalar_one()

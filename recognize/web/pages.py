@@ -23,6 +23,7 @@ from recognize.app import App
 from recognize.config import LIBRARY_FACE_SETTINGS, face_settings_with
 from recognize.faces import confirmations
 from recognize.faces import persons as ops
+from recognize.faces.history import merged_into
 from recognize.jobs.progress import user_status
 from recognize.library.accounts import end_browser_session, user_for_token
 from recognize.library.timeline import month_groups, months_with_photos, neighbours, offset_of_month, timeline_page
@@ -90,11 +91,14 @@ def login_without_script() -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def people(request: Request, app: Recognize, offset: int = 0, unnamed: bool = False) -> Response:
+def people(request: Request, app: Recognize, offset: int = 0, unnamed: bool = False, hidden: bool = False) -> Response:
     user = page_user(request, app)
     with app.database.session() as session:
-        found = ops.list_persons(session, user.id, limit=PAGE, offset=max(0, offset), unnamed_only=unnamed)
-        total = ops.count_persons(session, user.id, unnamed_only=unnamed)
+        found = ops.list_persons(
+            session, user.id, include_hidden=hidden, limit=PAGE, offset=max(0, offset), unnamed_only=unnamed
+        )
+        total = ops.count_persons(session, user.id, include_hidden=hidden, unnamed_only=unnamed)
+        hidden_count = ops.count_persons(session, user.id, include_hidden=True) - ops.count_persons(session, user.id)
         unassigned = ops.count_unassigned(session, user.id)
     return render(
         request,
@@ -106,6 +110,8 @@ def people(request: Request, app: Recognize, offset: int = 0, unnamed: bool = Fa
         page=PAGE,
         unassigned=unassigned,
         unnamed=unnamed,
+        hidden=hidden,
+        hidden_count=hidden_count,
     )
 
 
@@ -115,7 +121,10 @@ def person(request: Request, app: Recognize, person_id: int, offset: int = 0) ->
     with app.database.session() as session:
         summary = ops.person_summary(session, user.id, person_id)
         if summary is None:
-            raise HTTPException(404, f"no person {person_id}")
+            target = merged_into(session, user.id, person_id)
+            if target is not None:
+                return RedirectResponse(f"/persons/{target}", status_code=303)
+            raise HTTPException(404, f"no person {person_id}: it may have been removed")
         faces = session.scalars(
             select(Face).where(Face.person_id == person_id).order_by(Face.id).offset(max(0, offset)).limit(FACE_PAGE)
         ).all()
@@ -303,3 +312,24 @@ def logout(request: Request, app: Recognize) -> Response:
             end_browser_session(session, str(request.session["token"]))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+TITLES = {404: "Not found", 403: "Not allowed", 409: "Not done", 503: "Busy: try again shortly"}
+
+
+async def html_errors(request: Request, error: Exception) -> Response:
+    """Pages answer errors with a page (the API and WebDAV keep their JSON and XML answers)."""
+    from fastapi.exception_handlers import http_exception_handler
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    assert isinstance(error, StarletteHTTPException)
+    if request.url.path.startswith(("/api/", "/dav", "/static/")) or error.status_code < 400:
+        return await http_exception_handler(request, error)
+    token = request.session.get("token") if "session" in request.scope else None
+    app: App = request.app.state.recognize_app
+    with app.database.session() as session:
+        user = user_for_token(session, str(token)) if token else None
+    title = TITLES.get(error.status_code, "Something went wrong")
+    page = render(request, "error.html", user, status=error.status_code, title=title, detail=error.detail)
+    page.status_code = error.status_code
+    return page

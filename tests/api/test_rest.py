@@ -343,3 +343,19 @@ def test_person_operations_are_listed_and_undone_over_rest_and_the_command_line(
     cli_undo = subprocess.run([*command, "undo"], capture_output=True, text=True, timeout=120)
     assert cli_undo.returncode == 0 and "undone:" in cli_undo.stderr
     assert client.get(f"/api/persons/{ids['person']}", auth=ALICE).json()["name"] is None
+
+
+def test_unassigned_faces_become_a_new_person_and_that_is_undone(api) -> None:
+    client, app, _root = api
+    ids = _ids(app)
+    with app.database.session() as session:
+        session.get_one(Face, ids["face"]).person_id = None
+    created = client.post("/api/persons", json={"faces": [ids["face"]], "name": "Young Barack"}, auth=ALICE)
+    assert created.status_code == 201 and created.json()["name"] == "Young Barack"
+    assert client.get(f"/api/faces/{ids['face']}", auth=ALICE).json()["person"] == created.json()["id"]
+    assert client.post("/api/persons", json={"faces": [ids["face"]]}, auth=BOB).status_code == 404
+    entry = client.get("/api/history?limit=1", auth=ALICE).json()["items"][0]
+    assert entry["kind"] == "create"
+    assert client.post(f"/api/history/{entry['id']}/undo", auth=ALICE).status_code == 200
+    assert client.get(f"/api/persons/{created.json()['id']}", auth=ALICE).status_code == 404
+    assert client.get(f"/api/faces/{ids['face']}", auth=ALICE).json()["person"] is None

@@ -24,3 +24,5 @@ def test_status_view_shows_where_to_log_in_progress_and_errors(sqlite_app: App, 
     assert "open http://127.0.0.1:8080/" in text and "first login" in text
     assert "files found: " in text and "metadata" in text and "faces" in text
     assert "broken.jpg: " in text and "could not be analysed" in text
+    assert "All done" in text  # the work is finished: no decaying rates or ETAs are shown
+    assert "/min" not in text and " s" not in text.split("All done")[0].split("ETA")[1]

@@ -123,3 +123,20 @@ def test_backup_copies_sqlite_and_points_postgresql_to_pg_dump(app: App, tmp_pat
     else:
         with pytest.raises(BackupError, match="pg_dump"):
             app.database.backup(tmp_path / "copy.db")
+
+
+def test_person_ids_are_never_reused(app: App) -> None:
+    with app.database.session() as session:
+        user = User(name="ids")
+        session.add(user)
+        session.flush()
+        first, second = Person(user_id=user.id), Person(user_id=user.id)
+        session.add_all([first, second])
+        session.flush()
+        newest = second.id
+        session.delete(second)
+    with app.database.session() as session:
+        third = Person(user_id=user.id)
+        session.add(third)
+        session.flush()
+        assert third.id > newest

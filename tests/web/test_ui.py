@@ -281,3 +281,40 @@ def test_files_dated_only_by_name_or_modification_time_find_their_month(page, se
         named = session.scalars(select(MediaFile).where(MediaFile.rel_path == "IMG_20190704_123000.jpg")).one()
     _open(page, f"{base}/photos/{named.id}")
     assert "estimated from the file name" in page.inner_text("body")
+
+
+def test_unknown_pages_are_pages_and_a_merged_person_leads_to_its_new_home(page, server) -> None:
+    base, app = server
+    _log_in(page, base)
+    missing = page.goto(f"{base}/persons/999999")
+    assert missing.status == 404 and "Not found" in page.inner_text("h1")
+    assert page.locator("header nav").count() == 1
+    kit, _ = _person_of(app, "kit/a.jpeg")
+    rose, _ = _person_of(app, "rose/a.jpg")
+    _open(page, f"{base}/persons/{kit}")
+    values = page.locator("#merge select[name=source] option").evaluate_all("options => options.map(o => o.value)")
+    assert len(values) == len(set(values))
+    page.select_option("#merge select[name=source]", str(rose))
+    with page.expect_navigation():
+        page.click("#merge button")
+    page.goto(f"{base}/persons/{rose}")
+    assert page.url.endswith(f"/persons/{kit}")
+
+
+def test_unassigned_faces_make_a_new_person_and_hidden_persons_have_a_way_back(page, server) -> None:
+    base, app = server
+    _, obama_face = _person_of(app, "obama/a.jpg")
+    with app.database.session() as session:
+        session.get_one(Face, obama_face).person_id = None
+    _log_in(page, base)
+    _open(page, f"{base}/unassigned")
+    page.check(f"#faces input[name=face][value='{obama_face}']")
+    page.fill("#faces input[name=name]", "Young Barack")
+    with page.expect_navigation():
+        page.click("#faces button[value=new]")
+    page.wait_for_selector("h1:has-text('Young Barack')")
+    with page.expect_navigation():
+        page.click("#hide")
+    _open(page, f"{base}/")
+    page.click("#show-hidden")
+    page.wait_for_selector(".person-card:has-text('Young Barack')")

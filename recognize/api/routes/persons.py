@@ -1,4 +1,4 @@
-"""Faces and persons: list, rename, hide, merge, split, move a face, merge suggestions."""
+"""Faces and persons: list, create, rename, hide, merge, split, move a face, merge suggestions."""
 
 from typing import Any
 
@@ -83,6 +83,13 @@ def merge(db: Db, user: Me, person_id: Id, body: Merge) -> dict[str, Any]:
 @router.post("/api/persons/{person_id}/split", status_code=201)
 def split(db: Db, user: Me, person_id: Id, body: Split) -> dict[str, Any]:
     new = ops.split(db, user.id, person_id, body.faces, body.name)
+    return {"id": new.id, "name": new.name}
+
+
+@router.post("/api/persons", status_code=201)
+def create(db: Db, user: Me, body: Split) -> dict[str, Any]:
+    """A new person made of these faces (e.g. unassigned ones), named when ``name`` is given."""
+    new = ops.create_person(db, user.id, body.name, body.faces)
     return {"id": new.id, "name": new.name}
 
 

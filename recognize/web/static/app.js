@@ -90,6 +90,12 @@ on("faces", "submit", async (form, event) => {
   const faces = data.getAll("face").map(Number);
   const action = event.submitter ? event.submitter.value : "move";
   if (faces.length === 0) { show("Select one or more faces first."); return; }
+  if (action === "new") {
+    const created = await api("POST", "/api/persons", { faces, name: (data.get("name") || "").trim() || null });
+    undoable();
+    location.href = `/persons/${created.id}`;
+    return;
+  }
   if (action === "split") {
     const created = await api("POST", `/api/persons/${form.dataset.person}/split`, { faces });
     undoable();
