@@ -26,6 +26,7 @@ from recognize.api.webdav import create_dav_app
 from recognize.app import App
 from recognize.faces.persons import PersonError
 from recognize.library.errors import LibraryError
+from recognize.web.music import router as music_router
 from recognize.web.pages import STATIC, html_errors, session_secret
 from recognize.web.pages import router as ui_router
 
@@ -69,6 +70,7 @@ def create_server(app: App) -> FastAPI:
     server.mount("/dav", guard_basic_logins(guard, WSGIMiddleware(hide_internal_errors(create_dav_app(app, guard)))))
     server.mount("/static", StaticFiles(directory=STATIC), name="static")
     server.include_router(ui_router)
+    server.include_router(music_router)
     for router in ROUTERS:
         server.include_router(router, responses=DOCUMENTED_ERRORS)
     server.state.recognize_app = app

@@ -41,3 +41,18 @@ def cached_thumbnail(media_file: MediaFile, path: Path, cache_folder: Path, max_
         data = jpeg_bytes(pixels)
     keep(cache, data)
     return data
+
+
+_video_previews = threading.Lock()
+
+
+def cached_video_preview(media_file: MediaFile, path: Path, cache_folder: Path) -> Path:
+    """The browser-playable MP4 copy of a video (made once, one at a time); raises MediaError when it cannot be."""
+    from recognize.media.video_preview import make_preview
+
+    cache = cache_folder / f"{media_file.id}-{(media_file.content_hash or 'x')[:16]}.mp4"
+    with _video_previews:
+        if not cache.exists():
+            cache_folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_preview(path, cache)
+    return cache

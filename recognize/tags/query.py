@@ -47,3 +47,27 @@ def tags_matching(session: Session, user_id: int, text: str, limit: int, cap: in
         if count:
             found.append({"name": name, "kind": kind, "files": min(count, cap), "files_capped": count > cap})
     return sorted(found, key=lambda tag: (-tag["files"], tag["name"]))[:limit]
+
+
+MUSIC_KINDS = ("genre", "mood", "instrument", "voice", "era")
+
+
+def songs(session: Session, user_id: int, tag: str | None = None, limit: int = 500) -> list[tuple[Any, list[Any]]]:
+    """A user's songs (audio files), by name, each with its music tags (those with ``tag`` only, when given)."""
+    query = (
+        select(MediaFile)
+        .join(Library, Library.id == MediaFile.library_id)
+        .where(Library.user_id == user_id, MediaFile.media == "audio")
+        .order_by(MediaFile.rel_path)
+        .limit(limit)
+    )
+    if tag is not None:
+        query = query.where(MediaFile.id.in_(select(Tag.file_id).where(Tag.name == tag, Tag.kind.in_(MUSIC_KINDS))))
+    found = list(session.scalars(query))
+    tags: dict[int, list[Tag]] = {media_file.id: [] for media_file in found}
+    rows = session.scalars(
+        select(Tag).where(Tag.file_id.in_(list(tags)), Tag.kind.in_(MUSIC_KINDS)).order_by(Tag.score.desc())
+    )
+    for row in rows:
+        tags[row.file_id].append(row)
+    return [(media_file, tags[media_file.id]) for media_file in found]

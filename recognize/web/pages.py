@@ -27,6 +27,7 @@ from recognize.faces.history import merged_into
 from recognize.jobs.progress import user_status
 from recognize.library.accounts import end_browser_session, user_for_token
 from recognize.library.timeline import month_groups, months_with_photos, neighbours, offset_of_month, timeline_page
+from recognize.media.video_preview import plays_in_browsers
 from recognize.search.query import search
 from recognize.storage.control import is_paused
 from recognize.storage.database import PRIVATE_FILE, create_private_folder
@@ -218,6 +219,7 @@ def photo(request: Request, app: Recognize, file_id: int) -> Response:
         text=text,
         persons=persons,
         names=names,
+        playable=plays_in_browsers(media_file.mime, media_file.codec),
     )
 
 

@@ -318,3 +318,46 @@ def test_unassigned_faces_make_a_new_person_and_hidden_persons_have_a_way_back(p
     _open(page, f"{base}/")
     page.click("#show-hidden")
     page.wait_for_selector(".person-card:has-text('Young Barack')")
+
+
+def _avi(path: Path) -> None:
+    """A one-second MPEG-4 part 2 video in an AVI container: a format browsers do not play."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w", format="avi") as container:
+        stream = container.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        for index in range(10):
+            pixels = np.full((120, 160, 3), index * 20, dtype=np.uint8)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
+        container.mux(stream.encode(None))
+
+
+def test_songs_have_a_music_page_and_an_avi_plays_from_a_copy(page, server, tmp_path: Path, test_media: Path) -> None:
+    import shutil
+
+    base, app = server
+    folder = tmp_path / "media"
+    folder.mkdir()
+    song = "Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra).hq.ogg"
+    shutil.copy(test_media / "audio" / "librosa-data" / song, folder / "dance.ogg")
+    _avi(folder / "clip.avi")
+    app.process(folder)
+    _log_in(page, base)
+    _open(page, f"{base}/music")
+    assert page.locator("li.song:has-text('dance.ogg') audio").count() == 1
+    page.screenshot(path=ARTIFACTS / "music.png", full_page=True)
+    with app.database.session() as session:
+        files = {
+            f.rel_path: f.id
+            for f in session.scalars(select(MediaFile).where(MediaFile.rel_path.in_(["clip.avi", "dance.ogg"])))
+        }
+    _open(page, f"{base}/photos/{files['dance.ogg']}")
+    assert page.locator("h2:has-text('Faces')").count() == 0
+    _open(page, f"{base}/photos/{files['clip.avi']}")
+    assert "Browsers cannot play this" in page.inner_text("body")
+    preview = page.request.get(f"{base}/api/files/{files['clip.avi']}/preview")
+    assert preview.status == 200 and preview.headers["content-type"] == "video/mp4" and preview.body()[4:8] == b"ftyp"
+    if page.evaluate("document.createElement('video').canPlayType('video/mp4; codecs=\"avc1.640028\"')"):
+        page.wait_for_function("document.querySelector('video').readyState >= 1", timeout=30_000)

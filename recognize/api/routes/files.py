@@ -6,17 +6,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recognize.api.deps import Db, Me, Recognize
-from recognize.api.previews import cached_thumbnail
+from recognize.api.previews import cached_thumbnail, cached_video_preview
 from recognize.api.remote_files import remote_original, remote_thumbnail
 from recognize.api.schemas import MAX_ID, Id, Offset, Page, face_json, file_json
 from recognize.app import App
 from recognize.library.confined import OutsideLibrary, RootChanged, open_beneath
 from recognize.media.errors import MediaError
+from recognize.media.video_preview import plays_in_browsers
 from recognize.search.query import search
 from recognize.storage.models import Face, Library, MediaFile, Tag, User
 from recognize.tags.query import user_tags
@@ -108,6 +109,30 @@ def original(db: Db, user: Me, app: Recognize, file_id: Id, request: Request) ->
         return remote_original(app, media_file, library, request.headers.get("range"))
     descriptor = opened_in_library(app, media_file, library)
     return HeldFileResponse(descriptor, media_file.mime or "application/octet-stream")
+
+
+@router.get("/api/files/{file_id}/preview")
+def preview(db: Db, user: Me, app: Recognize, file_id: Id) -> Response:
+    """A video as browsers play it: the original when they can, else an MP4 copy made once (422 saying why not)."""
+    media_file, library = owned_file(db, user, file_id)
+    if media_file.media != "video":
+        raise HTTPException(404, f"file {file_id} is not a video")
+    if plays_in_browsers(media_file.mime, media_file.codec):
+        return RedirectResponse(f"/api/files/{file_id}/original", status_code=307)
+    if library.remote:
+        local = app.webdav_cache.path(app.remote_folder(library), media_file.rel_path, media_file.content_hash or "")
+        descriptor = None
+    else:
+        descriptor = opened_in_library(app, media_file, library)
+        local = Path(f"/proc/self/fd/{descriptor}")
+    try:
+        made = cached_video_preview(media_file, local, app.settings.home / "previews")
+    except MediaError as error:
+        raise HTTPException(422, f"file {file_id}: {error}") from None
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
+    return FileResponse(made, media_type="video/mp4")
 
 
 @router.get("/api/files/{file_id}/thumbnail")
