@@ -56,3 +56,18 @@ def cached_video_preview(media_file: MediaFile, path: Path, cache_folder: Path) 
             cache_folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             make_preview(path, cache)
     return cache
+
+
+LARGE_SIDE = 2048
+
+
+def cached_large(media_file: MediaFile, path: Path, cache_folder: Path, max_pixels: int) -> bytes:
+    """The photo at most ``LARGE_SIDE`` px on its longest side, upright, as JPEG (made once, under the same
+    bound on decodes as thumbnails): what the viewer shows instead of a camera original of many megabytes."""
+    cache = cache_folder / f"{media_file.id}-{(media_file.content_hash or 'x')[:16]}-{LARGE_SIDE}.jpg"
+    if cache.exists():
+        return cache.read_bytes()
+    with _decodes:
+        data = jpeg_bytes(load_image(path, max_pixels, 1, LARGE_SIDE).pixels)
+    keep(cache, data)
+    return data

@@ -90,7 +90,7 @@ def test_photo_page_shows_boxes_and_reassigns(page, server) -> None:
     with app.database.session() as session:
         file_id = session.get(Face, biden_face).file_id
     _open(page, f"{base}/photos/{file_id}")
-    assert page.locator(".photo .box").count() == 1
+    assert page.locator("#photo .box").count() == 1
     page.screenshot(path=ARTIFACTS / "photo.png", full_page=True)
     with page.expect_navigation():
         page.select_option(f"select.reassign[data-face='{biden_face}']", str(obama))
@@ -361,3 +361,33 @@ def test_songs_have_a_music_page_and_an_avi_plays_from_a_copy(page, server, tmp_
     assert preview.status == 200 and preview.headers["content-type"] == "video/mp4" and preview.body()[4:8] == b"ftyp"
     if page.evaluate("document.createElement('video').canPlayType('video/mp4; codecs=\"avc1.640028\"')"):
         page.wait_for_function("document.querySelector('video').readyState >= 1", timeout=30_000)
+
+
+def test_the_viewer_fills_the_window_zooms_shows_faces_on_demand_and_steps_with_the_keys(page, server) -> None:
+    base, app = server
+    _log_in(page, base)
+    _, face = _person_of(app, "obama/a.jpg")
+    with app.database.session() as session:
+        file_id = session.get_one(Face, face).file_id
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _open(page, f"{base}/photos/{file_id}")
+    assert page.locator("#photo img").get_attribute("src").endswith("/large")
+    assert not page.locator("#photo .box").first.is_visible()
+    page.keyboard.press("f")
+    assert page.locator("#photo .box").first.is_visible()
+    page.click("#open-viewer")
+    shown = page.locator("#lightbox-photo img").bounding_box()
+    assert shown["height"] >= 700 or shown["width"] >= 1300  # fills the window, not a 533 px column
+    page.keyboard.press("+")
+    assert "scale(1.2)" in page.locator("#lightbox-photo").get_attribute("style")
+    page.screenshot(path=ARTIFACTS / "viewer.png")
+    page.keyboard.press("Escape")
+    assert page.locator("#lightbox").is_hidden()
+    large = page.request.get(f"{base}/api/files/{file_id}/large")
+    assert large.status == 200 and large.headers["content-type"] == "image/jpeg"
+    page.click("#open-viewer")
+    if page.locator("#older").count():
+        with page.expect_navigation():
+            page.keyboard.press("ArrowRight")
+        page.wait_for_selector("body[data-ready]")
+        assert "view=1" in page.url and page.locator("#lightbox").is_visible()

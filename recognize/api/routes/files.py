@@ -1,6 +1,8 @@
 """Files, their originals and thumbnails, tags and search; a foreign or unknown id is 404."""
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,11 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recognize.api.deps import Db, Me, Recognize
-from recognize.api.previews import cached_thumbnail, cached_video_preview
+from recognize.api.previews import cached_large, cached_thumbnail, cached_video_preview
 from recognize.api.remote_files import remote_original, remote_thumbnail
 from recognize.api.schemas import MAX_ID, Id, Offset, Page, face_json, file_json
 from recognize.app import App
 from recognize.library.confined import OutsideLibrary, RootChanged, open_beneath
+from recognize.library.webdav import RemoteUnavailable
 from recognize.media.errors import MediaError
 from recognize.media.video_preview import plays_in_browsers
 from recognize.search.query import search
@@ -44,6 +47,26 @@ def opened_in_library(app: App, media_file: MediaFile, library: Library) -> int:
         raise HTTPException(404, str(error)) from None
     except (OutsideLibrary, OSError):
         raise HTTPException(404, f"file {media_file.id} is not in its library any more") from None
+
+
+@contextmanager
+def readable(app: App, media_file: MediaFile, library: Library) -> Iterator[Path]:
+    """A path to the file's content while the block runs: opened inside its library, or a WebDAV library's
+    file fetched into the bounded cache."""
+    if library.remote:
+        try:
+            fetched = app.webdav_cache.path(
+                app.remote_folder(library), media_file.rel_path, media_file.content_hash or ""
+            )
+        except RemoteUnavailable as error:
+            raise HTTPException(502, f"file {media_file.id}: {error}") from None
+        yield fetched
+        return
+    descriptor = opened_in_library(app, media_file, library)
+    try:
+        yield Path(f"/proc/self/fd/{descriptor}")
+    finally:
+        os.close(descriptor)
 
 
 class HeldFileResponse(FileResponse):
@@ -119,20 +142,27 @@ def preview(db: Db, user: Me, app: Recognize, file_id: Id) -> Response:
         raise HTTPException(404, f"file {file_id} is not a video")
     if plays_in_browsers(media_file.mime, media_file.codec):
         return RedirectResponse(f"/api/files/{file_id}/original", status_code=307)
-    if library.remote:
-        local = app.webdav_cache.path(app.remote_folder(library), media_file.rel_path, media_file.content_hash or "")
-        descriptor = None
-    else:
-        descriptor = opened_in_library(app, media_file, library)
-        local = Path(f"/proc/self/fd/{descriptor}")
-    try:
-        made = cached_video_preview(media_file, local, app.settings.home / "previews")
-    except MediaError as error:
-        raise HTTPException(422, f"file {file_id}: {error}") from None
-    finally:
-        if descriptor is not None:
-            os.close(descriptor)
+    with readable(app, media_file, library) as local:
+        try:
+            made = cached_video_preview(media_file, local, app.settings.home / "previews")
+        except MediaError as error:
+            raise HTTPException(422, f"file {file_id}: {error}") from None
     return FileResponse(made, media_type="video/mp4")
+
+
+@router.get("/api/files/{file_id}/large")
+def large(db: Db, user: Me, app: Recognize, file_id: Id) -> Response:
+    """The photo at most 2048 px, upright, JPEG (the viewer's image; the original stays at /original)."""
+    media_file, library = owned_file(db, user, file_id)
+    if media_file.media != "image":
+        raise HTTPException(404, f"file {file_id} is not a photo")
+    with readable(app, media_file, library) as local:
+        try:
+            jpeg = cached_large(media_file, local, app.settings.home / "previews", app.settings.max_image_pixels)
+        except MediaError as error:
+            message = str(error).replace(str(local), media_file.rel_path)
+            raise HTTPException(400, f"file {file_id}: {message}") from None
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/api/files/{file_id}/thumbnail")

@@ -202,4 +202,79 @@ if (question) {
   });
 }
 
+// The viewer: the photo filling the window, zoom (wheel, + and -, double click) and pan (drag), full screen,
+// face boxes on demand (f), the next and previous photos by arrow keys or a swipe, Escape to close.
+const photo = document.getElementById("photo");
+if (photo) {
+  const toggleFaces = document.getElementById("toggle-faces");
+  const setFaces = (shown) => {
+    document.body.classList.toggle("show-faces", shown);
+    toggleFaces.setAttribute("aria-pressed", String(shown));
+    toggleFaces.textContent = shown ? "Hide faces" : "Show faces";
+  };
+  toggleFaces.addEventListener("click", () => setFaces(!document.body.classList.contains("show-faces")));
+  const viewer = document.createElement("div");
+  viewer.id = "lightbox";
+  viewer.hidden = true;
+  viewer.setAttribute("role", "dialog");
+  viewer.setAttribute("aria-label", "photo viewer");
+  const stage = photo.cloneNode(true);
+  stage.id = "lightbox-photo";
+  stage.removeAttribute("style");
+  const controls = document.createElement("div");
+  controls.className = "controls";
+  for (const [act, label] of [["faces", "Faces"], ["full", "Full screen"], ["close", "Close"]]) {
+    const button = document.createElement("button");
+    button.dataset.act = act;
+    button.textContent = label;
+    controls.append(button);
+  }
+  viewer.append(stage, controls);
+  document.body.append(viewer);
+  let scale = 1, x = 0, y = 0, dragging = null;
+  const draw = () => { stage.style.transform = `translate(${x}px, ${y}px) scale(${scale})`; };
+  const zoom = (factor) => { scale = Math.min(8, Math.max(1, scale * factor)); if (scale === 1) { x = 0; y = 0; } draw(); };
+  const open = () => { viewer.hidden = false; scale = 1; x = 0; y = 0; draw(); };
+  const close = () => { viewer.hidden = true; if (document.fullscreenElement) document.exitFullscreen(); };
+  const go = (link) => { if (link) location.href = `${link.getAttribute("href")}?view=1`; };
+  document.getElementById("open-viewer").addEventListener("click", open);
+  photo.addEventListener("click", (event) => { if (!event.target.closest(".box")) { event.preventDefault(); open(); } });
+  controls.addEventListener("click", (event) => {
+    const act = event.target.dataset.act;
+    if (act === "close") close();
+    if (act === "faces") setFaces(!document.body.classList.contains("show-faces"));
+    if (act === "full") (document.fullscreenElement ? document.exitFullscreen() : viewer.requestFullscreen()).catch(() => {});
+  });
+  viewer.addEventListener("wheel", (event) => { event.preventDefault(); zoom(event.deltaY < 0 ? 1.2 : 1 / 1.2); }, { passive: false });
+  viewer.addEventListener("dblclick", () => zoom(scale > 1 ? 1 / scale : 2.5));
+  viewer.addEventListener("pointerdown", (event) => {
+    if (event.target.closest(".controls")) return;
+    dragging = { startX: event.clientX, startY: event.clientY, x, y };
+  });
+  viewer.addEventListener("pointermove", (event) => {
+    if (!dragging || scale === 1) return;
+    x = dragging.x + event.clientX - dragging.startX;
+    y = dragging.y + event.clientY - dragging.startY;
+    draw();
+  });
+  viewer.addEventListener("pointerup", (event) => {
+    if (dragging && scale === 1 && Math.abs(event.clientX - dragging.startX) > 60) {
+      go(event.clientX < dragging.startX ? document.getElementById("older") : document.getElementById("newer"));
+    }
+    dragging = null;
+  });
+  document.addEventListener("keydown", (event) => {
+    if (["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName) || event.ctrlKey || event.metaKey) return;
+    if (event.key === "f") setFaces(!document.body.classList.contains("show-faces"));
+    if (event.key === "v" && viewer.hidden) open();
+    if (viewer.hidden) return;
+    if (event.key === "Escape") close();
+    if (event.key === "+" || event.key === "=") zoom(1.2);
+    if (event.key === "-") zoom(1 / 1.2);
+    if (event.key === "ArrowRight") { event.stopImmediatePropagation(); go(document.getElementById("older")); }
+    if (event.key === "ArrowLeft") { event.stopImmediatePropagation(); go(document.getElementById("newer")); }
+  }, true);
+  if (new URLSearchParams(location.search).get("view")) open();
+}
+
 offerUndo().catch(() => {}).finally(() => { document.body.dataset.ready = "true"; });
