@@ -391,3 +391,14 @@ def test_the_viewer_fills_the_window_zooms_shows_faces_on_demand_and_steps_with_
             page.keyboard.press("ArrowRight")
         page.wait_for_selector("body[data-ready]")
         assert "view=1" in page.url and page.locator("#lightbox").is_visible()
+
+
+def test_pages_fit_a_phone_and_the_menu_is_one_row(page, server) -> None:
+    base, _app = server
+    _log_in(page, base)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/processing", "/", "/photos", "/music", "/unassigned"):
+        _open(page, f"{base}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        assert page.locator("header").bounding_box()["height"] < 90, path
+    page.screenshot(path=ARTIFACTS / "processing-phone.png", full_page=True)
