@@ -28,7 +28,11 @@ class FaceSettings(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
     enabled: bool = Field(True, description="Run face detection on images.")
-    detector: Literal["hog", "cnn"] = Field("hog", description="dlib detector: hog (fast) or cnn (accurate, slow).")
+    detector: Literal["hog", "cnn", "blazeface"] = Field(
+        "hog",
+        description="Face detector: hog (dlib, fast, frontal faces), cnn (dlib MMOD, slow) or blazeface (MediaPipe "
+        "BlazeFace over 3 x 3 tiles: small, candid and group faces).",
+    )
     working_size: int = Field(
         1600, ge=160, le=16000, description="Longest side, in pixels, images are decoded at for detection."
     )

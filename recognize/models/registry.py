@@ -10,6 +10,7 @@ from functools import cache
 from typing import TypeVar
 
 from recognize.models.base import AudioTagger, FaceDetector, FaceEmbedder, ImageClassifier, Model, TextReader
+from recognize.models.blazeface_detector import BlazeFaceDetector
 from recognize.models.efficientnet_lite0 import EfficientNetLite0
 from recognize.models.faceres_embedder import FaceresEmbedder
 from recognize.models.hog_detector import HogDetector
@@ -20,7 +21,7 @@ from recognize.models.resnet_embedder import ResnetEmbedder
 
 AnyModel = TypeVar("AnyModel", bound=Model)
 
-DETECTORS: dict[str, type[FaceDetector]] = {"hog": HogDetector, "cnn": MmodDetector}
+DETECTORS: dict[str, type[FaceDetector]] = {"hog": HogDetector, "cnn": MmodDetector, "blazeface": BlazeFaceDetector}
 EMBEDDERS: dict[str, type[FaceEmbedder]] = {"resnet": ResnetEmbedder, "faceres": FaceresEmbedder}
 CLASSIFIERS: dict[str, type[ImageClassifier]] = {"efficientnet-lite0": EfficientNetLite0}
 AUDIO_TAGGERS: dict[str, type[AudioTagger]] = {"musicnn-mtt": MusicnnMtt, "musicnn-msd": MusicnnMsd}
