@@ -67,15 +67,17 @@ def create_server(app: App) -> FastAPI:
     server.add_middleware(BodyLimit)
     server.add_middleware(SameOriginWrites)
     guard = LoginGuard()
-    server.mount("/dav", guard_basic_logins(guard, WSGIMiddleware(hide_internal_errors(create_dav_app(app, guard)))))
+    # WebDAV runs in a2wsgi's own threads: as many as the API's, so it cannot take more than its share.
+    dav = WSGIMiddleware(hide_internal_errors(create_dav_app(app, guard)), workers=app.settings.api_threads)
+    server.mount("/dav", guard_basic_logins(guard, dav))
     server.mount("/static", StaticFiles(directory=STATIC), name="static")
     server.include_router(ui_router)
     server.include_router(music_router)
     for router in ROUTERS:
         server.include_router(router, responses=DOCUMENTED_ERRORS)
     server.state.recognize_app = app
-    # Less api_threads: a request running in one of them may open a second session of its own.
-    server.state.session_gate = SessionGate(app.database.connections - app.settings.api_threads)
+    # Less the connections the API's threads (pages open their own sessions there) and WebDAV's threads may hold.
+    server.state.session_gate = SessionGate(app.database.connections - 2 * app.settings.api_threads)
     server.state.login_guard = guard
     server.add_exception_handler(StarletteHTTPException, html_errors)
     server.add_exception_handler(PersonError, _refused)

@@ -33,7 +33,8 @@ from recognize.storage.control import is_paused, mark_sidecars_due, take_sidecar
 from recognize.storage.models import Library, utcnow
 
 PAUSE_RETRY_SECONDS = 30
-REMOTE_RETRY = 60  # seconds before a WebDAV library's server is asked again
+REMOTE_RETRY = 60  # seconds before a WebDAV library's server is asked again, doubling while it stays down
+REMOTE_RETRY_MAX = 3600
 LOCKED_RETRY_SECONDS = 2  # another worker holds the lock: try again soon, quietly (huey warns on a locked task)
 logger = logging.getLogger(__name__)
 
@@ -99,8 +100,9 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                 if report.paused:
                     return
                 if report.unavailable:
-                    logger.warning("library %s: %s; trying again in %s s", library_id, report.unavailable, REMOTE_RETRY)
-                    raise RetryTask(delay=REMOTE_RETRY)
+                    delay = min(REMOTE_RETRY_MAX, REMOTE_RETRY * 2 ** (report.failures - 1))
+                    logger.warning("library %s: %s; trying again in %s s", library_id, report.unavailable, delay)
+                    raise RetryTask(delay=delay)
                 for analysis in workspace.analyses.values():
                     with workspace.database.session() as session:
                         forget_outdated(session, analysis, library)

@@ -124,8 +124,8 @@ class Workspace:
                 reports[library.root] = scan_library(self.database, library, progress, self.private_paths, remote)
             except RemoteUnavailable as error:
                 with self.database.session() as session:
-                    record_unavailable(session, library.id, str(error))
-                reports[library.root] = ScanReport(unavailable=str(error))
+                    failures = record_unavailable(session, library.id, str(error))
+                reports[library.root] = ScanReport(unavailable=str(error), failures=failures)
         return reports
 
     def clustering_settings(self, user: User) -> FaceSettings:

@@ -22,6 +22,7 @@ from recognize.library.webdav import RemoteFound, UnchangedFolder, WebDavFolder
 from recognize.media.errors import MediaError
 from recognize.media.sidecar_files import XMP_ANALYSIS, is_sidecar, sidecar_base, signature
 from recognize.media.sniff import SNIFF_BYTES, Sniffed, claimed_media, sniff_bytes, sniff_with_ffmpeg
+from recognize.storage.control import clear_remote_failures, count_remote_failure
 from recognize.storage.database import Database
 from recognize.storage.models import (
     AnalysisState,
@@ -49,6 +50,7 @@ class ScanReport:
     error_paths: list[str] = field(default_factory=list)
     paused: str | None = None  # why the library was not scanned (its folder was replaced): see Library.problem
     unavailable: str | None = None  # why a WebDAV library could not be listed now (tried again later)
+    failures: int = 0  # attempts in a row that could not reach the server
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class Scanner:
             library.scanned_at = utcnow()
             if self.remote is not None:
                 library.folder_etags = self.folder_etags
+                clear_remote_failures(session, library.id)
         self.report.seconds = time.perf_counter() - started
         return self.report
 
@@ -339,14 +342,16 @@ class Scanner:
 SERVER = "(server)"
 
 
-def record_unavailable(session: Session, library_id: int, reason: str) -> None:
-    """Show why a WebDAV library could not be scanned now (the next scan that gets through clears it)."""
+def record_unavailable(session: Session, library_id: int, reason: str) -> int:
+    """Show why a WebDAV library could not be scanned now (the next scan that gets through clears it); returns
+    how many attempts in a row failed (the back-off grows with it)."""
     session.execute(
         delete(FileError).where(
             FileError.library_id == library_id, FileError.file_id.is_(None), FileError.path == SERVER
         )
     )
     session.add(FileError(library_id=library_id, path=SERVER, stage="scan", reason=f"server unavailable: {reason}"))
+    return count_remote_failure(session, library_id)
 
 
 def forget_analysis(session: Session, file_id: int, name: str) -> None:

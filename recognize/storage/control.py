@@ -79,3 +79,21 @@ def clear_clustering_due(session: Session, user_id: int, token: str) -> None:
         _inserted(session, key, "")
     else:
         session.execute(update(Control).where(Control.key == key, Control.value == token).values(value=""))
+
+
+REMOTE_DOWN = "remote-down-"
+
+
+def count_remote_failure(session: Session, library_id: int) -> int:
+    """One more failed attempt to reach a WebDAV library's server; returns how many in a row."""
+    row = session.get(Control, f"{REMOTE_DOWN}{library_id}")
+    failures = (int(row.value) if row is not None else 0) + 1
+    session.merge(Control(key=f"{REMOTE_DOWN}{library_id}", value=str(failures)))
+    return failures
+
+
+def clear_remote_failures(session: Session, library_id: int) -> None:
+    """The server answered again: the next failure starts the back-off afresh."""
+    row = session.get(Control, f"{REMOTE_DOWN}{library_id}")
+    if row is not None:
+        session.delete(row)

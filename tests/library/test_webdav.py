@@ -152,13 +152,13 @@ def test_a_server_that_is_down_or_refuses_the_login_loses_nothing(tmp_path: Path
         assert scan().added == 3
         assert add(url, WebDavLogin(LOGIN.user, "wrong-password")) == first
         refused = scan()
-        assert "refused the login (401)" in refused.unavailable
+        assert "refused the login (401)" in refused.unavailable and refused.failures == 1
         status = client.get("/api/status", auth=("admin", "admin-password")).json()["libraries"][0]
         assert any("refused the login" in error["reason"] for error in status["errors"])
         add(url, LOGIN)
     shutil.rmtree(tmp_path / "dav" / "Photos" / "trip")
     down = scan()
-    assert "cannot reach the server" in down.unavailable
+    assert "cannot reach the server" in down.unavailable and down.failures == 2  # the retry waits twice as long
     assert len(_export(app)["files"]) == 3
     app.close()
 
