@@ -13,6 +13,8 @@ import redis
 
 from tests.postgres import free_port
 
+READY_SECONDS = 60
+
 
 @contextmanager
 def temporary_redis(server: str) -> Iterator[str]:
@@ -26,11 +28,14 @@ def temporary_redis(server: str) -> Iterator[str]:
     )
     url = f"redis://127.0.0.1:{port}/0"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + READY_SECONDS  # generous: a loaded machine starts it slowly
+        while True:
             try:
                 redis.Redis.from_url(url).ping()
                 break
             except redis.ConnectionError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"redis-server did not start on port {port}") from None
                 time.sleep(0.05)
         yield url
     finally:

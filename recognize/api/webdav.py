@@ -25,52 +25,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_NOT_FOUND, DAVError
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
-from wsgidav.dc.base_dc import BaseDomainController
 from wsgidav.util import join_uri
 from wsgidav.wsgidav_app import WsgiDAVApp
 
+from recognize.api.dav_auth import RecognizeDomainController
 from recognize.api.dav_limits import BoundedLockStorage, BoundedPropertyManager
-from recognize.api.throttle import LoginGuard, Throttled
+from recognize.api.throttle import LoginGuard
 from recognize.app import App
 from recognize.faces import persons as ops
-from recognize.library.accounts import TOKEN_PREFIX, user_for_token
 from recognize.library.confined import OutsideLibrary, open_beneath
+from recognize.library.webdav import RemoteUnavailable
 from recognize.storage.models import Face, Library, MediaFile, Person, Tag, User
 from recognize.tags.query import user_tags
 
-REALM = "recognize"
 SERVED_SINCE = time.time()
 SECTIONS = ("persons", "unassigned-faces", "tags")
-
-
-class RecognizeDomainController(BaseDomainController):
-    """Basic authentication against the users' argon2 password hashes."""
-
-    def __init__(self, wsgidav_app: Any, config: dict[str, Any]) -> None:
-        super().__init__(wsgidav_app, config)
-        self.app: App = config["recognize_app"]
-        self.guard: LoginGuard = config["recognize_login_guard"]
-
-    def get_domain_realm(self, path_info: str, environ: dict[str, Any]) -> str:
-        return REALM
-
-    def require_authentication(self, realm: str, environ: dict[str, Any]) -> bool:
-        return True
-
-    def basic_auth_user(self, realm: str, user_name: str, password: str, environ: dict[str, Any]) -> bool:
-        """The user's password, or one of their API tokens as the password (what a Nextcloud External storage
-        mount of the persons collection is given: revocable, and no argon2 check per request)."""
-        try:
-            with self.app.database.session() as session:
-                if password.startswith(TOKEN_PREFIX):
-                    owner = user_for_token(session, password)
-                    return owner is not None and owner.name == user_name
-                return self.guard.verify(session, user_name, password, environ.get("REMOTE_ADDR")) is not None
-        except Throttled:
-            return False
-
-    def supports_http_digest_auth(self) -> bool:
-        return False
 
 
 def _photo_name(media_file: MediaFile) -> str:
@@ -96,17 +65,25 @@ class Photo(DAVNonCollection):
         with provider.session() as session:
             row = session.execute(select(MediaFile, Library).join(Library).where(MediaFile.id == file_id)).one()
         self.media_file, self.library = row
-        os.close(self._open())
+        if not self.library.remote:
+            os.close(self._open())
 
     def _open(self) -> int:
-        """The original, opened inside its library (see ``library.confined``); 404 otherwise."""
+        """The original, opened inside its library (see ``library.confined``), or a WebDAV library's file
+        fetched into the bounded cache; 404 otherwise."""
         app = self.recognize.app
         try:
+            if self.library.remote:
+                folder = app.remote_folder(self.library)
+                fetched = app.webdav_cache.path(folder, self.media_file.rel_path, self.media_file.content_hash or "")
+                return os.open(fetched, os.O_RDONLY | os.O_CLOEXEC)
             return open_beneath(app.library_root(self.library), self.media_file.rel_path, app.private_paths)
-        except (OutsideLibrary, OSError):
+        except (OutsideLibrary, OSError, RemoteUnavailable):
             raise DAVError(HTTP_NOT_FOUND) from None
 
     def get_content_length(self) -> int:
+        if self.library.remote:
+            return self.media_file.size
         descriptor = self._open()
         try:
             return os.fstat(descriptor).st_size
@@ -120,6 +97,8 @@ class Photo(DAVNonCollection):
         return os.fdopen(self._open(), "rb")
 
     def get_etag(self) -> str:
+        if self.library.remote:  # the server's own ETag, quotes included, is inside: hash it into a plain one
+            return hashlib.sha256((self.media_file.content_hash or "").encode()).hexdigest()[:32]
         return self.media_file.content_hash or str(self.media_file.mtime_ns)
 
     def support_etag(self) -> bool:

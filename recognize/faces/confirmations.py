@@ -106,7 +106,7 @@ def questions(session: Session, user_id: int, settings: FaceSettings, limit: int
     cap = settings.cluster_distance or 0.0
     faces = user_faces(session, user_id, settings)
     done = answered(session, user_id)
-    rejected = rejections(session)
+    rejected = rejections(session, user_id)
     photo_persons: dict[int, set[int]] = defaultdict(set)
     for face in faces:
         if face.person_id is not None:

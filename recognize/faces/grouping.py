@@ -43,7 +43,7 @@ def update_persons(session: Session, user_id: int, settings: FaceSettings) -> Cl
     faces embedded by another model take no part until they are embedded again.
     """
     faces = user_faces(session, user_id, settings)
-    rejected = rejections(session)
+    rejected = rejections(session, user_id)
     photo_persons: dict[int, set[int]] = defaultdict(set)
     members = [face for face in faces if face.person_id is not None and face.vector is not None]
     for face in faces:

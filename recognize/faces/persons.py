@@ -107,6 +107,23 @@ def list_persons(
     return [PersonSummary(*row) for row in session.execute(statement, values)]
 
 
+@dataclass(frozen=True)
+class PersonChoice:
+    """A person as a menu offers it: id and name (no cover face to look up)."""
+
+    id: int
+    name: str | None
+    hidden: bool
+
+
+def person_choices(session: Session, user_id: int, include_hidden: bool = False) -> list[PersonChoice]:
+    """A user's persons for menus and labels, most faces first: one indexed read, without the cover faces
+    ``list_persons`` looks up for each person (what grows with an archive of thousands of persons)."""
+    query = _users_persons(select(Person.id, Person.name, Person.hidden), include_hidden, unnamed_only=False)
+    rows = session.execute(query.order_by(Person.face_count.desc(), Person.id), {"user_id": user_id})
+    return [PersonChoice(*row) for row in rows]
+
+
 @lru_cache
 def _persons_count(include_hidden: bool, unnamed_only: bool) -> Select:
     """The count statement for one combination of filters, built once (``user_id`` bound at each call)."""
@@ -315,10 +332,15 @@ def user_face_rows(session: Session, user_id: int) -> list[Face]:
     return list(session.scalars(_faces_of(user_id)))
 
 
-def rejections(session: Session) -> dict[int, set[int]]:
-    """Face id -> the persons the user took that face out of (never put back automatically)."""
+def rejections(session: Session, user_id: int) -> dict[int, set[int]]:
+    """Face id -> the persons the user took that face out of (never put back automatically); the user's only."""
     rejected: dict[int, set[int]] = defaultdict(set)
-    for face_id, person_id in session.execute(select(FaceRejection.face_id, FaceRejection.person_id)):
+    query = (
+        select(FaceRejection.face_id, FaceRejection.person_id)
+        .join(Person, Person.id == FaceRejection.person_id)
+        .where(Person.user_id == user_id)
+    )
+    for face_id, person_id in session.execute(query):
         rejected[face_id].add(person_id)
     return rejected
 

@@ -57,7 +57,7 @@ def session_secret(home: Path) -> str:
     return path.read_text().strip()
 
 
-def display_names(persons: list[ops.PersonSummary]) -> dict[int, str]:
+def display_names(persons: list[ops.PersonChoice]) -> dict[int, str]:
     """Person id -> the name shown (unnamed persons get "Person <id>")."""
     return {person.id: person.name or f"Person {person.id}" for person in persons}
 
@@ -129,7 +129,7 @@ def person(request: Request, app: Recognize, person_id: int, offset: int = 0) ->
         faces = session.scalars(
             select(Face).where(Face.person_id == person_id).order_by(Face.id).offset(max(0, offset)).limit(FACE_PAGE)
         ).all()
-        others = [p for p in ops.list_persons(session, user.id) if p.id != person_id]
+        others = [p for p in ops.person_choices(session, user.id) if p.id != person_id]
         suggested = [
             (b if a == person_id else a, d)
             for a, b, d in ops.suggest_merges(
@@ -157,7 +157,7 @@ def unassigned(request: Request, app: Recognize, offset: int = 0) -> Response:
     with app.database.session() as session:
         faces = ops.unassigned_faces(session, user.id, limit=FACE_PAGE, offset=max(0, offset))
         total = ops.count_unassigned(session, user.id)
-        others = ops.list_persons(session, user.id)
+        others = ops.person_choices(session, user.id)
     return render(
         request,
         "unassigned.html",
@@ -203,7 +203,7 @@ def photo(request: Request, app: Recognize, file_id: int) -> Response:
         faces = session.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x)).all()
         tags = session.scalars(select(Tag).where(Tag.file_id == file_id).order_by(Tag.kind, Tag.score.desc())).all()
         text = session.get(FileText, file_id)
-        persons = ops.list_persons(session, user.id, include_hidden=True)
+        persons = ops.person_choices(session, user.id, include_hidden=True)
         newer, older = neighbours(session, user.id, media_file)
     names = display_names(persons)
     return render(
@@ -296,7 +296,7 @@ def confirm(request: Request, app: Recognize) -> Response:
         owner = session.get_one(User, user.id)
         found = confirmations.questions(session, user.id, app.clustering_settings(owner), limit=1)
         question = found[0] if found else None
-        names = display_names(ops.list_persons(session, user.id, include_hidden=True))
+        names = display_names(ops.person_choices(session, user.id, include_hidden=True))
         shown = {
             person: session.scalars(
                 select(Face.id).where(Face.person_id == person).order_by(Face.id).limit(QUESTION_FACES)

@@ -230,3 +230,14 @@ def test_clustering_runs_again_only_after_faces_are_stored(faces_app: tuple[App,
         assert clustering_due(session, user_id) not in (None, first)
     assert app.update_persons_if_due(user_id) is not None
     assert app.update_persons_if_due(user_id) is None
+
+
+def test_person_choices_list_what_the_person_list_lists_without_cover_faces(faces_app: tuple[App, Path]) -> None:
+    app, root = faces_app
+    user_id = _user_id(app)
+    with app.database.session() as session:
+        ops.hide(session, user_id, _person_of(app, root)["kit/a.jpeg"][0])
+        for hidden in (False, True):
+            full = [(p.id, p.name, p.hidden) for p in ops.list_persons(session, user_id, include_hidden=hidden)]
+            choices = [(p.id, p.name, p.hidden) for p in ops.person_choices(session, user_id, include_hidden=hidden)]
+            assert choices == full

@@ -35,8 +35,8 @@ def inference_server(home: Path, port: int) -> Iterator[subprocess.Popen[str]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RECOGNIZE_INFERENCE__API_KEY": KEY}
     command = [sys.executable, "-m", "recognize", "--data-dir", str(home), "inference-server", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 120  # generous: a loaded machine starts it slowly
+    while True:
         try:
             if (
                 httpx.get(f"http://127.0.0.1:{port}/v1/health", headers={"Authorization": f"Bearer {KEY}"}).status_code
@@ -44,7 +44,9 @@ def inference_server(home: Path, port: int) -> Iterator[subprocess.Popen[str]]:
             ):
                 break
         except httpx.HTTPError:
-            time.sleep(0.3)
+            pass
+        assert time.monotonic() < deadline and server.poll() is None, "the inference server did not start"
+        time.sleep(0.3)
     try:
         yield server
     finally:

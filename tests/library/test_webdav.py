@@ -130,6 +130,8 @@ def test_a_webdav_folder_is_scanned_analysed_and_followed(served, tmp_path: Path
     thumbnail = client.get(f"/api/files/{obama['id']}/thumbnail", auth=("admin", "admin-password"))
     assert thumbnail.status_code == 200 and thumbnail.content[:2] == b"\xff\xd8"
     assert "app-password-1" not in json.dumps(client.get("/api/libraries", auth=("admin", "admin-password")).json())
+    served = client.get(f"/dav/admin/unassigned-faces/{obama['id']}-obama.jpg", auth=("admin", "admin-password"))
+    assert served.status_code == 200 and served.content == original.content  # through recognize's own WebDAV
     app.close()
 
 
