@@ -402,3 +402,22 @@ def test_pages_fit_a_phone_and_the_menu_is_one_row(page, server) -> None:
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
         assert page.locator("header").bounding_box()["height"] < 90, path
     page.screenshot(path=ARTIFACTS / "processing-phone.png", full_page=True)
+
+
+def test_every_page_loads_without_console_errors_at_desktop_and_phone_width(page, server) -> None:
+    base, app = server
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda answer: errors.append(f"{answer.status} {answer.url}") if answer.status >= 400 else None)
+    _log_in(page, base)
+    obama, face = _person_of(app, "obama/a.jpg")
+    with app.database.session() as session:
+        file_id = session.get_one(Face, face).file_id
+    pages = ["/", "/photos", f"/photos/{file_id}", f"/persons/{obama}", "/unassigned", "/confirm", "/tags"]
+    pages += ["/tags?kind=place", "/music", "/processing", "/search?q=obama", "/?hidden=true"]
+    for width, height in ((1366, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        for path in pages:
+            _open(page, f"{base}{path}")
+    assert errors == []
