@@ -105,3 +105,57 @@ def test_answers_and_reclusters_wait_for_a_grouping_elsewhere_then_say_so(
     assert answer.status_code == 200
     with app.database.session() as session:
         assert not list(session.scalars(select(Lease)))
+
+
+def test_answers_given_while_grouping_runs_are_all_kept_and_leave_no_empty_person(
+    faces_app: tuple[App, Path],
+) -> None:
+    import threading
+
+    from recognize.faces import confirmations
+    from recognize.storage.models import Confirmation, Person
+
+    app, _root = faces_app
+    from recognize.faces import persons as ops
+
+    with app.database.session() as session:
+        user = create_user(session, "admin", "admin-password", admin=True)
+        for rel_path in ("obama/d.jpg", "obama/c.jpg", "kit/b.jpeg", "rose/b.jpg"):
+            face = session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == rel_path)).one()
+            ops.split(session, user.id, face.person_id, [face.id])  # the same person twice: merge questions
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def group_again_and_again() -> None:
+        while not stop.is_set():
+            try:
+                app.update_persons(user.id, wait=10)
+            except BaseException as error:  # noqa: BLE001 - reported by the test below
+                failures.append(error)
+                return
+
+    grouping = threading.Thread(target=group_again_and_again)
+    grouping.start()
+    client = TestClient(create_server(app))
+    answered = []
+    try:
+        for _ in range(6):
+            items = client.get("/api/confirmations?limit=5", auth=("admin", "admin-password")).json()["items"]
+            if not items:
+                break
+            reply = "yes" if len(answered) % 2 == 0 else "no"
+            answer = client.post(
+                f"/api/confirmations/{items[0]['id']}", json={"answer": reply}, auth=("admin", "admin-password")
+            )
+            assert answer.status_code == 200, answer.text
+            answered.append(items[0]["id"])
+    finally:
+        stop.set()
+        grouping.join(60)
+    assert not failures and answered
+    with app.database.session() as session:
+        kept = set(session.scalars(select(Confirmation.question)))
+        empty = session.scalars(select(Person.id).where(Person.face_count == 0)).all()
+        assert not list(session.scalars(select(Lease)))
+    assert set(answered) <= kept and empty == []
+    assert confirmations.QUESTION_ID.match(answered[0])
