@@ -360,7 +360,12 @@ def test_songs_have_a_music_page_and_an_avi_plays_from_a_copy(page, server, tmp_
     preview = page.request.get(f"{base}/api/files/{files['clip.avi']}/preview")
     assert preview.status == 200 and preview.headers["content-type"] == "video/mp4" and preview.body()[4:8] == b"ftyp"
     if page.evaluate("document.createElement('video').canPlayType('video/mp4; codecs=\"avc1.640028\"')"):
-        page.wait_for_function("document.querySelector('video').readyState >= 1", timeout=30_000)
+        video = page.locator("video")
+        for _ in range(300):
+            if video.evaluate("element => element.readyState >= 1"):
+                break
+            page.wait_for_timeout(100)
+        assert video.evaluate("element => element.readyState >= 1")
 
 
 def test_the_viewer_fills_the_window_zooms_shows_faces_on_demand_and_steps_with_the_keys(page, server) -> None:
@@ -421,3 +426,19 @@ def test_every_page_loads_without_console_errors_at_desktop_and_phone_width(page
         for path in pages:
             _open(page, f"{base}{path}")
     assert errors == []
+
+
+def test_menus_that_offer_persons_show_their_face(page, server) -> None:
+    base, app = server
+    _log_in(page, base)
+    kit, _ = _person_of(app, "kit/a.jpeg")
+    rose, _ = _person_of(app, "rose/a.jpg")
+    _open(page, f"{base}/persons/{kit}")
+    page.select_option("#merge select[name=source]", str(rose))
+    shown = page.locator("#merge img.pick-face")
+    assert shown.get_attribute("src") == f"/api/persons/{rose}/cover"
+    for _ in range(100):
+        if shown.evaluate("image => image.complete && image.naturalWidth > 0"):
+            break
+        page.wait_for_timeout(100)
+    assert shown.evaluate("image => image.naturalWidth") == 160

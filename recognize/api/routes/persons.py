@@ -63,6 +63,17 @@ def person(db: Db, user: Me, person_id: Id) -> dict[str, Any]:
     return {**vars(summary), "faces": [face_json(face) for face in faces]}
 
 
+@router.get("/api/persons/{person_id}/cover")
+def cover(db: Db, user: Me, person_id: Id) -> Response:
+    """The person's cover face (the sharpest large one), as its crop: what menus show beside a name."""
+    summary = ops.person_summary(db, user.id, person_id)
+    if summary is None or summary.cover_face is None:
+        raise HTTPException(404, f"no face to show for person {person_id}")
+    crop = db.get(Face, summary.cover_face)
+    assert crop is not None
+    return Response(crop.thumbnail, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=60"})
+
+
 @router.patch("/api/persons/{person_id}")
 def change_person(db: Db, user: Me, person_id: Id, body: PersonChange) -> dict[str, Any]:
     ops.get_person(db, user.id, person_id)

@@ -202,6 +202,21 @@ if (question) {
   });
 }
 
+// A face beside every menu that offers persons, so "Person 12" is someone you can see.
+document.querySelectorAll("select[name=source], select[name=target], select.reassign").forEach((select) => {
+  const face = document.createElement("img");
+  face.className = "pick-face";
+  face.alt = "";
+  face.width = face.height = 40;
+  const update = () => {
+    face.hidden = !Number(select.value);
+    if (!face.hidden) face.src = `/api/persons/${select.value}/cover`;
+  };
+  select.after(face);
+  select.addEventListener("change", update);
+  update();
+});
+
 // The viewer: the photo filling the window, zoom (wheel, + and -, double click) and pan (drag), full screen,
 // face boxes on demand (f), the next and previous photos by arrow keys or a swipe, Escape to close.
 const photo = document.getElementById("photo");
