@@ -15,6 +15,7 @@ from recognize.config import Settings
 from recognize.storage.models import AnalysisState, FileError, Library, MediaFile, User, utcnow
 
 RATE_WINDOW = 600
+MIN_RATE_SECONDS = 10.0
 
 
 def _eligible(session: Session, library: Library, analysis: AnalysisKind) -> int:
@@ -29,7 +30,8 @@ def _per_minute(count: int, earliest: datetime | None) -> float:
     if not count or earliest is None:
         return 0.0
     since = earliest if earliest.tzinfo else earliest.replace(tzinfo=UTC)
-    return count / max(1.0, (utcnow() - since).total_seconds()) * 60
+    # at least MIN_RATE_SECONDS: a burst of fast results in the first second is not a rate (7,200/min was shown)
+    return count / max(MIN_RATE_SECONDS, (utcnow() - since).total_seconds()) * 60
 
 
 def library_status(session: Session, library: Library, settings: Settings) -> dict[str, Any]:
