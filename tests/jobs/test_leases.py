@@ -108,14 +108,17 @@ def test_answers_and_reclusters_wait_for_a_grouping_elsewhere_then_say_so(
 
 
 def test_answers_given_while_grouping_runs_are_all_kept_and_leave_no_empty_person(
-    faces_app: tuple[App, Path],
+    app: App, tmp_path: Path, test_media: Path
 ) -> None:
+    """On SQLite and PostgreSQL: the grouping lease serialises answers and regrouping."""
     import threading
 
     from recognize.faces import confirmations
     from recognize.storage.models import Confirmation, Person
+    from tests.faces.conftest import PHOTOS, copy_photos
 
-    app, _root = faces_app
+    copy_photos(test_media, tmp_path / "library", PHOTOS)
+    app.process(tmp_path / "library")
     from recognize.faces import persons as ops
 
     with app.database.session() as session:
