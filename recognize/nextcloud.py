@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
 import httpx
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recognize.storage.models import Face, Library, MediaFile, NextcloudTag, Person, Tag
@@ -122,21 +122,18 @@ class SystemTags:
 def wanted_tags(session: Session, library: Library) -> dict[int, set[str]]:
     """The tag names each file of the library should carry in Nextcloud, by Nextcloud file id."""
     wanted: dict[int, set[str]] = defaultdict(set)
-    files = select(MediaFile.id, MediaFile.inode).where(MediaFile.library_id == library.id, MediaFile.inode != 0)
-    by_file = {row.id: row.inode for row in session.execute(files)}
-    rows = session.execute(
-        select(Tag.file_id, Tag.name).where(Tag.file_id.in_(list(by_file)), Tag.kind.not_in(OWN_KINDS))
-    )
-    for file_id, name in rows:
-        wanted[by_file[file_id]].add(_tag_name(name))
+    in_nextcloud = (MediaFile.library_id == library.id, MediaFile.inode != 0)
+    tagged = select(MediaFile.inode, Tag.name).join(Tag, Tag.file_id == MediaFile.id)
+    for file_id, name in session.execute(tagged.where(*in_nextcloud, Tag.kind.not_in(OWN_KINDS))):
+        wanted[file_id].add(_tag_name(name))
     if nextcloud_settings(library).get("person_tags"):
-        named = session.execute(
-            select(Face.file_id, Person.name)
+        named = (
+            select(MediaFile.inode, Person.name)
+            .join(Face, Face.file_id == MediaFile.id)
             .join(Person, Person.id == Face.person_id)
-            .where(Face.file_id.in_(list(by_file)), Person.name.is_not(None))
         )
-        for file_id, name in named:
-            wanted[by_file[file_id]].add(_tag_name(PERSON_PREFIX + name))
+        for file_id, name in session.execute(named.where(*in_nextcloud, Person.name.is_not(None))):
+            wanted[file_id].add(_tag_name(PERSON_PREFIX + name))
     return wanted
 
 
@@ -160,13 +157,7 @@ def sync_tags(session: Session, library: Library, tags: SystemTags) -> TagSyncRe
         except NextcloudError as error:
             report.failed.append(str(error))
             continue
-        session.execute(
-            delete(NextcloudTag).where(
-                NextcloudTag.library_id == library.id,
-                NextcloudTag.nextcloud_file_id == assignment.nextcloud_file_id,
-                NextcloudTag.tag_id == assignment.tag_id,
-            )
-        )
+        session.delete(assignment)
         report.removed += 1
     for file_id, names in sorted(wanted.items()):
         for name in sorted(names - have[file_id]):

@@ -26,7 +26,7 @@ from recognize.config import Settings
 from recognize.library.confined import open_folder_beneath
 from recognize.library.errors import LibraryError
 from recognize.media.errors import MediaError
-from recognize.media.sidecar_files import SIDECAR_SUFFIX, signature
+from recognize.media.sidecar_files import SIDECAR_SUFFIX, sidecar_names, signature
 from recognize.media.xmp import Region, fill_sidecar, parse_xmp, read_xmp_data, sidecar_packet
 from recognize.storage.models import Face, Library, MediaFile, Person, Tag
 
@@ -154,18 +154,16 @@ def _like_photo(descriptor: int, photo: os.stat_result | None) -> None:
 def _sidecars_in(folder: int, photo: str) -> list[str]:
     """The sidecars of ``photo`` in an opened folder, weakest first; OSError when one is a symlink (a sidecar is
     never read or written through a link: it could lead out of the library)."""
-    base = Path(photo).with_suffix(SIDECAR_SUFFIX).name
     found: list[str] = []
-    for candidate in (base, photo + SIDECAR_SUFFIX):
-        for variant in (candidate, candidate[: -len(SIDECAR_SUFFIX)] + ".XMP"):
-            try:
-                mode = os.stat(variant, dir_fd=folder, follow_symlinks=False).st_mode
-            except FileNotFoundError:
-                continue
-            if stat.S_ISLNK(mode):
-                raise OSError(errno.ELOOP, "the sidecar is a symlink: not written", variant)
-            if stat.S_ISREG(mode) and variant not in found:
-                found.append(variant)
+    for name in sidecar_names(photo):
+        try:
+            mode = os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(mode):
+            raise OSError(errno.ELOOP, "the sidecar is a symlink: not written", name)
+        if stat.S_ISREG(mode):
+            found.append(name)
     return found
 
 

@@ -50,7 +50,7 @@ def cached_video_preview(media_file: MediaFile, path: Path, cache_folder: Path) 
     """The browser-playable MP4 copy of a video (made once, one at a time); raises MediaError when it cannot be."""
     from recognize.media.video_preview import make_preview
 
-    cache = cache_folder / f"{media_file.id}-{(media_file.content_hash or 'x')[:16]}.mp4"
+    cache = preview_path(cache_folder, media_file, ".mp4")
     with _video_previews:
         if not cache.exists():
             cache_folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -61,10 +61,15 @@ def cached_video_preview(media_file: MediaFile, path: Path, cache_folder: Path) 
 LARGE_SIDE = 2048
 
 
+def preview_path(cache_folder: Path, media_file: MediaFile, ending: str) -> Path:
+    """Where a preview of this file's current content is kept (``-2048.jpg``: the large photo, ``.mp4``: a video)."""
+    return cache_folder / f"{media_file.id}-{(media_file.content_hash or 'x')[:16]}{ending}"
+
+
 def cached_large(media_file: MediaFile, path: Path, cache_folder: Path, max_pixels: int) -> bytes:
     """The photo at most ``LARGE_SIDE`` px on its longest side, upright, as JPEG (made once, under the same
     bound on decodes as thumbnails): what the viewer shows instead of a camera original of many megabytes."""
-    cache = cache_folder / f"{media_file.id}-{(media_file.content_hash or 'x')[:16]}-{LARGE_SIDE}.jpg"
+    cache = preview_path(cache_folder, media_file, f"-{LARGE_SIDE}.jpg")
     if cache.exists():
         return cache.read_bytes()
     with _decodes:

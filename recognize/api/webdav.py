@@ -33,7 +33,7 @@ from recognize.api.dav_limits import BoundedLockStorage, BoundedPropertyManager
 from recognize.api.throttle import LoginGuard
 from recognize.app import App
 from recognize.faces import persons as ops
-from recognize.library.confined import OutsideLibrary, open_beneath
+from recognize.library.confined import OutsideLibrary
 from recognize.library.webdav import RemoteUnavailable
 from recognize.storage.models import Face, Library, MediaFile, Person, Tag, User
 from recognize.tags.query import user_tags
@@ -73,11 +73,7 @@ class Photo(DAVNonCollection):
         fetched into the bounded cache; 404 otherwise."""
         app = self.recognize.app
         try:
-            if self.library.remote:
-                folder = app.remote_folder(self.library)
-                fetched = app.webdav_cache.path(folder, self.media_file.rel_path, self.media_file.content_hash or "")
-                return os.open(fetched, os.O_RDONLY | os.O_CLOEXEC)
-            return open_beneath(app.library_root(self.library), self.media_file.rel_path, app.private_paths)
+            return app.open_file(self.library, self.media_file.rel_path, self.media_file.content_hash or "")
         except (OutsideLibrary, OSError, RemoteUnavailable):
             raise DAVError(HTTP_NOT_FOUND) from None
 

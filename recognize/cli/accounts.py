@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,11 +14,13 @@ from recognize.cli.common import (
     PasswordStdinOption,
     PathOrUrl,
     UserOption,
+    UserPasswordStdinOption,
     app_for,
     cli,
     console,
     existing_user,
     fail,
+    read_user_password,
     webdav_login,
 )
 
@@ -160,15 +161,13 @@ cli.add_typer(token_cli, name="token")
 def user_add(
     ctx: typer.Context,
     name: str,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
+    password_stdin: UserPasswordStdinOption = False,
     admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
 ) -> None:
     """Create a user (the password is read from stdin, or asked for)."""
     from recognize.library.accounts import AuthError, create_user
 
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("password", hide_input=True)
+    password = read_user_password(password_stdin)
     app = app_for(ctx)
     try:
         with app.database.session() as session:
@@ -182,14 +181,12 @@ def user_add(
 def user_password(
     ctx: typer.Context,
     name: str,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
+    password_stdin: UserPasswordStdinOption = False,
 ) -> None:
     """Set a user's password (e.g. a lost admin password); their browser sessions end."""
     from recognize.library.accounts import AuthError, set_password
 
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("password", hide_input=True)
+    password = read_user_password(password_stdin)
     app = app_for(ctx)
     try:
         with app.database.session() as session:

@@ -87,6 +87,18 @@ LoginOption = Annotated[
     str | None,
     typer.Option("--login", help="WebDAV user name (default: the NAME of a .../dav/files/NAME/... URL)."),
 ]
+UserPasswordStdinOption = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+
+
+def read_user_password(from_stdin: bool) -> str:
+    """A user's password: one line of standard input, or asked for without echoing it."""
+    import sys
+
+    return sys.stdin.readline().rstrip("\n") if from_stdin else typer.prompt("password", hide_input=True)
+
+
 PasswordStdinOption = Annotated[
     bool, typer.Option("--password-stdin", help="Read the WebDAV (app) password from standard input.")
 ]

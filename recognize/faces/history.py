@@ -103,7 +103,7 @@ def undo(session: Session, user_id: int, entry_id: int) -> PersonHistory:
     faces = [int(key) for key in after["faces"]]
     if _state(session, persons, faces) != _without_missing(session, after):
         raise PersonError(f"{entry.summary!r}: its persons or faces changed since; undo the later changes first", 409)
-    _restore_persons(session, user_id, before, after)
+    _restore_persons(session, user_id, before)
     for key, (person_id, assigned_by) in before["faces"].items():
         face = session.get(Face, int(key))
         if face is not None:
@@ -142,14 +142,14 @@ def _without_missing(session: Session, after: dict[str, Any]) -> dict[str, Any]:
     return {**after, "faces": faces, "rejections": [pair for pair in after["rejections"] if pair[0] not in gone]}
 
 
-def _restore_persons(session: Session, user_id: int, before: dict[str, Any], after: dict[str, Any]) -> None:
+def _restore_persons(session: Session, user_id: int, before: dict[str, Any]) -> None:
+    """Bring back the persons as they were (one merged away returns with its id: ids are never reused; a person
+    that exists again would have failed the "changed since" check)."""
     for key, values in before["persons"].items():
         person = session.get(Person, int(key))
         if person is None:
             person = Person(id=int(key), user_id=user_id)
             session.add(person)
-        elif person.user_id != user_id or (key not in after["persons"] and person.face_count):
-            raise PersonError(f"person {key} cannot come back: its id is in use", 409)
         if values["name"] is not None:
             clash = session.scalar(
                 select(Person.id).where(Person.user_id == user_id, Person.name == values["name"], Person.id != int(key))
@@ -162,22 +162,17 @@ def _restore_persons(session: Session, user_id: int, before: dict[str, Any], aft
 
 def merged_into(session: Session, user_id: int, person_id: int) -> int | None:
     """The person a merged-away person now lives in (following later merges), or None."""
+    merges = select(PersonHistory).where(
+        PersonHistory.user_id == user_id, PersonHistory.kind.in_(("merge", "answer")), PersonHistory.undone_at.is_(None)
+    )
+    # merged away -> merged into, newest first (a later merge of the same person is the one that counts)
+    went: dict[str, int] = {}
+    for entry in session.scalars(merges.order_by(PersonHistory.id.desc()).limit(500)):
+        for gone in set(entry.before["persons"]) - set(entry.after["persons"]):
+            if entry.after["persons"]:
+                went.setdefault(gone, int(next(iter(entry.after["persons"]))))
     for _ in range(10):
-        merges = select(PersonHistory).where(
-            PersonHistory.user_id == user_id,
-            PersonHistory.kind.in_(("merge", "answer")),
-            PersonHistory.undone_at.is_(None),
-        )
-        target = next(
-            (
-                int(next(iter(entry.after["persons"])))
-                for entry in session.scalars(merges.order_by(PersonHistory.id.desc()).limit(500))
-                if str(person_id) in entry.before["persons"]
-                and str(person_id) not in entry.after["persons"]
-                and entry.after["persons"]
-            ),
-            None,
-        )
+        target = went.get(str(person_id))
         if target is None or session.get(Person, target) is not None:
             return target
         person_id = target

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from recognize.config import FaceSettings
 from recognize.faces.clustering import pairwise
 from recognize.faces.errors import PersonError
-from recognize.faces.history import recorded
+from recognize.faces.history import Recording, recorded
 from recognize.faces.known import user_faces
 from recognize.storage.control import mark_sidecars_due
 from recognize.storage.models import Confirmation, Face, FaceRejection, Library, MediaFile, Person
@@ -249,25 +249,12 @@ def _move_face(session: Session, user_id: int, face: Face, person_id: int | None
 def split(session: Session, user_id: int, person_id: int, face_ids: Sequence[int], name: str | None = None) -> Person:
     """Move these faces of a person into a new person."""
     source = get_person(session, user_id, person_id)
-    summary = f"{len(face_ids)} faces split out of {_label(source)}" + (f" as {name!r}" if name else "")
-    with recorded(session, user_id, "split", summary, [person_id], face_ids) as recording:
-        new = _split(session, user_id, person_id, face_ids, name)
-        recording.created.add(new.id)
-        return new
-
-
-def _split(session: Session, user_id: int, person_id: int, face_ids: Sequence[int], name: str | None) -> Person:
     faces = [get_face(session, user_id, face_id) for face_id in face_ids]
     if not faces or any(face.person_id != person_id for face in faces):
         raise PersonError(f"split needs faces of person {person_id}")
-    new = Person(user_id=user_id)
-    session.add(new)
-    session.flush()
-    if name:
-        rename(session, user_id, new.id, name)
-    for face in faces:
-        move_face(session, user_id, face.id, new.id)
-    return new
+    summary = f"{len(face_ids)} faces split out of {_label(source)}" + (f" as {name!r}" if name else "")
+    with recorded(session, user_id, "split", summary, [person_id], face_ids) as recording:
+        return _new_person(session, user_id, name, faces, recording)
 
 
 def create_person(session: Session, user_id: int, name: str | None, face_ids: Sequence[int]) -> Person:
@@ -278,15 +265,19 @@ def create_person(session: Session, user_id: int, name: str | None, face_ids: Se
     touched = {face.person_id for face in faces if face.person_id is not None}
     summary = f"new person {name!r} of {len(faces)} faces" if name else f"new person of {len(faces)} faces"
     with recorded(session, user_id, "create", summary, touched, face_ids) as recording:
-        new = Person(user_id=user_id)
-        session.add(new)
-        session.flush()
-        recording.created.add(new.id)
-        if name:
-            rename(session, user_id, new.id, name)
-        for face in faces:
-            move_face(session, user_id, face.id, new.id)
-        return new
+        return _new_person(session, user_id, name, faces, recording)
+
+
+def _new_person(session: Session, user_id: int, name: str | None, faces: list[Face], recording: Recording) -> Person:
+    new = Person(user_id=user_id)
+    session.add(new)
+    session.flush()
+    recording.created.add(new.id)
+    if name:
+        rename(session, user_id, new.id, name)
+    for face in faces:
+        move_face(session, user_id, face.id, new.id)
+    return new
 
 
 def hide(session: Session, user_id: int, person_id: int, hidden: bool = True) -> Person:

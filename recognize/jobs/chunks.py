@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session, aliased
 from recognize.analyses.base import Analysis, FileJob
 from recognize.analyses.outcomes import Outcome, prerequisites_done, store_outcome
 from recognize.analyses.registry import ANALYSES
+from recognize.export import file_location
 from recognize.jobs import remote
 from recognize.jobs.liveness import identity
 from recognize.jobs.workspace import Workspace
-from recognize.library.confined import OutsideLibrary, RootChanged, confined_file
+from recognize.library.confined import OutsideLibrary, RootChanged
 from recognize.library.webdav import RemoteUnavailable
 from recognize.media.sidecar_files import sidecars_of
 from recognize.nextcloud import SystemTags, sync_tags, tags_enabled
@@ -132,21 +133,21 @@ class _Claimed:
 
 
 def _compute_inside(workspace: Workspace, analysis: Analysis, claimed: _Claimed) -> Outcome:
-    """Compute with the file (and its sidecars) opened inside its library when computing starts; a file that
-    leads out of it fails with the reason, and a replaced library folder pauses the library (RootChanged)."""
-    job, root = claimed.job, workspace.library_root(claimed.library)
-    if claimed.library.remote:
-        folder = workspace.remote_folder(claimed.library)
-        local = workspace.webdav_cache.path(folder, claimed.rel_path, claimed.version)
-        outcome = remote.compute(workspace.settings.inference, analysis, replace(job, path=local, sidecars=()))
-        url = claimed.library.root + claimed.rel_path
-        return replace(outcome, error=outcome.error.replace(str(local), url)) if outcome.error else outcome
+    """Compute with the file (and its sidecars) opened when computing starts (``Workspace.open_file``: inside
+    its library, or fetched from a WebDAV library's server); a file that leads out of it fails with the reason,
+    and a replaced library folder pauses the library (RootChanged)."""
+    job, library = claimed.job, claimed.library
+    root = workspace.library_root(library)
     names = [claimed.rel_path]
-    if analysis.reads_sidecars:
+    if analysis.reads_sidecars and not library.remote:
         names += [os.path.relpath(path, root) for path in sidecars_of(job.path)]
     try:
         with ExitStack() as opened:
-            handles = [opened.enter_context(confined_file(root, name, workspace.private_paths)) for name in names]
+            handles = []
+            for name in names:
+                descriptor = workspace.open_file(library, name, claimed.version)
+                opened.callback(os.close, descriptor)
+                handles.append(Path(f"/proc/self/fd/{descriptor}"))
             outcome = remote.compute(
                 workspace.settings.inference, analysis, replace(job, path=handles[0], sidecars=tuple(handles[1:]))
             )
@@ -160,7 +161,7 @@ def _compute_inside(workspace: Workspace, analysis: Analysis, claimed: _Claimed)
         return Outcome(job.file_id, error=f"{job.path}: cannot open: {error.strerror or error}")
     if outcome.error:
         for handle, name in zip(handles, names, strict=True):
-            outcome = replace(outcome, error=outcome.error.replace(str(handle), os.path.join(root, name)))
+            outcome = replace(outcome, error=outcome.error.replace(str(handle), file_location(library, name)))
     return outcome
 
 
@@ -177,14 +178,12 @@ def analyse_files(workspace: Workspace, name: str, file_ids: Sequence[int]) -> C
             continue
         try:
             outcome = _compute_inside(workspace, analysis, claimed)
-        except RootChanged:
-            with workspace.database.session() as session:
-                session.get_one(AnalysisState, (file_id, analysis.name)).attempts -= 1
+        except RootChanged:  # the library is paused: the file waits for it, its attempt not counted
+            _give_back_attempt(workspace, file_id, analysis.name)
             skipped += 1
             continue
         except (remote.InferenceUnavailable, RemoteUnavailable):
-            with workspace.database.session() as session:
-                session.get_one(AnalysisState, (file_id, analysis.name)).attempts -= 1
+            _give_back_attempt(workspace, file_id, analysis.name)
             raise
         with workspace.database.session() as session:
             if store_outcome(session, analysis, outcome, count_attempt=False):
@@ -192,6 +191,12 @@ def analyse_files(workspace: Workspace, name: str, file_ids: Sequence[int]) -> C
                 failed += outcome.error is not None
                 users.add(session.get_one(MediaFile, file_id).library.user_id)
     return ChunkReport(done, failed, skipped, frozenset(users))
+
+
+def _give_back_attempt(workspace: Workspace, file_id: int, name: str) -> None:
+    """Uncount the attempt ``_begin`` counted: the file was not tried (its library or a server was away)."""
+    with workspace.database.session() as session:
+        session.get_one(AnalysisState, (file_id, name)).attempts -= 1
 
 
 def dependents(workspace: Workspace, name: str) -> list[Analysis]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,13 +16,15 @@ from recognize.analyses.base import Analysis
 from recognize.analyses.registry import all_analyses
 from recognize.config import USER_FACE_SETTINGS, FaceSettings, Settings, face_settings_with
 from recognize.jobs.leases import leased
-from recognize.library.confined import RootChanged, root_problem
+from recognize.library.confined import RootChanged, open_beneath, root_problem
 from recognize.library.libraries import pause_library
 from recognize.storage.control import clear_clustering_due, clustering_due
 from recognize.storage.database import Database, create_private_folder, redacted
 from recognize.storage.models import Library, User
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from recognize.faces.grouping import ClusterReport
     from recognize.library.scanner import ScanReport
     from recognize.library.webdav import WebDavCache, WebDavFolder
@@ -81,6 +84,16 @@ class Workspace:
             logger.warning("library %s paused: %s", library.id, problem)
         raise RootChanged(f"library {library.id} is paused: {problem}")
 
+    def open_file(self, library: Library, rel_path: str, version: str) -> int:
+        """A read-only descriptor of a library's file: opened beneath its root (``library.confined``), or a
+        WebDAV library's file (``version``: its content hash) fetched into the bounded cache. Raises RootChanged
+        (the library is paused), OutsideLibrary, OSError or RemoteUnavailable."""
+        root = self.library_root(library)
+        if library.remote:
+            fetched = self.webdav_cache.path(self.remote_folder(library), rel_path, version)
+            return os.open(fetched, os.O_RDONLY | os.O_CLOEXEC)
+        return open_beneath(root, rel_path, self.private_paths)
+
     def remote_folder(self, library: Library) -> WebDavFolder:
         """A WebDAV library's folder on its server, with the library's login; kept while the login is the same,
         so the files of a chunk reuse one connection."""
@@ -138,11 +151,8 @@ class Workspace:
     def update_persons(self, user_id: int, wait: float | None = None) -> ClusterReport:
         """Group a user's new faces into persons, with the user's clustering settings, under the user's grouping
         lease (the workers, the API and the CLI take turns; LeaseHeld after ``wait`` seconds)."""
-        from recognize.faces.grouping import update_persons
-
-        lease = leased(self.database, f"cluster-{user_id}", GROUPING_WAIT if wait is None else wait)
-        with lease, self.database.session() as session:
-            return update_persons(session, user_id, self.clustering_settings(session.get_one(User, user_id)))
+        with self._grouping_lease(user_id, wait), self.database.session() as session:
+            return self._group(session, user_id)
 
     def update_persons_if_due(self, user_id: int, wait: float | None = None) -> ClusterReport | None:
         """``update_persons`` when faces were stored since the user's last clustering; None otherwise."""
@@ -159,14 +169,20 @@ class Workspace:
         """Apply one answer to a question and group the waiting faces again, as one operation under the user's
         grouping lease, committed before it returns (the API, the CLI and the UI all answer this way)."""
         from recognize.faces import confirmations
-        from recognize.faces.grouping import update_persons
 
-        lease = leased(self.database, f"cluster-{user_id}", GROUPING_WAIT if wait is None else wait)
-        with lease, self.database.session() as session:
+        with self._grouping_lease(user_id, wait), self.database.session() as session:
             confirmations.answer(session, user_id, question_id, reply)
             session.flush()
             if reply != "skip":
-                update_persons(session, user_id, self.clustering_settings(session.get_one(User, user_id)))
+                self._group(session, user_id)
+
+    def _grouping_lease(self, user_id: int, wait: float | None) -> AbstractContextManager[None]:
+        return leased(self.database, f"cluster-{user_id}", GROUPING_WAIT if wait is None else wait)
+
+    def _group(self, session: Session, user_id: int) -> ClusterReport:
+        from recognize.faces.grouping import update_persons
+
+        return update_persons(session, user_id, self.clustering_settings(session.get_one(User, user_id)))
 
     def close(self) -> None:
         """Release database connections."""

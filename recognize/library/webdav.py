@@ -112,14 +112,17 @@ class WebDavFolder:
     def download(self, rel_path: str, destination: Path) -> None:
         """Fetch one file into ``destination`` (written whole or not at all)."""
         partial = destination.with_name(destination.name + ".partial")
+        got = self.stream(rel_path, {})
         try:
-            with partial.open("wb") as handle, self.client.http.stream("GET", self.client.join_url(rel_path)) as got:
-                got.raise_for_status()
+            got.raise_for_status()
+            with partial.open("wb") as handle:
                 for chunk in got.iter_bytes():
                     handle.write(chunk)
         except httpx.HTTPError as error:
             partial.unlink(missing_ok=True)
             raise RemoteUnavailable(f"{self.url}{rel_path}: {_reason(error)}") from None
+        finally:
+            got.close()
         partial.replace(destination)
 
     def stream(self, rel_path: str, headers: dict[str, str]) -> httpx.Response:
@@ -169,9 +172,12 @@ class WebDavCache:
         return cached
 
     def _make_room(self) -> None:
-        entries = sorted(self.folder.iterdir(), key=lambda entry: entry.stat().st_mtime)
-        total = sum(entry.stat().st_size for entry in entries)
-        while entries and total > self.limit * 0.9:
-            oldest = entries.pop(0)
-            total -= oldest.stat().st_size
+        entries = sorted(
+            (info.st_mtime, info.st_size, entry) for entry in self.folder.iterdir() for info in [entry.stat()]
+        )
+        total = sum(size for _, size, _ in entries)
+        for _, size, oldest in entries:
+            if total <= self.limit * 0.9:
+                break
+            total -= size
             oldest.unlink(missing_ok=True)

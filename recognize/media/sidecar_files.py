@@ -4,7 +4,7 @@ remembers a photo's sidecars. ``photo.jpg.xmp`` (darktable, digiKam) belongs to 
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 SIDECAR_SUFFIX = ".xmp"
 XMP_ANALYSIS = "xmp"
@@ -35,12 +35,17 @@ def sidecar_signatures(photo: Path) -> str | None:
     return "\n".join(signatures) or None
 
 
+def sidecar_names(photo: str) -> list[str]:
+    """The names a photo's sidecars may have, weakest first (``photo.xmp``, then ``photo.jpg.xmp``), each also in
+    upper case (``.XMP``); a name that is both comes once."""
+    names: list[str] = []
+    for candidate in (str(PurePath(photo).with_suffix(SIDECAR_SUFFIX)), photo + SIDECAR_SUFFIX):
+        for variant in (candidate, candidate[: -len(SIDECAR_SUFFIX)] + ".XMP"):
+            if variant not in names:
+                names.append(variant)
+    return names
+
+
 def sidecars_of(path: Path) -> list[Path]:
     """The sidecars next to a photo, weakest first (``photo.xmp``, then ``photo.jpg.xmp``)."""
-    candidates = [path.with_suffix(SIDECAR_SUFFIX), path.with_name(path.name + SIDECAR_SUFFIX)]
-    found: list[Path] = []
-    for candidate in candidates:
-        for variant in (candidate, candidate.with_name(candidate.name[: -len(SIDECAR_SUFFIX)] + ".XMP")):
-            if variant.is_file() and variant not in found:
-                found.append(variant)
-    return found
+    return [path.with_name(name) for name in sidecar_names(path.name) if path.with_name(name).is_file()]

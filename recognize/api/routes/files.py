@@ -8,18 +8,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recognize.api.deps import Db, Me, Recognize
-from recognize.api.previews import cached_large, cached_thumbnail, cached_video_preview
-from recognize.api.remote_files import remote_original, remote_thumbnail
+from recognize.api.previews import LARGE_SIDE, cached_large, cached_thumbnail, cached_video_preview, preview_path
 from recognize.api.schemas import MAX_ID, Id, Offset, Page, face_json, file_json
 from recognize.app import App
-from recognize.library.confined import OutsideLibrary, RootChanged, open_beneath
+from recognize.library.confined import OutsideLibrary, RootChanged
 from recognize.library.webdav import RemoteUnavailable
 from recognize.media.errors import MediaError
+from recognize.media.thumbnails import thumbnail_path
 from recognize.media.video_preview import plays_in_browsers
 from recognize.search.query import search
 from recognize.storage.models import Face, Library, MediaFile, Tag, User
@@ -40,33 +40,81 @@ def owned_file(db: Session, user: User, file_id: int) -> tuple[MediaFile, Librar
 
 def opened_in_library(app: App, media_file: MediaFile, library: Library) -> int:
     """A descriptor of the file, opened inside its library (never through a symlink out of it, never in
-    recognize's own data); 404 when it left its library or the library is paused (its folder was replaced)."""
+    recognize's own data) or fetched from a WebDAV library's server; 404 when it left its library or the
+    library is paused (its folder was replaced), 502 when the server cannot be reached."""
     try:
-        return open_beneath(app.library_root(library), media_file.rel_path, app.private_paths)
+        return app.open_file(library, media_file.rel_path, media_file.content_hash or "")
     except RootChanged as error:
         raise HTTPException(404, str(error)) from None
+    except RemoteUnavailable as error:
+        raise HTTPException(502, f"file {media_file.id}: {error}") from None
     except (OutsideLibrary, OSError):
         raise HTTPException(404, f"file {media_file.id} is not in its library any more") from None
 
 
+def checked_root(app: App, library: Library) -> None:
+    """404 when the library is paused (its folder was replaced)."""
+    try:
+        app.library_root(library)
+    except RootChanged as error:
+        raise HTTPException(404, str(error)) from None
+
+
+def made_before(app: App, library: Library, made: Path) -> bytes | None:
+    """A thumbnail or preview made before of a WebDAV library's file, so the file is not fetched again; None for
+    a local file (it is opened first: that checks it is still in its library) or one not made yet."""
+    if not library.remote or not made.exists():
+        return None
+    checked_root(app, library)
+    return made.read_bytes()
+
+
 @contextmanager
 def readable(app: App, media_file: MediaFile, library: Library) -> Iterator[Path]:
-    """A path to the file's content while the block runs: opened inside its library, or a WebDAV library's
-    file fetched into the bounded cache."""
-    if library.remote:
-        try:
-            fetched = app.webdav_cache.path(
-                app.remote_folder(library), media_file.rel_path, media_file.content_hash or ""
-            )
-        except RemoteUnavailable as error:
-            raise HTTPException(502, f"file {media_file.id}: {error}") from None
-        yield fetched
-        return
+    """A path to the file's content while the block runs (``opened_in_library``). A damaged file (MediaError
+    in the block) answers 400 naming it by its path in the library."""
     descriptor = opened_in_library(app, media_file, library)
+    local = Path(f"/proc/self/fd/{descriptor}")
     try:
-        yield Path(f"/proc/self/fd/{descriptor}")
+        with _named_errors(media_file, local):
+            yield local
     finally:
         os.close(descriptor)
+
+
+@contextmanager
+def _named_errors(media_file: MediaFile, local: Path) -> Iterator[None]:
+    try:
+        yield
+    except MediaError as error:
+        message = str(error).replace(str(local), media_file.rel_path)
+        raise HTTPException(400, f"file {media_file.id}: {message}") from None
+
+
+PASSED_ON = ("content-type", "content-length", "content-range", "accept-ranges", "etag", "last-modified")
+
+
+def remote_original(app: App, media_file: MediaFile, library: Library, byte_range: str | None) -> Response:
+    """The original streamed from the library's server (a ``Range`` passed on); 502 when the server fails."""
+    checked_root(app, library)
+    try:
+        upstream = app.remote_folder(library).stream(media_file.rel_path, {"Range": byte_range} if byte_range else {})
+    except RemoteUnavailable as error:
+        raise HTTPException(502, f"file {media_file.id}: {error}") from None
+    if upstream.status_code not in (200, 206):
+        upstream.close()
+        status = 404 if upstream.status_code == 404 else 502
+        raise HTTPException(status, f"file {media_file.id}: its server answered {upstream.status_code}")
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield from upstream.iter_bytes()
+        finally:
+            upstream.close()
+
+    headers = {name: upstream.headers[name] for name in PASSED_ON if name in upstream.headers}
+    headers.setdefault("content-type", media_file.mime or "application/octet-stream")
+    return StreamingResponse(body(), status_code=upstream.status_code, headers=headers)
 
 
 class HeldFileResponse(FileResponse):
@@ -156,12 +204,11 @@ def large(db: Db, user: Me, app: Recognize, file_id: Id) -> Response:
     media_file, library = owned_file(db, user, file_id)
     if media_file.media != "image":
         raise HTTPException(404, f"file {file_id} is not a photo")
-    with readable(app, media_file, library) as local:
-        try:
-            jpeg = cached_large(media_file, local, app.settings.home / "previews", app.settings.max_image_pixels)
-        except MediaError as error:
-            message = str(error).replace(str(local), media_file.rel_path)
-            raise HTTPException(400, f"file {file_id}: {message}") from None
+    folder = app.settings.home / "previews"
+    jpeg = made_before(app, library, preview_path(folder, media_file, f"-{LARGE_SIDE}.jpg"))
+    if jpeg is None:
+        with readable(app, media_file, library) as local:
+            jpeg = cached_large(media_file, local, folder, app.settings.max_image_pixels)
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
 
 
@@ -170,16 +217,11 @@ def thumbnail(db: Db, user: Me, app: Recognize, file_id: Id) -> Response:
     media_file, library = owned_file(db, user, file_id)
     if media_file.media not in ("image", "video"):
         raise HTTPException(404, f"file {file_id} has no thumbnail")
-    if library.remote:
-        return Response(remote_thumbnail(app, media_file, library), media_type="image/jpeg")
-    descriptor = opened_in_library(app, media_file, library)
-    path = Path(f"/proc/self/fd/{descriptor}")
-    try:
-        jpeg = cached_thumbnail(media_file, path, app.settings.home / "thumbnails", app.settings.max_image_pixels)
-    except MediaError as error:
-        raise HTTPException(400, f"file {file_id}: {str(error).replace(str(path), media_file.rel_path)}") from error
-    finally:
-        os.close(descriptor)
+    folder = app.settings.home / "thumbnails"
+    jpeg = made_before(app, library, thumbnail_path(folder, media_file.id, media_file.content_hash))
+    if jpeg is None:
+        with readable(app, media_file, library) as local:
+            jpeg = cached_thumbnail(media_file, local, folder, app.settings.max_image_pixels)
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
 
 
