@@ -11,6 +11,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -27,6 +28,7 @@ from recognize.jobs.chunks import publish_library
 from recognize.library import webdav
 from recognize.library.libraries import configure_library, find_user
 from recognize.library.webdav_login import WebDavLogin
+from recognize.nextcloud import SystemTags
 from recognize.storage.models import Library, NextcloudTag
 from tests.faces.conftest import faces_app, processed_template
 
@@ -66,48 +68,31 @@ class Account:
                 client.request("MKCOL", self.url + "/".join(parts[: depth + 1]))
             assert client.put(self.url + rel_path, content=source.read_bytes()).status_code in (201, 204)
 
-    def tags_of(self, rel_path: str) -> set[str]:
+    def _properties(self, rel_path: str) -> ElementTree.Element:
         with self.dav() as client:
             answer = client.request("PROPFIND", self.url + rel_path, content=TAGS_OF_FILE, headers={"Depth": "0"})
         assert answer.status_code == 207, answer.text
-        return {
-            tag.text or "" for tag in ElementTree.fromstring(answer.content).iter("{http://nextcloud.org/ns}system-tag")
-        }
+        return ElementTree.fromstring(answer.content)
 
-    def assign_by_hand(self, rel_path: str, name: str) -> None:
-        """What the user (or another app) does in Nextcloud's own interface: create a tag, assign it."""
-        with self.dav() as client:
-            made = client.post(
-                f"{SERVER}/remote.php/dav/systemtags/", json={"name": name, "userVisible": True, "userAssignable": True}
-            )
-            if made.status_code == 201:
-                tag_id = made.headers["content-location"].rstrip("/").rsplit("/", 1)[1]
-            else:
-                listed = client.request(
-                    "PROPFIND",
-                    f"{SERVER}/remote.php/dav/systemtags/",
-                    headers={"Depth": "1"},
-                    content='<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><oc:id/><oc:display-name/></d:prop></d:propfind>',
-                )
-                tree = ElementTree.fromstring(listed.content)
-                tag_id = next(
-                    r.findtext(".//{http://owncloud.org/ns}id")
-                    for r in tree.iter("{DAV:}response")
-                    if r.findtext(".//{http://owncloud.org/ns}display-name") == name
-                )
-            file_id = self.file_id(rel_path)
-            assert client.put(f"{SERVER}/remote.php/dav/systemtags-relations/files/{file_id}/{tag_id}").status_code in (
-                201,
-                409,
-            )
+    def tags_of(self, rel_path: str) -> set[str]:
+        return {tag.text or "" for tag in self._properties(rel_path).iter("{http://nextcloud.org/ns}system-tag")}
 
     def file_id(self, rel_path: str) -> int:
-        with self.dav() as client:
-            answer = client.request("PROPFIND", self.url + rel_path, content=TAGS_OF_FILE, headers={"Depth": "0"})
-        return int(ElementTree.fromstring(answer.content).findtext(".//{http://owncloud.org/ns}fileid") or 0)
+        return int(self._properties(rel_path).findtext(".//{http://owncloud.org/ns}fileid") or 0)
+
+    def assign_by_hand(self, rel_path: str, name: str) -> None:
+        """What the user (or another app) does in Nextcloud's own interface: create a tag, assign it (through
+        the same WebDAV calls, but recorded nowhere in recognize)."""
+        login = {"user": self.user, "password": self.app_password}
+        tags = SystemTags(Library(root=self.url, credential=login), timeout=60)
+        try:
+            tags.assign(self.file_id(rel_path), tags.tag_id(name))
+        finally:
+            tags.close()
 
 
-def _account(number: str) -> Account:
+@contextmanager
+def _account(number: str) -> Iterator[Account]:
     user = os.environ.get(f"RECOGNIZE_TEST_NEXTCLOUD_USER{number}")
     password = os.environ.get(f"RECOGNIZE_TEST_NEXTCLOUD_PASSWORD{number}")
     if not user or not password:
@@ -122,23 +107,23 @@ def _account(number: str) -> Account:
     account = Account(user, answer.json()["ocs"]["data"]["apppassword"], f"recognize-test-{uuid.uuid4().hex[:8]}")
     with account.dav() as client:
         assert client.request("MKCOL", account.url).status_code == 201
-    return account
+    try:
+        yield account
+    finally:
+        with account.dav() as client:
+            client.delete(account.url)
 
 
 @pytest.fixture
 def ann() -> Iterator[Account]:
-    account = _account("")
-    yield account
-    with account.dav() as client:
-        client.delete(account.url)
+    with _account("") as account:
+        yield account
 
 
 @pytest.fixture
 def bob() -> Iterator[Account]:
-    account = _account("2")
-    yield account
-    with account.dav() as client:
-        client.delete(account.url)
+    with _account("2") as account:
+        yield account
 
 
 def _files(app: App) -> dict[str, dict]:
@@ -227,7 +212,7 @@ def test_persons_are_listed_inside_nextcloud_through_its_external_storage(ann: A
     app, root = faces_app
     with app.database.session() as session:
         token = create_token(session, create_user(session, "admin", "admin-password", admin=True), "nextcloud")
-        person_files = {face["person"]: item for item in _local_files(app) for face in item["faces"]}
+        person_files = {face["person"]: item for item in _files(app).values() for face in item["faces"]}
     person, photo = next(iter(sorted(person_files.items())))
     with serving(create_server(app)) as base, httpx.Client(auth=(ann.user, ann.app_password), timeout=60) as web:
         csrf = web.get(f"{SERVER}/index.php/csrftoken")
@@ -258,8 +243,3 @@ def test_persons_are_listed_inside_nextcloud_through_its_external_storage(ann: A
                 headers={"requesttoken": csrf.json()["token"]},
             )
     assert root.is_dir()
-
-
-def _local_files(app: App) -> list[dict]:
-    with app.database.session() as session:
-        return export_user(session, find_user(session, app.settings.user))["files"]

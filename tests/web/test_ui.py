@@ -32,6 +32,15 @@ def _person_of(app, rel_path: str) -> tuple[int, int]:
         return face.person_id, face.id
 
 
+def _offer_rose_on_kits_page(page, base: str, app) -> tuple[int, int]:
+    """Open Kit's person page and choose Rose's person in its merge menu; both person ids."""
+    kit, _ = _person_of(app, "kit/a.jpeg")
+    rose, _ = _person_of(app, "rose/a.jpg")
+    _open(page, f"{base}/persons/{kit}")
+    page.select_option("#merge select[name=source]", str(rose))
+    return kit, rose
+
+
 def test_wrong_password_is_refused(page, server) -> None:
     base, _app = server
     _open(page, f"{base}/login")
@@ -58,10 +67,7 @@ def test_people_rename_merge_move_and_search(page, server) -> None:
     assert "Barack Obama" in page.inner_text("h1")
     page.screenshot(path=ARTIFACTS / "person.png", full_page=True)
 
-    kit, _ = _person_of(app, "kit/a.jpeg")
-    rose, _ = _person_of(app, "rose/a.jpg")
-    _open(page, f"{base}/persons/{kit}")
-    page.select_option("#merge select[name=source]", str(rose))
+    _kit, _rose = _offer_rose_on_kits_page(page, base, app)
     page.click("#merge button")
     page.wait_for_selector("h1:has-text('4 photos')")
     _open(page, f"{base}/")
@@ -241,10 +247,7 @@ def test_a_webdav_library_is_added_from_the_processing_page(page, server, tmp_pa
 def test_a_merge_is_undone_from_the_toast(page, server) -> None:
     base, app = server
     _log_in(page, base)
-    kit, _ = _person_of(app, "kit/a.jpeg")
-    rose, _ = _person_of(app, "rose/a.jpg")
-    _open(page, f"{base}/persons/{kit}")
-    page.select_option("#merge select[name=source]", str(rose))
+    _kit, rose = _offer_rose_on_kits_page(page, base, app)
     page.click("#merge button")
     page.wait_for_selector("#message #undo")
     assert "merged into" in page.inner_text("#message")
@@ -289,12 +292,9 @@ def test_unknown_pages_are_pages_and_a_merged_person_leads_to_its_new_home(page,
     missing = page.goto(f"{base}/persons/999999")
     assert missing.status == 404 and "Not found" in page.inner_text("h1")
     assert page.locator("header nav").count() == 1
-    kit, _ = _person_of(app, "kit/a.jpeg")
-    rose, _ = _person_of(app, "rose/a.jpg")
-    _open(page, f"{base}/persons/{kit}")
+    kit, rose = _offer_rose_on_kits_page(page, base, app)
     values = page.locator("#merge select[name=source] option").evaluate_all("options => options.map(o => o.value)")
     assert len(values) == len(set(values))
-    page.select_option("#merge select[name=source]", str(rose))
     with page.expect_navigation():
         page.click("#merge button")
     page.goto(f"{base}/persons/{rose}")
@@ -431,10 +431,7 @@ def test_every_page_loads_without_console_errors_at_desktop_and_phone_width(page
 def test_menus_that_offer_persons_show_their_face(page, server) -> None:
     base, app = server
     _log_in(page, base)
-    kit, _ = _person_of(app, "kit/a.jpeg")
-    rose, _ = _person_of(app, "rose/a.jpg")
-    _open(page, f"{base}/persons/{kit}")
-    page.select_option("#merge select[name=source]", str(rose))
+    _kit, rose = _offer_rose_on_kits_page(page, base, app)
     shown = page.locator("#merge img.pick-face")
     assert shown.get_attribute("src") == f"/api/persons/{rose}/cover"
     for _ in range(100):
