@@ -40,6 +40,9 @@ from recognize.tags.query import user_tags
 
 SERVED_SINCE = time.time()
 SECTIONS = ("persons", "unassigned-faces", "tags")
+Member = tuple[
+    MediaFile, Library, int | None
+]  # a photo in a folder: its file, its library, the face that puts it there
 
 
 def _photo_name(media_file: MediaFile) -> str:
@@ -56,15 +59,11 @@ def _file_id(name: str) -> int:
 class Photo(DAVNonCollection):
     """A photo, seen through one person (or the unassigned faces); its bytes are the original's."""
 
-    def __init__(
-        self, path: str, environ: dict[str, Any], provider: RecognizeProvider, file_id: int, face_id: int | None
-    ):
+    def __init__(self, path: str, environ: dict[str, Any], provider: RecognizeProvider, member: Member):
         super().__init__(path, environ)
         self.recognize = provider
-        self.file_id, self.face_id = file_id, face_id
-        with provider.session() as session:
-            row = session.execute(select(MediaFile, Library).join(Library).where(MediaFile.id == file_id)).one()
-        self.media_file, self.library = row
+        self.media_file, self.library, self.face_id = member
+        self.file_id = self.media_file.id
         if not self.library.remote:
             os.close(self._open())
 
@@ -127,12 +126,21 @@ class Photo(DAVNonCollection):
 
 
 class Folder(DAVCollection):
-    """A virtual collection; its members are resolved by the provider from their paths."""
+    """A virtual collection; its members are resolved by the provider from their paths, or, for a folder of
+    photos, from ``photos`` (read in one query, so a listing costs one query, not one per photo)."""
 
-    def __init__(self, path: str, environ: dict[str, Any], names: list[str], person_id: int | None = None):
+    def __init__(
+        self,
+        path: str,
+        environ: dict[str, Any],
+        names: list[str],
+        person_id: int | None = None,
+        photos: dict[str, Member] | None = None,
+    ):
         super().__init__(path, environ)
         self.names = sorted(names)
         self.person_id = person_id
+        self.photos = photos
 
     def get_member_names(self) -> list[str]:
         return self.names
@@ -148,6 +156,9 @@ class Folder(DAVCollection):
         return SERVED_SINCE  # a virtual folder has no time of its own; some clients need one (its ETag tells changes)
 
     def get_member(self, name: str) -> Any:
+        if self.photos is not None:
+            member = self.photos.get(name)
+            return None if member is None else Photo(join_uri(self.path, name), self.environ, self.provider, member)
         return self.provider.get_resource_inst(join_uri(self.path, name), self.environ)
 
     def handle_delete(self) -> bool:
@@ -287,19 +298,15 @@ class RecognizeProvider(DAVProvider):
             if not rest:
                 names = [tag["name"] for tag in user_tags(session, user_id) if _folder_safe(tag["name"])]
                 return Folder(path, environ, sorted(set(names)))
-            tagged = session.scalars(
-                select(MediaFile)
+            tagged = session.execute(
+                select(MediaFile, Library)
                 .join(Library, Library.id == MediaFile.library_id)
                 .where(Library.user_id == user_id, MediaFile.id.in_(select(Tag.file_id).where(Tag.name == rest[0])))
             ).all()
-        photos = {_photo_name(media_file): media_file.id for media_file in tagged}
+        photos = {_photo_name(media_file): (media_file, library, None) for media_file, library in tagged}
         if not photos:
             return None
-        if len(rest) == 1:
-            return Folder(f"{path}/{rest[0]}", environ, list(photos))
-        if len(rest) == 2 and rest[1] in photos:
-            return Photo(f"{path}/{rest[0]}/{rest[1]}", environ, self, photos[rest[1]], None)
-        return None
+        return _photo_folder(f"{path}/{rest[0]}", environ, self, rest[1:], photos)
 
     def _persons(self, environ: dict[str, Any], user_id: int, path: str, rest: list[str]) -> Any:
         with self.session() as session:
@@ -309,30 +316,36 @@ class RecognizeProvider(DAVProvider):
             if person_id is None:
                 return None
             rows = session.execute(
-                select(Face.id, MediaFile)
+                select(MediaFile, Library, Face.id)
                 .join(MediaFile, MediaFile.id == Face.file_id)
+                .join(Library, Library.id == MediaFile.library_id)
                 .where(Face.person_id == person_id)
             ).all()
-        photos = {_photo_name(media_file): (media_file.id, face_id) for face_id, media_file in rows}
-        folder_path = f"{path}/{rest[0]}"
-        if len(rest) == 1:
-            return Folder(folder_path, environ, list(photos), person_id=person_id)
-        if len(rest) == 2 and rest[1] in photos:
-            file_id, face_id = photos[rest[1]]
-            return Photo(f"{folder_path}/{rest[1]}", environ, self, file_id, face_id)
-        return None
+        photos = {_photo_name(media_file): (media_file, library, face_id) for media_file, library, face_id in rows}
+        return _photo_folder(f"{path}/{rest[0]}", environ, self, rest[1:], photos, person_id)
 
     def _unassigned(self, environ: dict[str, Any], user_id: int, path: str, rest: list[str]) -> Any:
         with self.session() as session:
-            faces = ops.unassigned_faces(session, user_id)
-            files = {face.file_id for face in faces}
-            media = session.scalars(select(MediaFile).where(MediaFile.id.in_(files))).all()
-        photos = {_photo_name(media_file): media_file.id for media_file in media}
-        if not rest:
-            return Folder(path, environ, list(photos))
-        if len(rest) == 1 and rest[0] in photos:
-            return Photo(f"{path}/{rest[0]}", environ, self, photos[rest[0]], None)
-        return None
+            files = ops.unassigned_photos(user_id)
+            media = session.execute(select(MediaFile, Library).join(Library).where(MediaFile.id.in_(files))).all()
+        photos = {_photo_name(media_file): (media_file, library, None) for media_file, library in media}
+        return _photo_folder(path, environ, self, rest, photos)
+
+
+def _photo_folder(
+    path: str,
+    environ: dict[str, Any],
+    provider: RecognizeProvider,
+    rest: list[str],
+    photos: dict[str, Member],
+    person_id: int | None = None,
+) -> Any:
+    """The folder of ``photos`` at ``path`` (``rest`` empty), or the photo ``rest`` names in it, or None."""
+    if not rest:
+        return Folder(path, environ, list(photos), person_id=person_id, photos=photos)
+    if len(rest) == 1 and rest[0] in photos:
+        return Photo(f"{path}/{rest[0]}", environ, provider, photos[rest[0]])
+    return None
 
 
 def _folder_safe(name: str | None) -> bool:

@@ -26,11 +26,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
-from recognize.faces.clustering import distances_to
 from recognize.faces.history import recorded
 from recognize.faces.known import KnownFace, user_faces
+from recognize.faces.nearness import PersonSpace, close_counts
 from recognize.faces.persons import PersonError, get_face, get_person, merge, move_face, rejections, suggest_merges
-from recognize.storage.models import Confirmation, Face, FaceRejection
+from recognize.storage.models import Confirmation, Face, FaceRejection, Person
 
 ASK_FACTOR = 1.2
 OUTLIER_FACTOR = 0.9
@@ -58,89 +58,70 @@ def answered(session: Session, user_id: int) -> dict[str, str]:
     return {question: reply for question, reply in rows}
 
 
-class _Persons:
-    """Members of every person, to measure a face's distance to each person as a join vote would."""
-
-    def __init__(self, faces: list[KnownFace], settings: FaceSettings) -> None:
-        members = sorted((f for f in faces if f.person_id is not None and f.vector is not None), key=_owner)
-        self.settings = settings
-        self.ids = np.array([f.id for f in members], dtype=np.int64)
-        self.owners = np.array([f.person_id for f in members], dtype=np.int64)
-        self.young = np.array([f.young for f in members], dtype=bool)
-        self.vectors = np.stack([f.vector for f in members]) if members else np.zeros((0, 1), np.float32)
-        self.persons, self.starts, self.sizes = np.unique(self.owners, return_index=True, return_counts=True)
-
-    def spread(self, face: KnownFace) -> float:
-        """Mean distance from ``face`` to the other faces of its person (0 when it is alone)."""
-        mine = (self.owners == face.person_id) & (self.ids != face.id)
-        if face.vector is None or not mine.any():
-            return 0.0
-        return float(distances_to(self.vectors[mine], face.vector).mean())
-
-    def distances(self, face: KnownFace) -> dict[int, float]:
-        """Person -> the distance of its k-th closest face to ``face`` (itself left out), child pairs scaled."""
-        if face.vector is None or not len(self.ids):
-            return {}
-        found = distances_to(self.vectors, face.vector)
-        child = self.settings.child_distance
-        if child:
-            found = np.where(
-                self.young | face.young, found * ((self.settings.cluster_distance or child) / child), found
-            )
-        found[self.ids == face.id] = np.inf
-        result: dict[int, float] = {}
-        for person, start, size in zip(self.persons.tolist(), self.starts.tolist(), self.sizes.tolist(), strict=True):
-            block = np.sort(found[start : start + size])
-            votes = min(self.settings.join_min_votes, size - int(face.person_id == person))
-            if votes >= 1:
-                result[person] = float(block[votes - 1])
-        return result
-
-
-def _owner(face: KnownFace) -> int:
-    return face.person_id or 0
-
-
 def questions(session: Session, user_id: int, settings: FaceSettings, limit: int = 20) -> list[Question]:
     """The questions worth asking now, best first (``settings`` carry the model's thresholds)."""
+    return still_open(session, user_id, candidates(session, user_id, settings), limit)
+
+
+def candidates(session: Session, user_id: int, settings: FaceSettings) -> list[Question]:
+    """Every question worth asking about the faces as they are, best first, answered ones included: one
+    matrix pass over faces and persons (``nearness``), so it grows with faces x persons."""
     cap = settings.cluster_distance or 0.0
-    faces = user_faces(session, user_id, settings)
-    done = answered(session, user_id)
+    faces = [face for face in user_faces(session, user_id, settings) if face.vector is not None]
     rejected = rejections(session, user_id)
     photo_persons: dict[int, set[int]] = defaultdict(set)
     for face in faces:
         if face.person_id is not None:
             photo_persons[face.file_id].add(face.person_id)
-    persons = _Persons(faces, settings)
+    space = PersonSpace(faces, settings)
+    asked = [face for face in faces if face.clusterable and face.assigned_by != "user"]
+    excluded = [
+        photo_persons[face.file_id] | ({face.person_id} if face.person_id is not None else rejected[face.id])
+        for face in asked
+    ]
     leaning: list[tuple[KnownFace, int, float]] = []
     found: list[Question] = []
-    for face in faces:
-        if face.vector is None or not face.clusterable or face.assigned_by == "user":
-            continue
-        distances = persons.distances(face)
+    for face, distances in zip(asked, space.nearest(asked, excluded), strict=True):
         if face.person_id is None:
-            allowed = {p: d for p, d in distances.items() if p not in rejected[face.id] | photo_persons[face.file_id]}
-            if allowed:
-                person = min(allowed, key=allowed.__getitem__)
-                if allowed[person] < ASK_FACTOR * cap:
-                    leaning.append((face, person, allowed[person]))
-        elif face.person_id in distances:
-            others = [d for p, d in distances.items() if p != face.person_id and p not in photo_persons[face.file_id]]
-            spread = persons.spread(face)
-            if (others and min(others) < cap) or spread > OUTLIER_FACTOR * cap:
+            if distances:
+                person = min(distances, key=distances.__getitem__)
+                if distances[person] < ASK_FACTOR * cap:
+                    leaning.append((face, person, distances[person]))
+        elif space.size(face.person_id) >= 2:
+            spread = space.spread(face.vector, face.person_id)  # type: ignore[arg-type]
+            if (distances and min(distances.values()) < cap) or spread > OUTLIER_FACTOR * cap:
                 found.append(_face_question(face.id, face.person_id, 1, spread, inside=True))
     found += _face_questions(leaning, cap)
-    sizes = defaultdict(int)
-    for face in faces:
-        if face.person_id is not None:
-            sizes[face.person_id] += 1
-    for first, second, distance in suggest_merges(session, user_id, settings, limit=max(limit, 50)):
-        person, other = sorted((first, second), key=lambda p: (-sizes[p], p))
-        found.append(
-            Question(merge_id(person, other), "merge", person, min(sizes[first], sizes[second]), distance, other=other)
-        )
+    for first, second, distance in suggest_merges(session, user_id, settings, limit=50, space=space):
+        person, other = sorted((first, second), key=lambda p: (-space.size(p), p))
+        gain = min(space.size(first), space.size(second))
+        found.append(Question(merge_id(person, other), "merge", person, gain, distance, other=other))
+    return sorted(found, key=_rank)
+
+
+def still_open(session: Session, user_id: int, found: list[Question], limit: int) -> list[Question]:
+    """The first ``limit`` of ``found`` that are not answered and still fit the faces and persons as they
+    are now (``found`` may have been computed before the last changes)."""
+    done = answered(session, user_id)
     fresh = [question for question in found if question.id not in done]
-    return sorted(fresh, key=_rank)[:limit]
+    kept: list[Question] = []
+    for start in range(0, len(fresh), 4 * limit):
+        batch = fresh[start : start + 4 * limit]
+        faces = {q.face for q in batch if q.face is not None}
+        persons = {q.person for q in batch} | {q.other for q in batch if q.other is not None}
+        placed = dict(session.execute(select(Face.id, Face.person_id).where(Face.id.in_(faces))).all())
+        users = set(session.scalars(select(Face.id).where(Face.id.in_(faces), Face.assigned_by == "user")))
+        alive = set(session.scalars(select(Person.id).where(Person.id.in_(persons), Person.user_id == user_id)))
+        for question in batch:
+            if question.face is not None:
+                expected = question.person if question.inside else None
+                if question.face not in placed or placed[question.face] != expected or question.face in users:
+                    continue
+            if question.person in alive and (question.other is None or question.other in alive):
+                kept.append(question)
+        if len(kept) >= limit:
+            break
+    return kept[:limit]
 
 
 def _rank(question: Question) -> tuple[bool, int, float, str]:
@@ -156,14 +137,16 @@ def _face_question(face_id: int, person: int, gain: int, distance: float, inside
 
 
 def _face_questions(leaning: list[tuple[KnownFace, int, float]], cap: float) -> list[Question]:
-    if not leaning:
-        return []
-    vectors = np.stack([face.vector for face, _, _ in leaning])
-    targets = np.array([person for _, person, _ in leaning])
+    """Questions for waiting faces that lean to a person; the gain counts the waiting faces within the cap that
+    lean to the same person (compared within each person's group only)."""
     result = []
+    by_person: dict[int, list[tuple[KnownFace, float]]] = defaultdict(list)
     for face, person, distance in leaning:
-        near = distances_to(vectors, face.vector) < cap
-        result.append(_face_question(face.id, person, int((near & (targets == person)).sum()), distance))
+        by_person[person].append((face, distance))
+    for person, group in by_person.items():
+        gains = close_counts(np.stack([face.vector for face, _ in group]), cap)
+        for (face, distance), gain in zip(group, gains.tolist(), strict=True):
+            result.append(_face_question(face.id, person, gain, distance))
     return result
 
 

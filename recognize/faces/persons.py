@@ -15,13 +15,13 @@ from functools import lru_cache
 
 import numpy as np
 from sqlalchemy import Select, bindparam, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from recognize.config import FaceSettings
-from recognize.faces.clustering import pairwise
 from recognize.faces.errors import PersonError
 from recognize.faces.history import Recording, recorded
 from recognize.faces.known import user_faces
+from recognize.faces.nearness import PersonSpace
 from recognize.storage.control import mark_sidecars_due
 from recognize.storage.models import Confirmation, Face, FaceRejection, Library, MediaFile, Person
 
@@ -301,6 +301,11 @@ def _unassigned_of(user_id: int) -> Select[tuple[Face]]:
     return _faces_of(user_id).where(Face.person_id.is_(None))
 
 
+def unassigned_photos(user_id: int) -> Select[tuple[int]]:
+    """The ids of the user's files with a face in no person (a subquery)."""
+    return _unassigned_of(user_id).with_only_columns(Face.file_id).distinct()
+
+
 def person_summary(session: Session, user_id: int, person_id: int) -> PersonSummary | None:
     """One person of a user as lists show it (hidden or not); None when the user has no such person."""
     found = list_persons(session, user_id, include_hidden=True, person_id=person_id)
@@ -337,23 +342,22 @@ def rejections(session: Session, user_id: int) -> dict[int, set[int]]:
 
 
 def suggest_merges(
-    session: Session, user_id: int, settings: FaceSettings, limit: int = 10, person_id: int | None = None
+    session: Session,
+    user_id: int,
+    settings: FaceSettings,
+    limit: int = 10,
+    person_id: int | None = None,
+    space: PersonSpace | None = None,
 ) -> list[tuple[int, int, float]]:
-    """Pairs of persons (a, b, mean distance between their faces) that may be one person, closest first.
-
-    Pairs whose mean faces are closer than ``suggest_distance`` (the model's unless set) are measured
-    face by face; those whose faces are on average closer than it are kept. Persons sharing a photo
-    and pairs the user said are two people are left out. With ``person_id``, only that person's pairs.
+    """Pairs of persons (a, b, root mean square distance between their faces) that may be one person, closest
+    first: those closer than ``suggest_distance`` (the model's unless set), from the persons' sums of
+    vectors (``nearness``). Persons sharing a photo and pairs the user said are two people are left out.
+    With ``person_id``, only that person's pairs; ``space``: the persons, when the caller has them.
     """
     max_distance = settings.suggest_distance or 0.0
-    vectors: dict[int, list[np.ndarray]] = defaultdict(list)
-    photos: dict[int, set[int]] = defaultdict(set)
-    for face in user_faces(session, user_id, settings):
-        if face.person_id is not None:
-            photos[face.person_id].add(face.file_id)
-            if face.vector is not None:
-                vectors[face.person_id].append(face.vector)
-    ids = sorted(vectors)
+    faces = user_faces(session, user_id, settings) if space is None else []
+    space = space or PersonSpace(faces, settings)
+    ids = space.ids.tolist()
     if len(ids) < 2:
         return []
     refused = set(
@@ -361,20 +365,28 @@ def suggest_merges(
             select(Confirmation.question).where(Confirmation.user_id == user_id, Confirmation.answer == "no")
         )
     )
-    members = {person: np.stack(vectors[person]) for person in ids}
-    centroids = np.stack([members[i].mean(axis=0) for i in ids])
-    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    near = pairwise(centroids) < max_distance
+    similarity = space.sums @ space.sums.T / np.outer(space.counts, space.counts)
+    near = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * similarity)) < max_distance
     if person_id is not None:
         mine = np.array([person == person_id for person in ids])
         near &= mine[:, None] | mine[None, :]
-    pairs = []
-    for a, b in zip(*np.nonzero(np.triu(near, 1)), strict=True):
-        first, second = ids[a], ids[b]
-        if photos[first] & photos[second] or {f"merge-{first}-{second}", f"merge-{second}-{first}"} & refused:
-            continue
-        similarity = np.clip(members[first] @ members[second].T, -1.0, 1.0)
-        mean = float(np.sqrt(np.maximum(0.0, 2.0 - 2.0 * similarity)).mean())
-        if mean < max_distance:
-            pairs.append((first, second, mean))
-    return sorted(pairs, key=lambda pair: pair[2])[:limit]
+    pairs = [(ids[a], ids[b]) for a, b in zip(*np.nonzero(np.triu(near, 1)), strict=True)]
+    shared = _persons_sharing_photos(session, {person for pair in pairs for person in pair})
+    found = [
+        (first, second, space.between(first, second))
+        for first, second in pairs
+        if (first, second) not in shared and not {f"merge-{first}-{second}", f"merge-{second}-{first}"} & refused
+    ]
+    return sorted(found, key=lambda pair: pair[2])[:limit]
+
+
+def _persons_sharing_photos(session: Session, persons: set[int]) -> set[tuple[int, int]]:
+    """Pairs (smaller id first) of these persons that have faces in one photo."""
+    other = aliased(Face)
+    query = (
+        select(Face.person_id, other.person_id)
+        .join(other, (other.file_id == Face.file_id) & (other.person_id > Face.person_id))
+        .where(Face.person_id.in_(persons), other.person_id.in_(persons))
+        .distinct()
+    )
+    return {(first, second) for first, second in session.execute(query)}

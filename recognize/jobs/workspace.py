@@ -25,7 +25,9 @@ from recognize.storage.models import Library, User
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from recognize.faces.confirmations import Question
     from recognize.faces.grouping import ClusterReport
+    from recognize.faces.question_cache import QuestionCache
     from recognize.library.scanner import ScanReport
     from recognize.library.webdav import WebDavCache, WebDavFolder
 
@@ -66,6 +68,17 @@ class Workspace:
     def private_paths(self) -> list[Path]:
         """``settings.private_paths``, resolved once: every file request checks them."""
         return self.settings.private_paths
+
+    @cached_property
+    def question_cache(self) -> QuestionCache:
+        """Each user's latest list of questions, kept between requests (``faces/question_cache.py``)."""
+        from recognize.faces.question_cache import QuestionCache
+
+        return QuestionCache(self.database)
+
+    def questions(self, session: Session, user: User, limit: int) -> list[Question]:
+        """The first ``limit`` questions worth asking the user now, best first, with the user's settings."""
+        return self.question_cache.questions(session, user.id, self.clustering_settings(user), limit)
 
     @cached_property
     def analyses(self) -> dict[str, Analysis]:

@@ -21,7 +21,6 @@ from recognize.analyses.registry import all_analyses
 from recognize.api.deps import Recognize
 from recognize.app import App
 from recognize.config import LIBRARY_FACE_SETTINGS, face_settings_with
-from recognize.faces import confirmations
 from recognize.faces import persons as ops
 from recognize.faces.history import merged_into
 from recognize.jobs.progress import user_status
@@ -294,7 +293,7 @@ def confirm(request: Request, app: Recognize) -> Response:
     user = page_user(request, app)
     with app.database.session() as session:
         owner = session.get_one(User, user.id)
-        found = confirmations.questions(session, user.id, app.clustering_settings(owner), limit=1)
+        found = app.questions(session, owner, limit=1)
         question = found[0] if found else None
         names = display_names(ops.person_choices(session, user.id, include_hidden=True))
         shown = {

@@ -37,7 +37,7 @@ def list_confirmations(
     db: Db, user: Me, app: Recognize, limit: Annotated[int, Query(ge=1, le=500)] = 20
 ) -> dict[str, Any]:
     """The questions worth asking now, best first."""
-    found = confirmations.questions(db, user.id, app.clustering_settings(user), limit)
+    found = app.questions(db, user, limit)
     return {"items": [question_json(question) for question in found]}
 
 

@@ -1,0 +1,54 @@
+"""Questions are kept between requests; after a change a newer list is made in the background while the
+previous one, without what no longer holds, is served."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from recognize.app import App
+from recognize.faces import question_cache
+from recognize.faces.confirmations import Question
+from recognize.storage.models import Face, MediaFile, User
+
+
+def _ask(app: App) -> list[Question]:
+    with app.database.session() as session:
+        return app.questions(session, session.scalars(select(User)).one(), limit=50)
+
+
+def test_a_change_is_served_from_the_previous_list_until_the_new_one_is_made(
+    faces_app: tuple[App, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, _root = faces_app
+    allowed, made = threading.Event(), []
+    allowed.set()
+
+    def slow_candidates(*args: object) -> list[Question]:
+        allowed.wait(30)
+        found = real_candidates(*args)  # type: ignore[arg-type]
+        made.append(1)
+        return found
+
+    real_candidates = question_cache.candidates
+    monkeypatch.setattr(question_cache, "candidates", slow_candidates)
+    monkeypatch.setattr(question_cache, "FRESH_WAIT", 0.0)
+    first = _ask(app)
+    assert _ask(app) == first and len(made) == 1  # unchanged faces: the kept list, not made again
+    with app.database.session() as session:
+        left_out = session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == "obama/d.jpg")).one()
+        obama = left_out.person_id
+        session.execute(update(Face).where(Face.id == left_out.id).values(person_id=None, assigned_by=None))
+    allowed.clear()
+    stale = _ask(app)
+    assert not [q for q in stale if q.face == left_out.id]
+    assert not [q for q in stale if q.inside and q.face == left_out.id]
+    allowed.set()
+    deadline = time.monotonic() + 30
+    while not (fresh := [q for q in _ask(app) if q.face == left_out.id]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(fresh) == 1 and fresh[0].person == obama and len(made) == 2
