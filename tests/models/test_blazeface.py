@@ -69,3 +69,35 @@ def test_the_pipeline_groups_faces_found_by_blazeface(tmp_path: Path) -> None:
         persons = session.execute(select(Face.person_id, func.count()).group_by(Face.person_id)).all()
     app.close()
     assert sorted(count for person, count in persons if person is not None) == [3]
+
+
+def test_a_box_spanning_two_heads_is_dropped_and_a_face_holding_a_weaker_box_kept() -> None:
+    from recognize.models.blazeface_detector import _without_spanning
+
+    two_heads = [
+        (np.array([0.0, 0.0, 100.0, 50.0]), 0.55),
+        (np.array([5.0, 5.0, 45.0, 45.0]), 0.9),
+        (np.array([55.0, 5.0, 95.0, 45.0]), 0.9),
+    ]
+    assert [score for _, score in _without_spanning(two_heads)] == [0.9, 0.9]
+    surer_inside = [(np.array([0.0, 0.0, 80.0, 80.0]), 0.56), (np.array([10.0, 10.0, 45.0, 45.0]), 0.92)]
+    assert [score for _, score in _without_spanning(surer_inside)] == [0.92]
+    weaker_inside = [(np.array([0.0, 0.0, 100.0, 100.0]), 0.9), (np.array([40.0, 40.0, 52.0, 52.0]), 0.6)]
+    assert len(_without_spanning(weaker_inside)) == 2
+
+
+def test_the_second_look_confirms_a_face_and_rejects_fruit() -> None:
+    from recognize.models.blazeface_detector import _confirmed
+
+    detector = face_detector("blazeface")
+    _full, short = detector.loaded
+    face = load_image(EXAMPLES / "obama.jpg", 10**8, 16, 1600).pixels
+    box = face_detector("hog").detect(face, 1)[0].box
+    as_array = np.array([box.left, box.top, box.right, box.bottom], dtype=float)
+    assert _confirmed(short, face, as_array)
+    fruit = load_image(EXAMPLES.parents[2] / "photos" / "debian-opencv-doc" / "fruits.jpg", 10**8, 16, 1600).pixels
+    assert not any(
+        _confirmed(short, fruit, np.array([x, y, x + 80, y + 80], dtype=float))
+        for x in (50, 200, 350)
+        for y in (50, 250)
+    )
