@@ -64,8 +64,14 @@ def questions(session: Session, user_id: int, settings: FaceSettings, limit: int
 
 
 def candidates(session: Session, user_id: int, settings: FaceSettings) -> list[Question]:
-    """Every question worth asking about the faces as they are, best first, answered ones included: one
-    matrix pass over faces and persons (``nearness``), so it grows with faces x persons."""
+    """Every question worth asking about the faces as they are, best first, answered ones included."""
+    return snapshot(session, user_id, settings)[1]
+
+
+def snapshot(session: Session, user_id: int, settings: FaceSettings) -> tuple[PersonSpace, list[Question]]:
+    """The user's persons as ``nearness`` sees them, and every question worth asking about the faces as
+    they are, best first, answered ones included: one matrix pass over faces and persons, so it grows with
+    faces x persons."""
     cap = settings.cluster_distance or 0.0
     faces = [face for face in user_faces(session, user_id, settings) if face.vector is not None]
     rejected = rejections(session, user_id)
@@ -96,7 +102,7 @@ def candidates(session: Session, user_id: int, settings: FaceSettings) -> list[Q
         person, other = sorted((first, second), key=lambda p: (-space.size(p), p))
         gain = min(space.size(first), space.size(second))
         found.append(Question(merge_id(person, other), "merge", person, gain, distance, other=other))
-    return sorted(found, key=_rank)
+    return space, sorted(found, key=_rank)
 
 
 def still_open(session: Session, user_id: int, found: list[Question], limit: int) -> list[Question]:

@@ -345,14 +345,15 @@ def suggest_merges(
     session: Session,
     user_id: int,
     settings: FaceSettings,
-    limit: int = 10,
+    limit: int | None = 10,
     person_id: int | None = None,
     space: PersonSpace | None = None,
 ) -> list[tuple[int, int, float]]:
     """Pairs of persons (a, b, root mean square distance between their faces) that may be one person, closest
     first: those closer than ``suggest_distance`` (the model's unless set), from the persons' sums of
     vectors (``nearness``). Persons sharing a photo and pairs the user said are two people are left out.
-    With ``person_id``, only that person's pairs; ``space``: the persons, when the caller has them.
+    With ``person_id``, only that person's pairs; ``space``: the persons, when the caller has them;
+    ``limit`` None: every pair.
     """
     max_distance = settings.suggest_distance or 0.0
     faces = user_faces(session, user_id, settings) if space is None else []

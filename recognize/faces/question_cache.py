@@ -1,11 +1,12 @@
-"""Questions kept between requests: made once per state of the faces, and served at once while a newer list
-is being made.
+"""Questions and merge suggestions kept between requests: made once per state of the faces, and served at
+once while newer ones are being made.
 
-The list of every question (``confirmations.candidates``) takes seconds on an archive of 100,000 faces. It is
-kept per user with the state of the faces it was made from (counts and sums over the faces and rejections,
-and the user's settings). When that state has changed, a new list is made in a thread; a request waits for it
-up to ``FRESH_WAIT`` seconds and otherwise gets the previous list, from which ``confirmations.still_open``
-drops the questions answered or no longer true (a face moved, a person merged away).
+Reading every face's vector and listing every question (``confirmations.snapshot``) takes seconds on an
+archive of 100,000 faces. The result (the persons' sums and samples, and the questions) is kept per user with
+the state of the faces it was made from (counts and sums over the faces and rejections, and the user's
+settings). When that state has changed, a new one is made in a thread; a request waits for it up to
+``FRESH_WAIT`` seconds and otherwise gets the previous one: ``confirmations.still_open`` drops the questions
+answered or no longer true (a face moved, a person merged away), and suggestions name living persons only.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
-from recognize.faces.confirmations import Question, candidates, still_open
+from recognize.faces.confirmations import Question, snapshot, still_open
+from recognize.faces.nearness import PersonSpace
+from recognize.faces.persons import suggest_merges
 from recognize.storage.database import Database
-from recognize.storage.models import Face, FaceRejection
+from recognize.storage.models import Face, FaceRejection, Person
 
 FRESH_WAIT = 0.5
 
 Version = tuple[object, ...]
+Snapshot = tuple[PersonSpace, list[Question]]
 
 
 def faces_version(session: Session, settings: FaceSettings) -> Version:
@@ -34,37 +38,50 @@ def faces_version(session: Session, settings: FaceSettings) -> Version:
 
 
 class QuestionCache:
-    """The latest list of questions per user, made again in the background when the faces change."""
+    """The latest snapshot of persons and questions per user, made again in the background when faces change."""
 
     def __init__(self, database: Database) -> None:
         self._database = database
         self._lock = threading.Lock()
-        self._lists: dict[int, tuple[Version, list[Question]]] = {}
+        self._kept: dict[int, tuple[Version, Snapshot]] = {}
         self._making: dict[int, threading.Thread] = {}
 
     def questions(self, session: Session, user_id: int, settings: FaceSettings, limit: int) -> list[Question]:
-        """The first ``limit`` open questions: from the list of the faces' current state when it is made
-        within ``FRESH_WAIT`` seconds (or there is no other), else from the previous list."""
+        """The first ``limit`` open questions (see the module's docstring for how fresh)."""
+        return still_open(session, user_id, self.snapshot(session, user_id, settings)[1], limit)
+
+    def suggestions(
+        self, session: Session, user_id: int, settings: FaceSettings, person_id: int | None, limit: int
+    ) -> list[tuple[int, int, float]]:
+        """``persons.suggest_merges`` from the kept persons, naming persons that still exist."""
+        space = self.snapshot(session, user_id, settings)[0]
+        pairs = suggest_merges(session, user_id, settings, limit=None, person_id=person_id, space=space)
+        named = {person for pair in pairs for person in pair[:2]}
+        alive = set(session.scalars(select(Person.id).where(Person.id.in_(named), Person.user_id == user_id)))
+        return [pair for pair in pairs if pair[0] in alive and pair[1] in alive][:limit]
+
+    def snapshot(self, session: Session, user_id: int, settings: FaceSettings) -> Snapshot:
+        """The snapshot of the faces' current state when it is made within ``FRESH_WAIT`` seconds (or there is
+        no other), else the previous one."""
         version = faces_version(session, settings)
         with self._lock:
-            kept = self._lists.get(user_id)
+            kept = self._kept.get(user_id)
         if kept is None:
-            found = candidates(session, user_id, settings)
-            self._keep(user_id, version, found)
-        elif kept[0] == version:
-            found = kept[1]
-        else:
-            self._make(user_id, settings, version).join(FRESH_WAIT)
-            with self._lock:
-                found = self._lists[user_id][1]
-        return still_open(session, user_id, found, limit)
-
-    def _keep(self, user_id: int, version: Version, found: list[Question]) -> None:
+            made = snapshot(session, user_id, settings)
+            self._keep(user_id, version, made)
+            return made
+        if kept[0] == version:
+            return kept[1]
+        self._make(user_id, settings, version).join(FRESH_WAIT)
         with self._lock:
-            self._lists[user_id] = (version, found)
+            return self._kept[user_id][1]
+
+    def _keep(self, user_id: int, version: Version, made: Snapshot) -> None:
+        with self._lock:
+            self._kept[user_id] = (version, made)
 
     def _make(self, user_id: int, settings: FaceSettings, version: Version) -> threading.Thread:
-        """The thread making the user's list for ``version`` (started now unless one already is)."""
+        """The thread making the user's snapshot for ``version`` (started now unless one already is)."""
         with self._lock:
             running = self._making.get(user_id)
             if running is not None and running.is_alive():
@@ -77,6 +94,6 @@ class QuestionCache:
     def _made(self, user_id: int, settings: FaceSettings, version: Version) -> Callable[[], None]:
         def make() -> None:
             with self._database.session() as session:
-                self._keep(user_id, version, candidates(session, user_id, settings))
+                self._keep(user_id, version, snapshot(session, user_id, settings))
 
         return make

@@ -80,6 +80,12 @@ class Workspace:
         """The first ``limit`` questions worth asking the user now, best first, with the user's settings."""
         return self.question_cache.questions(session, user.id, self.clustering_settings(user), limit)
 
+    def merge_suggestions(
+        self, session: Session, user: User, person_id: int | None = None, limit: int = 50
+    ) -> list[tuple[int, int, float]]:
+        """Pairs of the user's persons that may be one (``persons.suggest_merges``), from the kept persons."""
+        return self.question_cache.suggestions(session, user.id, self.clustering_settings(user), person_id, limit)
+
     @cached_property
     def analyses(self) -> dict[str, Analysis]:
         """Every analysis by name, built once per process: loaded models stay loaded."""

@@ -130,10 +130,7 @@ def person(request: Request, app: Recognize, person_id: int, offset: int = 0) ->
         ).all()
         others = [p for p in ops.person_choices(session, user.id) if p.id != person_id]
         suggested = [
-            (b if a == person_id else a, d)
-            for a, b, d in ops.suggest_merges(
-                session, user.id, app.clustering_settings(user), limit=50, person_id=person_id
-            )
+            (b if a == person_id else a, d) for a, b, d in app.merge_suggestions(session, user, person_id=person_id)
         ]
     names = display_names(others)
     return render(

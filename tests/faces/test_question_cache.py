@@ -28,14 +28,14 @@ def test_a_change_is_served_from_the_previous_list_until_the_new_one_is_made(
     allowed, made = threading.Event(), []
     allowed.set()
 
-    def slow_candidates(*args: object) -> list[Question]:
+    def slow_snapshot(*args: object) -> question_cache.Snapshot:
         allowed.wait(30)
-        found = real_candidates(*args)  # type: ignore[arg-type]
+        found = real_snapshot(*args)  # type: ignore[arg-type]
         made.append(1)
         return found
 
-    real_candidates = question_cache.candidates
-    monkeypatch.setattr(question_cache, "candidates", slow_candidates)
+    real_snapshot = question_cache.snapshot
+    monkeypatch.setattr(question_cache, "snapshot", slow_snapshot)
     monkeypatch.setattr(question_cache, "FRESH_WAIT", 0.0)
     first = _ask(app)
     assert _ask(app) == first and len(made) == 1  # unchanged faces: the kept list, not made again

@@ -107,5 +107,5 @@ def create(db: Db, user: Me, body: Split) -> dict[str, Any]:
 @router.get("/api/persons/{person_id}/suggestions")
 def suggestions(db: Db, user: Me, app: Recognize, person_id: Id) -> list[dict[str, Any]]:
     ops.get_person(db, user.id, person_id)
-    pairs = ops.suggest_merges(db, user.id, app.clustering_settings(user), limit=100, person_id=person_id)
+    pairs = app.merge_suggestions(db, user, person_id=person_id, limit=100)
     return [{"person": b if a == person_id else a, "distance": round(d, 4)} for a, b, d in pairs]
