@@ -232,7 +232,8 @@ class Scanner:
         if twins:
             moved = twins.pop()
             moved_ids.add(moved.id)
-            session.get_one(MediaFile, moved.id).rel_path = found.rel_path
+            moved_file = session.get_one(MediaFile, moved.id)
+            moved_file.rel_path, moved_file.changed_at = found.rel_path, utcnow()
             self._update(session, moved.id, found, content, same_content=True)
             self.report.moved += 1
             return

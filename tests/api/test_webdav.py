@@ -164,3 +164,23 @@ def test_an_api_token_logs_in_as_its_own_user_only_and_folders_have_etags(dav) -
     second = client.request("PROPFIND", f"/dav/admin/persons/{obama}/", headers={"Depth": "0"}, auth=ALICE)
     etag = ElementTree.fromstring(first.content).findtext(".//{DAV:}getetag")
     assert etag and etag != ElementTree.fromstring(second.content).findtext(".//{DAV:}getetag")
+
+
+def test_a_person_folder_has_one_etag_listed_or_asked_and_a_renamed_photo_changes_it(dav) -> None:
+    client, app, root = dav
+    obama, _file = _person_of(app, "obama/a.jpg")
+
+    def etags(path: str, depth: str) -> dict[str, str]:
+        response = client.request("PROPFIND", path, headers={"Depth": depth}, auth=ALICE)
+        return {
+            unquote(node.findtext("{DAV:}href") or "").rstrip("/"): node.findtext(".//{DAV:}getetag") or ""
+            for node in ElementTree.fromstring(response.content).iter("{DAV:}response")
+        }
+
+    folder = f"/dav/admin/persons/{obama}"
+    listed = etags("/dav/admin/persons/", "1")[folder]
+    assert listed and listed == etags(f"{folder}/", "0")[folder]
+    (root / "obama" / "a.jpg").rename(root / "obama" / "renamed.jpg")
+    app.scan(app.libraries())
+    assert etags(f"{folder}/", "0")[folder] != listed
+    assert any(name.endswith("-renamed.jpg") for name in listing(client, f"{folder}/"))
