@@ -166,14 +166,14 @@ def faces(
 
 @person_cli.command("recluster")
 def person_recluster(ctx: typer.Context, user: UserOption = None) -> None:
-    """Group unassigned faces again with the current settings (names and corrections are kept)."""
+    """Group every unassigned face again with the current settings (names and corrections are kept)."""
     from recognize.jobs.leases import LeaseHeld
 
     app = app_for(ctx)
     with app.database.session() as session:
         owner_id = existing_user(session, user or app.settings.user).id
     try:
-        report = app.update_persons(owner_id)
+        report = app.update_persons(owner_id, everything=True)
     except LeaseHeld as error:
         fail(str(error), code=1)
     typer.echo(

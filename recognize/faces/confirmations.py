@@ -161,8 +161,9 @@ def merge_id(person: int, other: int) -> str:
     return f"merge-{person}-{other}"
 
 
-def answer(session: Session, user_id: int, question_id: str, reply: str) -> None:
-    """Apply and remember an answer; raises PersonError naming an unknown question, face or person."""
+def answer(session: Session, user_id: int, question_id: str, reply: str) -> list[int]:
+    """Apply and remember an answer; returns the persons it concerns. Raises PersonError naming an unknown
+    question, face or person."""
     if reply not in ANSWERS:
         raise ValueError(f"answer must be one of {', '.join(ANSWERS)}")
     parsed = QUESTION_ID.match(question_id)
@@ -182,6 +183,7 @@ def answer(session: Session, user_id: int, question_id: str, reply: str) -> None
         recording.question = question_id
         _apply(session, user_id, kind, first, second, reply)
         session.merge(Confirmation(user_id=user_id, question=question_id, answer=reply))
+    return persons
 
 
 def _apply(session: Session, user_id: int, kind: str, first: int, second: int, reply: str) -> None:

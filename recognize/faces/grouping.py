@@ -3,11 +3,17 @@
 New faces first join the one person enough of whose faces agree; the rest are clustered into new
 persons; then the faces still waiting may join those new persons, so one update settles what it can
 and a second one with nothing new changes nothing.
+
+An update grows with the new faces, not with the library: a face it leaves waiting is marked ``left``
+and looked at again only when a new face comes within the cluster distance of it (the only way its votes
+or its cluster can change), when a person it may belong to changed (``changed``: an answer, a merge), or
+in a full regroup (``everything``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +21,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
-from recognize.faces.clustering import PersonIndex, cluster
-from recognize.faces.known import KnownFace, user_faces
+from recognize.faces.clustering import PersonIndex, cluster, distances_to
+from recognize.faces.known import LEFT, KnownFace, user_faces
+from recognize.faces.nearness import BLOCK, SAMPLE
 from recognize.faces.persons import rejections
 from recognize.storage.models import Face, Person
 
@@ -35,12 +42,19 @@ class ClusterReport:
     unassigned: int
 
 
-def update_persons(session: Session, user_id: int, settings: FaceSettings) -> ClusterReport:
+def update_persons(
+    session: Session,
+    user_id: int,
+    settings: FaceSettings,
+    changed: Collection[int] = (),
+    everything: bool = False,
+) -> ClusterReport:
     """Join new faces to persons they clearly belong to, group the rest into new persons, then let the faces
     still waiting join those new persons.
 
     ``settings`` carry the thresholds of their embedding model (``thresholds.with_model_thresholds``);
-    faces embedded by another model take no part until they are embedded again.
+    faces embedded by another model take no part until they are embedded again. Faces left waiting before
+    take part when near a new face or a member of a ``changed`` person, or all of them with ``everything``.
     """
     faces = user_faces(session, user_id, settings)
     rejected = rejections(session, user_id)
@@ -59,7 +73,8 @@ def update_persons(session: Session, user_id: int, settings: FaceSettings) -> Cl
         for face in faces
         if face.person_id is None and face.clusterable and face.assigned_by not in KEPT_OUT and face.vector is not None
     ]
-    joined, still_waiting = _join(session, waiting, index, photo_persons, rejected, settings)
+    considered = waiting if everything else _considered(waiting, members, set(changed), settings)
+    joined, still_waiting = _join(session, considered, index, photo_persons, rejected, settings)
     created = _new_persons(session, user_id, still_waiting, settings) if still_waiting else {}
     for face in still_waiting:
         if face.id in created:
@@ -68,7 +83,37 @@ def update_persons(session: Session, user_id: int, settings: FaceSettings) -> Cl
     late, still_waiting = _join(
         session, [f for f in still_waiting if f.id not in created], index, photo_persons, rejected, settings
     )
-    return ClusterReport(joined + late, len(set(created.values())), len(created), len(still_waiting))
+    _mark_left(session, [face.id for face in still_waiting if face.assigned_by != LEFT])
+    unassigned = len(waiting) - joined - late - len(created)
+    return ClusterReport(joined + late, len(set(created.values())), len(created), unassigned)
+
+
+def _considered(
+    waiting: list[KnownFace], members: list[KnownFace], changed: set[int], settings: FaceSettings
+) -> list[KnownFace]:
+    """The new waiting faces, and the faces left before that are within the cluster distance of a new face or
+    of (a sample of) the members of a changed person."""
+    new = [face for face in waiting if face.assigned_by != LEFT]
+    left = [face for face in waiting if face.assigned_by == LEFT]
+    near = [face.vector for face in new]
+    for person in changed:
+        mine = [face.vector for face in members if face.person_id == person]
+        near += mine[:: max(1, len(mine) // SAMPLE)]
+    if not left or not near:
+        return new
+    cap = settings.cluster_distance or 0.0
+    anchors = np.stack(near)
+    vectors = np.stack([face.vector for face in left])
+    close = np.zeros(len(left), dtype=bool)
+    for start in range(0, len(anchors), BLOCK):
+        close |= (distances_to(vectors, anchors[start : start + BLOCK].T) < cap).any(axis=1)
+    return new + [face for face, near_one in zip(left, close.tolist(), strict=True) if near_one]
+
+
+def _mark_left(session: Session, face_ids: list[int]) -> None:
+    for start in range(0, len(face_ids), BLOCK):
+        chosen = face_ids[start : start + BLOCK]
+        session.execute(update(Face).where(Face.id.in_(chosen), Face.person_id.is_(None)).values(assigned_by=LEFT))
 
 
 def _join(

@@ -12,6 +12,8 @@ from recognize.config import FaceSettings
 from recognize.faces.thresholds import embedding_model
 from recognize.storage.models import Face, Library, MediaFile
 
+LEFT = "left"  # ``assigned_by`` of a face grouping looked at and left waiting (``faces/grouping.py``)
+
 
 @dataclass(frozen=True)
 class KnownFace:

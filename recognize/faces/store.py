@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from recognize.faces.known import LEFT
 from recognize.storage.control import mark_clustering_due
 from recognize.storage.models import Face, Library, MediaFile
 
@@ -93,6 +94,8 @@ def store_faces(session: Session, file_id: int, faces: list[FoundFace]) -> None:
         face.clusterable = found.clusterable
         face.thumbnail = found.thumbnail
         face.frame_ms = found.frame_ms
+        if face.assigned_by == LEFT:
+            face.assigned_by = None  # embedded again: grouping looks at it again
         session.add(face)
     if any(found.clusterable for found in faces):
         owner = session.scalar(select(Library.user_id).join(MediaFile).where(MediaFile.id == file_id))

@@ -167,11 +167,12 @@ class Workspace:
         faces = face_settings_with(self.settings.faces, (user.settings or {}).get("faces", {}), USER_FACE_SETTINGS)
         return with_model_thresholds(faces)
 
-    def update_persons(self, user_id: int, wait: float | None = None) -> ClusterReport:
-        """Group a user's new faces into persons, with the user's clustering settings, under the user's grouping
-        lease (the workers, the API and the CLI take turns; LeaseHeld after ``wait`` seconds)."""
+    def update_persons(self, user_id: int, wait: float | None = None, everything: bool = False) -> ClusterReport:
+        """Group a user's new faces (every waiting face with ``everything``) into persons, with the user's
+        clustering settings, under the user's grouping lease (the workers, the API and the CLI take turns;
+        LeaseHeld after ``wait`` seconds)."""
         with self._grouping_lease(user_id, wait), self.database.session() as session:
-            return self._group(session, user_id)
+            return self._group(session, user_id, everything=everything)
 
     def update_persons_if_due(self, user_id: int, wait: float | None = None) -> ClusterReport | None:
         """``update_persons`` when faces were stored since the user's last clustering; None otherwise."""
@@ -190,18 +191,21 @@ class Workspace:
         from recognize.faces import confirmations
 
         with self._grouping_lease(user_id, wait), self.database.session() as session:
-            confirmations.answer(session, user_id, question_id, reply)
+            persons = confirmations.answer(session, user_id, question_id, reply)
             session.flush()
             if reply != "skip":
-                self._group(session, user_id)
+                self._group(session, user_id, changed=persons)
 
     def _grouping_lease(self, user_id: int, wait: float | None) -> AbstractContextManager[None]:
         return leased(self.database, f"cluster-{user_id}", GROUPING_WAIT if wait is None else wait)
 
-    def _group(self, session: Session, user_id: int) -> ClusterReport:
+    def _group(
+        self, session: Session, user_id: int, changed: Sequence[int] = (), everything: bool = False
+    ) -> ClusterReport:
         from recognize.faces.grouping import update_persons
 
-        return update_persons(session, user_id, self.clustering_settings(session.get_one(User, user_id)))
+        settings = self.clustering_settings(session.get_one(User, user_id))
+        return update_persons(session, user_id, settings, changed=changed, everything=everything)
 
     def close(self) -> None:
         """Release database connections."""
