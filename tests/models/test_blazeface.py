@@ -94,10 +94,10 @@ def test_the_second_look_confirms_a_face_and_rejects_fruit() -> None:
     face = load_image(EXAMPLES / "obama.jpg", 10**8, 16, 1600).pixels
     box = face_detector("hog").detect(face, 1)[0].box
     as_array = np.array([box.left, box.top, box.right, box.bottom], dtype=float)
-    assert _confirmed(short, face, as_array)
+    assert _confirmed(short, Image.fromarray(face), as_array)
     fruit = load_image(EXAMPLES.parents[2] / "photos" / "debian-opencv-doc" / "fruits.jpg", 10**8, 16, 1600).pixels
     assert not any(
-        _confirmed(short, fruit, np.array([x, y, x + 80, y + 80], dtype=float))
+        _confirmed(short, Image.fromarray(fruit), np.array([x, y, x + 80, y + 80], dtype=float))
         for x in (50, 200, 350)
         for y in (50, 250)
     )
