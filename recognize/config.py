@@ -29,9 +29,9 @@ class FaceSettings(BaseModel):
 
     enabled: bool = Field(True, description="Run face detection on images.")
     detector: Literal["hog", "cnn", "blazeface"] = Field(
-        "hog",
-        description="Face detector: hog (dlib, fast, frontal faces), cnn (dlib MMOD, slow) or blazeface (MediaPipe "
-        "BlazeFace over 3 x 3 tiles: small, candid and group faces).",
+        "blazeface",
+        description="Face detector: blazeface (MediaPipe BlazeFace over 3 x 3 tiles with a second look: small, "
+        "candid and group faces), hog (dlib, frontal faces only) or cnn (dlib MMOD, slow).",
     )
     working_size: int = Field(
         1600, ge=160, le=16000, description="Longest side, in pixels, images are decoded at for detection."

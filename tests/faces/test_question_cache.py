@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 from recognize.app import App
 from recognize.faces import question_cache
 from recognize.faces.confirmations import Question
-from recognize.storage.models import Face, MediaFile, User
+from recognize.storage.models import Face, User
+from tests.faces.conftest import main_face
 
 
 def _ask(app: App) -> list[Question]:
@@ -40,7 +41,7 @@ def test_a_change_is_served_from_the_previous_list_until_the_new_one_is_made(
     first = _ask(app)
     assert _ask(app) == first and len(made) == 1  # unchanged faces: the kept list, not made again
     with app.database.session() as session:
-        left_out = session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == "obama/d.jpg")).one()
+        left_out = main_face(session, "obama/d.jpg")
         obama = left_out.person_id
         session.execute(update(Face).where(Face.id == left_out.id).values(person_id=None, assigned_by=None))
     allowed.clear()

@@ -20,8 +20,8 @@ from recognize.jobs.liveness import identity
 from recognize.jobs.queue import build_queue
 from recognize.library.accounts import create_user
 from recognize.server import create_server
-from recognize.storage.models import Face, Lease, Library, MediaFile, utcnow
-from tests.faces.conftest import faces_app, processed_template
+from recognize.storage.models import Lease, Library, utcnow
+from tests.faces.conftest import faces_app, main_face, processed_template
 
 __all__ = ["faces_app", "processed_template"]
 
@@ -84,7 +84,7 @@ def test_answers_and_reclusters_wait_for_a_grouping_elsewhere_then_say_so(
     app, _root = faces_app
     with app.database.session() as session:
         user = create_user(session, "admin", "admin-password", admin=True)
-        face = session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == "obama/d.jpg")).one()
+        face = main_face(session, "obama/d.jpg")
         face.person_id = None
     monkeypatch.setattr(workspace_module, "GROUPING_WAIT", 0.5)
     _hold(app, f"cluster-{user.id}", f"{identity(live_process)}#1")
@@ -124,7 +124,7 @@ def test_answers_given_while_grouping_runs_are_all_kept_and_leave_no_empty_perso
     with app.database.session() as session:
         user = create_user(session, "admin", "admin-password", admin=True)
         for rel_path in ("obama/d.jpg", "obama/c.jpg", "kit/b.jpeg", "rose/b.jpg"):
-            face = session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == rel_path)).one()
+            face = main_face(session, rel_path)
             ops.split(session, user.id, face.person_id, [face.id])  # the same person twice: merge questions
     stop = threading.Event()
     failures: list[BaseException] = []

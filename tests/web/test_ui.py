@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from recognize.storage.models import Face, MediaFile
+from tests.faces.conftest import main_face
 from tests.media_factory import jpeg_with_exif
 from tests.web.conftest import ARTIFACTS, PASSWORD
 
@@ -28,7 +29,7 @@ def _log_in(page, base: str) -> None:
 
 def _person_of(app, rel_path: str) -> tuple[int, int]:
     with app.database.session() as session:
-        face = session.scalars(select(Face).join(MediaFile).where(MediaFile.rel_path == rel_path)).one()
+        face = main_face(session, rel_path)
         return face.person_id, face.id
 
 
