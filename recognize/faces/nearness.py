@@ -24,7 +24,8 @@ BLOCK = 2048
 
 
 class PersonSpace:
-    """The persons of a user's faces: member sums and counts, mean faces, and a sample of members each."""
+    """The persons of a user's faces: member sums and counts, mean faces, a sample of members each, and the
+    pairs of persons that share a photo."""
 
     def __init__(self, faces: Sequence[KnownFace], settings: FaceSettings) -> None:
         members = sorted((f for f in faces if f.person_id is not None and f.vector is not None), key=_owner)
@@ -38,6 +39,7 @@ class PersonSpace:
         self.sums = np.add.reduceat(vectors, starts, axis=0) if members else vectors
         norms = np.linalg.norm(self.sums, axis=1, keepdims=True) if members else np.ones((0, 1))
         self.centres = (self.sums / np.maximum(norms, 1e-12)).astype(np.float32)
+        self.sharing_photos = _sharing_photos(faces)
         self.samples: list[tuple[np.ndarray, np.ndarray]] = []
         for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
             chosen = start + np.linspace(0, count - 1, min(count, SAMPLE)).round().astype(int)
@@ -110,6 +112,22 @@ def close_counts(vectors: np.ndarray, cap: float) -> np.ndarray:
     for start in range(0, len(vectors), BLOCK):
         counts[start : start + BLOCK] = (cap > distances_to(vectors, vectors[start : start + BLOCK].T).T).sum(axis=1)
     return counts
+
+
+def _sharing_photos(faces: Sequence[KnownFace]) -> set[tuple[int, int]]:
+    """Pairs of persons (smaller id first) with faces in one photo."""
+    by_photo: dict[int, set[int]] = {}
+    for face in faces:
+        if face.person_id is not None:
+            by_photo.setdefault(face.file_id, set()).add(face.person_id)
+    return {
+        (first, second)
+        for persons in by_photo.values()
+        if len(persons) > 1
+        for first in persons
+        for second in persons
+        if first < second
+    }
 
 
 def _owner(face: KnownFace) -> int:

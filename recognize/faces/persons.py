@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 from sqlalchemy import Select, bindparam, func, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
 from recognize.faces.errors import PersonError
@@ -372,22 +372,10 @@ def suggest_merges(
         mine = np.array([person == person_id for person in ids])
         near &= mine[:, None] | mine[None, :]
     pairs = [(ids[a], ids[b]) for a, b in zip(*np.nonzero(np.triu(near, 1)), strict=True)]
-    shared = _persons_sharing_photos(session, {person for pair in pairs for person in pair})
+    shared = space.sharing_photos
     found = [
         (first, second, space.between(first, second))
         for first, second in pairs
         if (first, second) not in shared and not {f"merge-{first}-{second}", f"merge-{second}-{first}"} & refused
     ]
     return sorted(found, key=lambda pair: pair[2])[:limit]
-
-
-def _persons_sharing_photos(session: Session, persons: set[int]) -> set[tuple[int, int]]:
-    """Pairs (smaller id first) of these persons that have faces in one photo."""
-    other = aliased(Face)
-    query = (
-        select(Face.person_id, other.person_id)
-        .join(other, (other.file_id == Face.file_id) & (other.person_id > Face.person_id))
-        .where(Face.person_id.in_(persons), other.person_id.in_(persons))
-        .distinct()
-    )
-    return {(first, second) for first, second in session.execute(query)}

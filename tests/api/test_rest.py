@@ -49,6 +49,12 @@ def test_persons_files_and_faces(api) -> None:
     assert page["total"] == 10 and len(page["items"]) == 3
     of_person = client.get(f"/api/files?person={ids['person']}", auth=ALICE).json()
     assert of_person["total"] == 4
+    whole = client.get(f"/api/persons/{ids['person']}", auth=ALICE).json()
+    assert whole["face_count"] == len(whole["faces"]) == 4
+    first = client.get(f"/api/persons/{ids['person']}?limit=3", auth=ALICE).json()["faces"]
+    after = first[-1]["id"]
+    rest = client.get(f"/api/persons/{ids['person']}?limit=3&after={after}", auth=ALICE).json()["faces"]
+    assert [face["id"] for face in first + rest] == [face["id"] for face in whole["faces"]] and len(first) == 3
     detail = client.get(f"/api/files/{ids['file']}", auth=ALICE).json()
     assert detail["faces"][0]["person"] == ids["person"] and detail["width"] > 0
     original = client.get(f"/api/files/{ids['file']}/original", auth=ALICE)

@@ -1,14 +1,14 @@
 """Faces and persons: list, create, rename, hide, merge, split, move a face, merge suggestions."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recognize.api.deps import Db, Me, Recognize
-from recognize.api.schemas import FaceMove, Id, Merge, Offset, Page, PersonChange, Split, face_json
+from recognize.api.schemas import MAX_ID, FaceMove, Id, Merge, Offset, Page, PersonChange, Split, face_json
 from recognize.faces import persons as ops
 from recognize.storage.models import Face, Library, MediaFile, Person, User
 
@@ -55,12 +55,21 @@ def persons(db: Db, user: Me, hidden: bool = False, limit: Page = 100, offset: O
 
 
 @router.get("/api/persons/{person_id}")
-def person(db: Db, user: Me, person_id: Id) -> dict[str, Any]:
+def person(
+    db: Db,
+    user: Me,
+    person_id: Id,
+    limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> dict[str, Any]:
+    """One person with its faces, oldest first: all of them, or ``limit`` of them after the face id ``after``
+    (the next page starts after the last face id of this one; ``face_count`` says how many there are)."""
     summary = ops.person_summary(db, user.id, person_id)
     if summary is None:
         raise HTTPException(404, f"no person {person_id}")
-    faces = db.scalars(select(Face).where(Face.person_id == person_id).order_by(Face.id))
-    return {**vars(summary), "faces": [face_json(face) for face in faces]}
+    query = select(Face).where(Face.person_id == person_id, Face.id > after).order_by(Face.id)
+    faces = db.scalars(query if limit is None else query.limit(limit))
+    return {**vars(summary), "face_count": summary.faces, "faces": [face_json(face) for face in faces]}
 
 
 @router.get("/api/persons/{person_id}/cover")
