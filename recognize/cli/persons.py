@@ -232,7 +232,7 @@ def person_confirm(
         with app.database.session() as session:
             owner = existing_user(session, user or app.settings.user)
             settings = app.clustering_settings(owner)
-            found = confirmations.questions(session, owner.id, settings, limit=1)
+            found = confirmations.questions(session, owner.id, settings, limit=1, kinds=("face", "merge"))
             if not found:
                 typer.echo("no questions: every face is settled" if asked == 0 else "no more questions")
                 return

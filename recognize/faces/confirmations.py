@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
+from recognize.faces.group_questions import apply_group, groups
 from recognize.faces.history import recorded
 from recognize.faces.known import KnownFace, user_faces
 from recognize.faces.nearness import PersonSpace, close_counts
@@ -35,12 +37,14 @@ from recognize.storage.models import Confirmation, Face, FaceRejection, Person
 ASK_FACTOR = 1.2
 OUTLIER_FACTOR = 0.9
 ANSWERS = ("yes", "no", "skip")
-QUESTION_ID = re.compile(r"^(face|merge)-(\d{1,18})-(\d{1,18})$")
+KINDS = ("face", "merge", "group")
+QUESTION_ID = re.compile(r"^(face|merge|group)-(\d{1,18})-(\d{1,18})$")
 
 
 @dataclass(frozen=True)
 class Question:
-    """One question: about ``face`` and ``person`` (kind face) or ``person`` and ``other`` (kind merge)."""
+    """One question: about ``face`` and ``person`` (kind face), ``person`` and ``other`` (kind merge), or
+    ``person`` and ``faces`` (kind group; ``members``: those of them in the person now)."""
 
     id: str
     kind: str
@@ -50,6 +54,8 @@ class Question:
     face: int | None = None
     other: int | None = None
     inside: bool = False
+    faces: tuple[int, ...] = ()
+    members: tuple[int, ...] = ()
 
 
 def answered(session: Session, user_id: int) -> dict[str, str]:
@@ -58,9 +64,11 @@ def answered(session: Session, user_id: int) -> dict[str, str]:
     return {question: reply for question, reply in rows}
 
 
-def questions(session: Session, user_id: int, settings: FaceSettings, limit: int = 20) -> list[Question]:
-    """The questions worth asking now, best first (``settings`` carry the model's thresholds)."""
-    return still_open(session, user_id, candidates(session, user_id, settings), limit)
+def questions(
+    session: Session, user_id: int, settings: FaceSettings, limit: int = 20, kinds: Collection[str] = KINDS
+) -> list[Question]:
+    """The questions worth asking now, best first (``settings`` carry the model's thresholds), of ``kinds``."""
+    return still_open(session, user_id, candidates(session, user_id, settings), limit, kinds)
 
 
 def candidates(session: Session, user_id: int, settings: FaceSettings) -> list[Question]:
@@ -98,6 +106,7 @@ def snapshot(session: Session, user_id: int, settings: FaceSettings) -> tuple[Pe
             if (distances and min(distances.values()) < cap) or spread > OUTLIER_FACTOR * cap:
                 found.append(_face_question(face.id, face.person_id, 1, spread, inside=True))
     found += _face_questions(leaning, cap)
+    found += _group_questions(found, faces, photo_persons)
     for first, second, distance in suggest_merges(session, user_id, settings, limit=50, space=space):
         person, other = sorted((first, second), key=lambda p: (-space.size(p), p))
         gain = min(space.size(first), space.size(second))
@@ -105,15 +114,17 @@ def snapshot(session: Session, user_id: int, settings: FaceSettings) -> tuple[Pe
     return space, sorted(found, key=_rank)
 
 
-def still_open(session: Session, user_id: int, found: list[Question], limit: int) -> list[Question]:
-    """The first ``limit`` of ``found`` that are not answered and still fit the faces and persons as they
-    are now (``found`` may have been computed before the last changes)."""
+def still_open(
+    session: Session, user_id: int, found: list[Question], limit: int, kinds: Collection[str] = KINDS
+) -> list[Question]:
+    """The first ``limit`` of ``found`` (of ``kinds``) that are not answered and still fit the faces and persons
+    as they are now (``found`` may have been computed before the last changes)."""
     done = answered(session, user_id)
-    fresh = [question for question in found if question.id not in done]
+    fresh = [question for question in found if question.id not in done and question.kind in kinds]
     kept: list[Question] = []
     for start in range(0, len(fresh), 4 * limit):
         batch = fresh[start : start + 4 * limit]
-        faces = {q.face for q in batch if q.face is not None}
+        faces = {q.face for q in batch if q.face is not None} | {face for q in batch for face in q.faces}
         persons = {q.person for q in batch} | {q.other for q in batch if q.other is not None}
         placed = dict(session.execute(select(Face.id, Face.person_id).where(Face.id.in_(faces))).all())
         users = set(session.scalars(select(Face.id).where(Face.id.in_(faces), Face.assigned_by == "user")))
@@ -123,11 +134,36 @@ def still_open(session: Session, user_id: int, found: list[Question], limit: int
                 expected = question.person if question.inside else None
                 if question.face not in placed or placed[question.face] != expected or question.face in users:
                     continue
+            if question.faces and not _group_holds(question, placed, users):
+                continue
             if question.person in alive and (question.other is None or question.other in alive):
                 kept.append(question)
         if len(kept) >= limit:
             break
     return kept[:limit]
+
+
+def _group_holds(question: Question, placed: dict[int, int | None], users: set[int]) -> bool:
+    """Whether every face of a group question is still where it was when asked (not placed by the user)."""
+    return all(
+        face in placed and face not in users and placed[face] == (question.person if face in question.members else None)
+        for face in question.faces
+    )
+
+
+def _group_questions(
+    found: list[Question], faces: list[KnownFace], photo_persons: dict[int, set[int]]
+) -> list[Question]:
+    photos = {face.id: face.file_id for face in faces}
+    members: dict[int, set[int]] = defaultdict(set)
+    for photo, persons in photo_persons.items():
+        for person in persons:
+            members[person].add(photo)
+    asked = [(q.face or 0, q.person, q.inside, q.distance, q.gain) for q in found if q.kind == "face"]
+    return [
+        Question(question_id, "group", person, len(chosen), doubt, inside=bool(inside), faces=chosen, members=inside)
+        for question_id, person, chosen, inside, doubt in groups(asked, photos, members)
+    ]
 
 
 def _rank(question: Question) -> tuple[bool, int, float, str]:
@@ -161,15 +197,27 @@ def merge_id(person: int, other: int) -> str:
     return f"merge-{person}-{other}"
 
 
-def answer(session: Session, user_id: int, question_id: str, reply: str) -> list[int]:
-    """Apply and remember an answer; returns the persons it concerns. Raises PersonError naming an unknown
-    question, face or person."""
+def answer(
+    session: Session,
+    user_id: int,
+    question_id: str,
+    reply: str,
+    group: Question | None = None,
+    excepted: Collection[int] = (),
+) -> list[int]:
+    """Apply and remember an answer; returns the persons it concerns. A group question's answer needs the
+    ``group`` as it was asked, and may except some of its faces (``group_questions``). Raises PersonError
+    naming an unknown question, face or person."""
     if reply not in ANSWERS:
         raise ValueError(f"answer must be one of {', '.join(ANSWERS)}")
     parsed = QUESTION_ID.match(question_id)
     if parsed is None:
         raise PersonError(f"no question {question_id!r}", 404)
     kind, first, second = parsed.group(1), int(parsed.group(2)), int(parsed.group(3))
+    if kind == "group":
+        return _answer_group(session, user_id, question_id, reply, group, excepted)
+    if excepted:
+        raise PersonError("only a group question's answer can except faces", 422)
     if kind == "face":
         face = get_face(session, user_id, first)
         get_person(session, user_id, second)
@@ -182,6 +230,21 @@ def answer(session: Session, user_id: int, question_id: str, reply: str) -> list
     with recorded(session, user_id, "answer", summary, persons, faces) as recording:
         recording.question = question_id
         _apply(session, user_id, kind, first, second, reply)
+        session.merge(Confirmation(user_id=user_id, question=question_id, answer=reply))
+    return persons
+
+
+def _answer_group(
+    session: Session, user_id: int, question_id: str, reply: str, group: Question | None, excepted: Collection[int]
+) -> list[int]:
+    if group is None or group.id != question_id:
+        raise PersonError(f"question {question_id} is no longer asked: ask for the questions again", 409)
+    current = session.execute(select(Face.person_id).where(Face.id.in_(group.faces))).scalars()
+    persons = sorted({group.person, *(person for person in current if person is not None)})
+    summary = f"{reply} to: are these {len(group.faces)} faces Person {group.person}?"
+    with recorded(session, user_id, "answer", summary, persons, list(group.faces)) as recording:
+        recording.question = question_id
+        apply_group(session, user_id, group.person, group.faces, reply, excepted)
         session.merge(Confirmation(user_id=user_id, question=question_id, answer=reply))
     return persons
 

@@ -12,13 +12,13 @@ answered or no longer true (a face moved, a person merged away), and suggestions
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
-from recognize.faces.confirmations import Question, snapshot, still_open
+from recognize.faces.confirmations import KINDS, Question, snapshot, still_open
 from recognize.faces.nearness import PersonSpace
 from recognize.faces.persons import suggest_merges
 from recognize.storage.database import Database
@@ -46,9 +46,15 @@ class QuestionCache:
         self._kept: dict[int, tuple[Version, Snapshot]] = {}
         self._making: dict[int, threading.Thread] = {}
 
-    def questions(self, session: Session, user_id: int, settings: FaceSettings, limit: int) -> list[Question]:
-        """The first ``limit`` open questions (see the module's docstring for how fresh)."""
-        return still_open(session, user_id, self.snapshot(session, user_id, settings)[1], limit)
+    def questions(
+        self, session: Session, user_id: int, settings: FaceSettings, limit: int, kinds: Collection[str] = KINDS
+    ) -> list[Question]:
+        """The first ``limit`` open questions of ``kinds`` (see the module's docstring for how fresh)."""
+        return still_open(session, user_id, self.snapshot(session, user_id, settings)[1], limit, kinds)
+
+    def asked(self, session: Session, user_id: int, settings: FaceSettings, question_id: str) -> Question | None:
+        """A question as it is asked now (a group question's answer needs its faces), or None."""
+        return next((q for q in self.snapshot(session, user_id, settings)[1] if q.id == question_id), None)
 
     def suggestions(
         self, session: Session, user_id: int, settings: FaceSettings, person_id: int | None, limit: int

@@ -76,9 +76,12 @@ class Workspace:
 
         return QuestionCache(self.database)
 
-    def questions(self, session: Session, user: User, limit: int) -> list[Question]:
-        """The first ``limit`` questions worth asking the user now, best first, with the user's settings."""
-        return self.question_cache.questions(session, user.id, self.clustering_settings(user), limit)
+    def questions(
+        self, session: Session, user: User, limit: int, kinds: Sequence[str] = ("face", "merge", "group")
+    ) -> list[Question]:
+        """The first ``limit`` questions (of ``kinds``) worth asking the user now, best first, with the user's
+        settings."""
+        return self.question_cache.questions(session, user.id, self.clustering_settings(user), limit, kinds)
 
     def merge_suggestions(
         self, session: Session, user: User, person_id: int | None = None, limit: int = 50
@@ -185,13 +188,19 @@ class Workspace:
             clear_clustering_due(session, user_id, token)
         return report
 
-    def answer_question(self, user_id: int, question_id: str, reply: str, wait: float | None = None) -> None:
+    def answer_question(
+        self, user_id: int, question_id: str, reply: str, wait: float | None = None, excepted: Sequence[int] = ()
+    ) -> None:
         """Apply one answer to a question and group the waiting faces again, as one operation under the user's
         grouping lease, committed before it returns (the API, the CLI and the UI all answer this way)."""
         from recognize.faces import confirmations
 
         with self._grouping_lease(user_id, wait), self.database.session() as session:
-            persons = confirmations.answer(session, user_id, question_id, reply)
+            group = None
+            if question_id.startswith("group-"):
+                user = session.get_one(User, user_id)
+                group = self.question_cache.asked(session, user_id, self.clustering_settings(user), question_id)
+            persons = confirmations.answer(session, user_id, question_id, reply, group, excepted)
             session.flush()
             if reply != "skip":
                 self._group(session, user_id, changed=persons)

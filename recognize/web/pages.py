@@ -300,7 +300,12 @@ def confirm(request: Request, app: Recognize) -> Response:
             for person in ([question.person, question.other] if question else [])
             if person is not None
         }
-    return render(request, "confirm.html", user, question=question, names=names, shown=shown)
+        photos = (
+            dict(session.execute(select(Face.id, Face.file_id).where(Face.id.in_(question.faces))).all())
+            if (question)
+            else {}
+        )
+    return render(request, "confirm.html", user, question=question, names=names, shown=shown, photos=photos)
 
 
 @router.get("/logout")

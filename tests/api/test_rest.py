@@ -18,6 +18,7 @@ from recognize.library.accounts import create_token, revoke_token
 from recognize.server import create_server
 from recognize.storage.models import ApiToken, Face, MediaFile, User
 from tests.api.conftest import ALICE, BOB, _ids
+from tests.faces.conftest import main_face
 from tests.media_factory import jpeg_with_exif
 
 
@@ -295,6 +296,24 @@ def test_confirmations_are_listed_best_first_and_answered(api) -> None:
     assert client.get(f"/api/faces/{ids['face']}", auth=ALICE).json()["person"] == ids["person"]
     assert asked["id"] not in [item["id"] for item in client.get("/api/confirmations", auth=ALICE).json()["items"]]
     assert client.get("/api/confirmations", auth=BOB).json() == {"items": []}
+
+
+def test_a_group_question_is_listed_with_its_faces_and_answered_with_exceptions(api) -> None:
+    client, app, _root = api
+    with app.database.session() as session:
+        faces = [main_face(session, path) for path in ("obama/c.jpg", "obama/d.jpg")]
+        obama, ids = faces[0].person_id, [face.id for face in faces]
+        for face in faces:
+            face.person_id = None
+    items = client.get("/api/confirmations?kind=group", auth=ALICE).json()["items"]
+    assert [item["kind"] for item in items] == ["group"] and sorted(items[0]["faces"]) == sorted(ids)
+    assert items[0]["person"] == obama
+    path = f"/api/confirmations/{items[0]['id']}"
+    assert client.post(path, json={"answer": "yes", "except": [ids[0] + 10**6]}, auth=ALICE).status_code == 422
+    assert client.post(path, json={"answer": "yes", "except": [ids[1]]}, auth=ALICE).status_code == 200
+    assert client.get(f"/api/faces/{ids[0]}", auth=ALICE).json()["person"] == obama
+    assert client.get(f"/api/faces/{ids[1]}", auth=ALICE).json()["person"] is None
+    assert client.post(path, json={"answer": "yes"}, auth=ALICE).status_code == 409  # asked no more
 
 
 def test_more_requests_at_once_than_pooled_connections_all_finish(api) -> None:

@@ -170,6 +170,39 @@ def test_places_are_browsable_and_searchable(page, server) -> None:
     page.screenshot(path=ARTIFACTS / "object-tags.png", full_page=True)
 
 
+def test_a_group_question_is_a_grid_answered_with_the_keyboard(page, server) -> None:
+    base, app = server
+    from sqlalchemy import update
+
+    from recognize.faces import confirmations
+    from recognize.storage.models import User
+
+    first, second = _person_of(app, "obama/c.jpg"), _person_of(app, "obama/d.jpg")
+    obama = first[0]
+    with app.database.session() as session:
+        session.execute(update(Face).where(Face.id.in_([first[1], second[1]])).values(person_id=None))
+        user = session.scalars(select(User).where(User.name == "admin")).one()
+        for asked in confirmations.questions(session, user.id, app.clustering_settings(user), limit=50):
+            if asked.kind == "merge":
+                confirmations.answer(session, user.id, asked.id, "no")
+    _log_in(page, base)
+    _open(page, f"{base}/confirm")
+    question = page.locator("#question")
+    assert question.get_attribute("data-id").startswith(f"group-{obama}-")
+    assert page.locator(".pick input").count() == 2
+    page.screenshot(path=ARTIFACTS / "confirm-group.png", full_page=True)
+    ticks = page.locator(".pick input")
+    unticked = int(ticks.nth(1).get_attribute("data-face"))
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press(" ")
+    assert not ticks.nth(1).is_checked() and ticks.nth(0).is_checked()
+    asked = question.get_attribute("data-id")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#question[data-id="{asked}"]', state="detached")
+    placed = {face: person for person, face in (_person_of(app, "obama/c.jpg"), _person_of(app, "obama/d.jpg"))}
+    assert placed[unticked] is None and placed[({first[1], second[1]} - {unticked}).pop()] == obama
+
+
 def test_questions_page_answers_with_the_keyboard(page, server) -> None:
     base, app = server
     from sqlalchemy import update

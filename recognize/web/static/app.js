@@ -183,9 +183,12 @@ if (newer || older) {
 
 const question = document.getElementById("question");
 if (question) {
+  const picks = [...question.querySelectorAll(".pick input")];
   const reply = async (answer) => {
+    const body = { answer };
+    if (picks.length && answer === "yes") body.except = picks.filter((box) => !box.checked).map((box) => Number(box.dataset.face));
     try {
-      await api("POST", `/api/confirmations/${question.dataset.id}`, { answer });
+      await api("POST", `/api/confirmations/${question.dataset.id}`, body);
       if (answer !== "skip") undoable();
       location.reload();
     } catch (error) { show(error.message); }
@@ -193,9 +196,19 @@ if (question) {
   question.querySelectorAll("button[data-answer]").forEach((button) => {
     button.addEventListener("click", () => reply(button.dataset.answer));
   });
+  if (picks.length) picks[0].focus();
   document.addEventListener("keydown", (event) => {
-    const answer = { y: "yes", n: "no", s: "skip" }[event.key];
-    if (answer && !event.ctrlKey && !event.metaKey && !["INPUT", "TEXTAREA"].includes(event.target.tagName)) {
+    const at = picks.indexOf(document.activeElement);
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    if (picks.length && step) {
+      event.preventDefault();
+      picks[(Math.max(at, 0) + step + picks.length) % picks.length].focus();
+      return;
+    }
+    const onPick = at >= 0;
+    const answer = { y: "yes", n: "no", s: "skip", ...(picks.length ? { Enter: "yes" } : {}) }[event.key];
+    const typing = ["TEXTAREA"].includes(event.target.tagName) || (event.target.tagName === "INPUT" && !onPick);
+    if (answer && !event.ctrlKey && !event.metaKey && !typing) {
       event.preventDefault();
       reply(answer);
     }
