@@ -10,8 +10,9 @@ labelled sets of ``../shared/data/faces`` (measured with ``bench/labelled_faces.
 ``tests/bench/test_archive_fixture.py`` checks them.
 
 Persons are set as grouping would leave them, imperfect on purpose: most faces of a family member or
-friend are in their person (all 200 of those persons named), a few wait unassigned, a few sit in a wrong
-person, and five family members are split in two (so questions have something to ask).
+friend are in their person (all 200 of those persons named), a few wait unassigned (marked as grouping
+leaves them), a few sit in a wrong person, and five family members are split in two (so questions have
+something to ask).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from recognize.app import App
 from recognize.config import FaceSettings, load_settings
+from recognize.faces.known import LEFT
 from recognize.faces.thresholds import embedding_model
 from recognize.library.accounts import create_token, create_user
 from recognize.storage.models import Face, MediaFile, Person, SearchDocument, Tag
@@ -210,7 +212,7 @@ def _faces_and_persons(
                 "x": 100, "y": 100, "width": 120, "height": 120, "score": 0.9, "landmarks": [], "blur": 0.1,
                 "embedding": vectors[index].tobytes(), "embedding_model": model, "clusterable": True,
                 "age": 6.0 if people.young[identity] and roll[index] < 0.3 else 35.0,
-                "thumbnail": thumbnail, "person_id": person, "assigned_by": "auto" if person else None,
+                "thumbnail": thumbnail, "person_id": person, "assigned_by": "auto" if person else LEFT,
             }
         )  # fmt: skip
         if len(rows) == 5000:
