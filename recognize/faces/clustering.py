@@ -121,20 +121,42 @@ def cluster(
 
 
 class PersonIndex:
-    """The faces of existing persons, to decide which person (if any) a new face clearly belongs to."""
+    """The faces of existing persons, to decide which person (if any) a new face clearly belongs to.
+
+    Rows live in a buffer that grows by a quarter when full, so adding the faces one update joins costs
+    about their own rows, not a copy of every face each time."""
 
     def __init__(self, embeddings: np.ndarray, owners: Sequence[int], young: Sequence[bool] | None = None) -> None:
-        self.embeddings = embeddings
-        self.owners = np.asarray(owners, dtype=np.int64)
-        self.young = np.zeros(len(self.owners), bool) if young is None else np.asarray(young, dtype=bool)
-        ids, self._sizes = np.unique(self.owners, return_counts=True)
-        self._size_of = dict(zip(ids.tolist(), self._sizes.tolist(), strict=True))
+        self._rows = np.asarray(embeddings, dtype=np.float32)
+        self._owners = np.asarray(owners, dtype=np.int64).copy()
+        self._young = np.zeros(len(self._owners), bool) if young is None else np.asarray(young, dtype=bool).copy()
+        self._count = len(self._owners)
+        ids, sizes = np.unique(self._owners, return_counts=True)
+        self._size_of = dict(zip(ids.tolist(), sizes.tolist(), strict=True))
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        return self._rows[: self._count]
+
+    @property
+    def owners(self) -> np.ndarray:
+        return self._owners[: self._count]
+
+    @property
+    def young(self) -> np.ndarray:
+        return self._young[: self._count]
 
     def add(self, embedding: np.ndarray, owner: int, young: bool = False) -> None:
         """Count a newly joined face as a member of its person."""
-        self.embeddings = np.vstack([self.embeddings, embedding[None, :]]) if len(self.owners) else embedding[None, :]
-        self.owners = np.append(self.owners, owner)
-        self.young = np.append(self.young, young)
+        if self._count == 0 and self._rows.shape[1] != len(embedding):
+            self._rows = np.zeros((0, len(embedding)), np.float32)
+        if self._count == len(self._rows):
+            grown = len(self._rows) + max(16, len(self._rows) // 4)
+            self._rows = np.concatenate([self._rows, np.zeros((grown - len(self._rows), len(embedding)), np.float32)])
+            self._owners = np.concatenate([self._owners, np.zeros(grown - len(self._owners), np.int64)])
+            self._young = np.concatenate([self._young, np.zeros(grown - len(self._young), bool)])
+        self._rows[self._count], self._owners[self._count], self._young[self._count] = embedding, owner, young
+        self._count += 1
         self._size_of[owner] = self._size_of.get(owner, 0) + 1
 
     def best(

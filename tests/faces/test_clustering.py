@@ -71,3 +71,17 @@ def test_join_needs_agreement_and_refuses_ambiguity(johns) -> None:
     assert index.best(embeddings[salley[6]], join, 2, excluded={1}) is None
     both = PersonIndex(embeddings[salley[:5] + salley[:5]], [1] * 5 + [2] * 5)
     assert both.best(embeddings[salley[6]], join, 2, excluded=set()) is None
+
+
+def test_faces_added_to_the_index_beyond_its_first_size_all_vote() -> None:
+    rng = np.random.default_rng(5)
+    centre = rng.normal(size=32)
+    members = [(centre + rng.normal(size=32) * 0.1) for _ in range(40)]
+    members = [(m / np.linalg.norm(m)).astype(np.float32) for m in members]
+    other = rng.normal(size=(2, 32)).astype(np.float32)
+    index = PersonIndex(other / np.linalg.norm(other, axis=1, keepdims=True), [1, 2])
+    for member in members:
+        index.add(member, 9)
+    assert len(index.owners) == 42 and (index.owners[2:] == 9).all()
+    assert np.allclose(index.embeddings[2:], np.stack(members))
+    assert index.best(members[0], 0.5, 30, set()) == 9
