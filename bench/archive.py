@@ -146,6 +146,7 @@ def interactive(base: str, archive: Archive, repeat: int, server_pid: int) -> li
         answers.append(time.perf_counter() - started)
     answers.sort()
     found.append(("POST /api/confirmations/{id} (yes)", "answer", answers[len(answers) // 2], answers[-1], ""))
+    print(f"answers: {[round(a, 2) for a in answers]} s", file=sys.stderr, flush=True)
     before = rss_mb(server_pid)
     started = time.perf_counter()
     with client.stream("GET", "/api/export") as response:
@@ -153,6 +154,7 @@ def interactive(base: str, archive: Archive, repeat: int, server_pid: int) -> li
     seconds = time.perf_counter() - started
     growth = rss_mb(server_pid, "VmHWM") - before
     found.append(("GET /api/export", "export", seconds, seconds, f"{size / 1e6:.0f} MB, server +{growth:.0f} MB"))
+    print(f"export: {seconds:.1f} s, {size / 1e6:.0f} MB, server +{growth:.0f} MB", file=sys.stderr, flush=True)
     return found
 
 
@@ -199,6 +201,7 @@ def measure(source: Path, archive: Archive, repeat: int, work: Path) -> list[Row
     ]:
         seconds, peak = command(archive.data, source, *args)
         found.append((label, "command", seconds, seconds, f"peak {peak:.0f} MB"))
+        print(f"{label}: {seconds:.1f} s, peak {peak:.0f} MB", file=sys.stderr, flush=True)
     for label, name in [
         ("join 100 new faces", "join"),
         ("rescan, unchanged", "rescan"),
@@ -206,6 +209,7 @@ def measure(source: Path, archive: Archive, repeat: int, work: Path) -> list[Row
     ]:
         seconds, peak = job(archive.data, source, name)
         found.append((label, "job", seconds, seconds, f"peak {peak:.0f} MB"))
+        print(f"{label}: {seconds:.1f} s, peak {peak:.0f} MB", file=sys.stderr, flush=True)
     return found
 
 

@@ -80,6 +80,29 @@ def _components(embeddings: np.ndarray, threshold: float) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
+MAX_COMPONENT = 5000  # faces clustered at once: their distance matrix takes 8 bytes per pair (200 MB here)
+TIGHTEN = 0.97
+
+
+def _bounded_components(embeddings: np.ndarray, threshold: float, min_size: int) -> list[np.ndarray]:
+    """The indexes of each component of at least ``min_size`` faces; a component larger than ``MAX_COMPONENT``
+    (relatives in a big family archive chain together) is cut again at a tighter distance until its parts
+    fit, so a full regroup never builds a matrix larger than that. Its faces can then form several persons
+    where one would do (merge suggestions offer them), never one person more mixed."""
+    found, pending = [], [(np.arange(len(embeddings)), threshold)]
+    while pending:
+        indexes, distance = pending.pop()
+        component = _components(embeddings[indexes], distance)
+        sizes = np.bincount(component)
+        for group in np.flatnonzero(sizes >= min_size):
+            members = indexes[component == group]
+            if len(members) > MAX_COMPONENT:
+                pending.append((members, distance * TIGHTEN))
+            else:
+                found.append(members)
+    return found
+
+
 def cluster(
     embeddings: np.ndarray,
     photos: Sequence[int],
@@ -98,12 +121,9 @@ def cluster(
     labels = np.full(len(embeddings), -1, dtype=int)
     if len(embeddings) < min_size:
         return labels
-    component = _components(embeddings, threshold)
     photo_array = np.asarray(photos)
-    sizes = np.bincount(component)
     next_label = 0
-    for group in np.flatnonzero(sizes >= min_size):
-        members = np.flatnonzero(component == group)
+    for members in _bounded_components(embeddings, threshold, min_size):
         distances = pairwise(embeddings[members])
         if young is not None and young_threshold is not None:
             either = young[members][:, None] | young[members][None, :]

@@ -85,3 +85,20 @@ def test_faces_added_to_the_index_beyond_its_first_size_all_vote() -> None:
     assert len(index.owners) == 42 and (index.owners[2:] == 9).all()
     assert np.allclose(index.embeddings[2:], np.stack(members))
     assert index.best(members[0], 0.5, 30, set()) == 9
+
+
+def test_a_component_too_large_to_cluster_at_once_is_cut_tighter(monkeypatch: pytest.MonkeyPatch) -> None:
+    from recognize.faces import clustering
+
+    rng = np.random.default_rng(6)
+    centres = rng.normal(size=(2, 64))
+    centres[1] = centres[0] + rng.normal(size=64) * 0.35  # two look-alikes: one component at a loose cap
+    faces = np.concatenate([centre + rng.normal(size=(20, 64)) * 0.12 for centre in centres])
+    faces = (faces / np.linalg.norm(faces, axis=1, keepdims=True)).astype(np.float32)
+    loose = 0.9
+    assert len(clustering._bounded_components(faces, loose, 2)) == 1
+    monkeypatch.setattr(clustering, "MAX_COMPONENT", 25)
+    parts = clustering._bounded_components(faces, loose, 2)
+    assert len(parts) >= 2 and all(len(part) <= 25 for part in parts)
+    labels = cluster(faces, list(range(40)), loose, 2, linkage="average")
+    assert all((labels == label).sum() <= 25 for label in set(labels.tolist()) - {-1})
