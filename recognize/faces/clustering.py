@@ -187,9 +187,11 @@ class PersonIndex:
         excluded: set[int],
         young: bool = False,
         young_distance: float | None = None,
+        known: np.ndarray | None = None,
     ) -> int | None:
         """The one person with at least ``min_votes`` faces (all, when smaller) closer than ``distance``
-        (``young_distance`` when the face or the voting member is young).
+        (``young_distance`` when the face or the voting member is young). ``known``: the face's distances to
+        the first rows, measured before (in one pass for many faces); the rows added since are measured here.
 
         None when no person, or more than one, qualifies: an ambiguous face waits unassigned.
         """
@@ -198,7 +200,11 @@ class PersonIndex:
         limits = np.full(len(self.owners), distance)
         if young_distance is not None:
             limits[self.young | young] = young_distance
-        close = self.owners[distances_to(self.embeddings, face) < limits]
+        if known is None:
+            found = distances_to(self.embeddings, face)
+        else:
+            found = np.concatenate([known, distances_to(self.embeddings[len(known) :], face)])
+        close = self.owners[found < limits]
         voters, votes = np.unique(close, return_counts=True)
         qualified = [
             int(person)

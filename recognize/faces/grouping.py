@@ -30,6 +30,7 @@ from recognize.storage.models import Face, Person
 # Faces grouping leaves alone: ones the user placed or took out ("user"), and ones waiting after a "no" ("held",
 # which later questions may still propose for another person).
 KEPT_OUT = ("user", "held")
+JOIN_BLOCK = 256  # waiting faces measured against every person's faces in one pass
 
 
 @dataclass(frozen=True)
@@ -126,23 +127,29 @@ def _join(
 ) -> tuple[int, list[KnownFace]]:
     """Put each waiting face in the one person enough of whose faces agree; returns how many, and the rest."""
     joined, still_waiting = 0, []
-    for face in waiting:
-        excluded = rejected[face.id] | photo_persons[face.file_id]
-        target = index.best(
-            face.vector,
-            settings.join_distance,
-            settings.join_min_votes,
-            excluded,
-            young=face.young,
-            young_distance=settings.child_distance,
+    for start in range(0, len(waiting), JOIN_BLOCK):
+        block = waiting[start : start + JOIN_BLOCK]
+        known = (
+            distances_to(index.embeddings, np.stack([face.vector for face in block]).T) if len(index.owners) else None
         )
-        if target is None:
-            still_waiting.append(face)
-            continue
-        session.execute(update(Face).where(Face.id == face.id).values(person_id=target, assigned_by="auto"))
-        index.add(face.vector, target, face.young)
-        photo_persons[face.file_id].add(target)
-        joined += 1
+        for column, face in enumerate(block):
+            excluded = rejected[face.id] | photo_persons[face.file_id]
+            target = index.best(
+                face.vector,
+                settings.join_distance,
+                settings.join_min_votes,
+                excluded,
+                young=face.young,
+                young_distance=settings.child_distance,
+                known=None if known is None else known[:, column],
+            )
+            if target is None:
+                still_waiting.append(face)
+                continue
+            session.execute(update(Face).where(Face.id == face.id).values(person_id=target, assigned_by="auto"))
+            index.add(face.vector, target, face.young)
+            photo_persons[face.file_id].add(target)
+            joined += 1
     return joined, still_waiting
 
 
