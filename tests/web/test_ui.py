@@ -170,21 +170,27 @@ def test_places_are_browsable_and_searchable(page, server) -> None:
     page.screenshot(path=ARTIFACTS / "object-tags.png", full_page=True)
 
 
-def test_a_group_question_is_a_grid_answered_with_the_keyboard(page, server) -> None:
-    base, app = server
+def _unassign_and_refuse_merges(app, face_ids: list[int], values: dict) -> None:
+    """Take these faces out of their persons (``values``) and answer no to every merge question, so the
+    questions page asks about them first."""
     from sqlalchemy import update
 
     from recognize.faces import confirmations
     from recognize.storage.models import User
 
-    first, second = _person_of(app, "obama/c.jpg"), _person_of(app, "obama/d.jpg")
-    obama = first[0]
     with app.database.session() as session:
-        session.execute(update(Face).where(Face.id.in_([first[1], second[1]])).values(person_id=None))
+        session.execute(update(Face).where(Face.id.in_(face_ids)).values(**values))
         user = session.scalars(select(User).where(User.name == "admin")).one()
         for asked in confirmations.questions(session, user.id, app.clustering_settings(user), limit=50):
             if asked.kind == "merge":
                 confirmations.answer(session, user.id, asked.id, "no")
+
+
+def test_a_group_question_is_a_grid_answered_with_the_keyboard(page, server) -> None:
+    base, app = server
+    first, second = _person_of(app, "obama/c.jpg"), _person_of(app, "obama/d.jpg")
+    obama = first[0]
+    _unassign_and_refuse_merges(app, [first[1], second[1]], {"person_id": None})
     _log_in(page, base)
     _open(page, f"{base}/confirm")
     question = page.locator("#question")
@@ -205,18 +211,8 @@ def test_a_group_question_is_a_grid_answered_with_the_keyboard(page, server) -> 
 
 def test_questions_page_answers_with_the_keyboard(page, server) -> None:
     base, app = server
-    from sqlalchemy import update
-
-    from recognize.faces import confirmations
-    from recognize.storage.models import User
-
     person, face = _person_of(app, "obama/d.jpg")
-    with app.database.session() as session:
-        session.execute(update(Face).where(Face.id == face).values(person_id=None, assigned_by=None))
-        user = session.scalars(select(User).where(User.name == "admin")).one()
-        for asked in confirmations.questions(session, user.id, app.clustering_settings(user), limit=50):
-            if asked.kind == "merge":
-                confirmations.answer(session, user.id, asked.id, "no")
+    _unassign_and_refuse_merges(app, [face], {"person_id": None, "assigned_by": None})
     _log_in(page, base)
     _open(page, f"{base}/confirm")
     question = page.locator("#question")
