@@ -147,6 +147,13 @@ class JobSettings(BaseModel):
         None, ge=64, description="A worker above this RSS restarts after its task."
     )
     crawl_interval: int = Field(3600, ge=10, description="Seconds between safety-net rescans of each library.")
+    grouping_interval: int = Field(
+        600,
+        ge=0,
+        description="While a user's files still wait for face analysis, the workers group their faces into persons "
+        "at most this often (seconds), so persons come from all the faces at once, not a chunk's few; 0: after "
+        "every chunk.",
+    )
     requeue_after: int = Field(
         1800, ge=10, description="Seconds after which a queued file nobody finished is queued again."
     )

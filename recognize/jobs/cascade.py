@@ -25,11 +25,12 @@ from recognize.jobs.host import in_window, rss_mb
 from recognize.jobs.leases import LeaseHeld, leased
 from recognize.jobs.liveness import die_with_parent
 from recognize.jobs.remote import InferenceUnavailable
+from recognize.jobs.settling import grouping_can_wait
 from recognize.jobs.workspace import Workspace
 from recognize.library.webdav import RemoteUnavailable
 from recognize.nextcloud import tags_enabled
 from recognize.sidecars import sidecars_enabled
-from recognize.storage.control import is_paused, mark_sidecars_due, take_sidecars_due
+from recognize.storage.control import is_paused, mark_sidecars_due, take_sidecars_due, users_due_clustering
 from recognize.storage.models import Library, utcnow
 
 PAUSE_RETRY_SECONDS = 30
@@ -47,6 +48,7 @@ class Tasks:
     analyse: Any
     cluster: Any
     sidecars: Any
+    tick: Any
 
 
 class _Context:
@@ -146,6 +148,10 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
 
     @queue.task(retries=1000, retry_delay=LOCKED_RETRY_SECONDS, name="cluster")
     def cluster(user_id: int) -> None:
+        workspace = context.workspace
+        with workspace.database.session() as session:
+            if grouping_can_wait(session, user_id, workspace.analyses.values(), settings.jobs.grouping_interval):
+                return  # the chunk that finishes last, or the tick, groups them all at once
         try:
             if context.workspace.update_persons_if_due(user_id, wait=0) is None:
                 return
@@ -170,9 +176,11 @@ def register(queue: Huey, settings: Settings, everything: bool = False) -> Tasks
                 scanned = library.scanned_at
                 if scanned is None or scanned.replace(tzinfo=due.tzinfo) < due:
                     crawl(library.id)
+            for user_id in users_due_clustering(session):
+                cluster(user_id)
             users = take_sidecars_due(session)
             for library in session.scalars(select(Library).where(Library.user_id.in_(users))):
                 if sidecars_enabled(library, settings) or tags_enabled(library):
                     sidecars(library.id)
 
-    return Tasks(crawl=crawl, analyse=analyse, cluster=cluster, sidecars=sidecars)
+    return Tasks(crawl=crawl, analyse=analyse, cluster=cluster, sidecars=sidecars, tick=tick)

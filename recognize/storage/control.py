@@ -81,6 +81,12 @@ def clear_clustering_due(session: Session, user_id: int, token: str) -> None:
         session.execute(update(Control).where(Control.key == key, Control.value == token).values(value=""))
 
 
+def users_due_clustering(session: Session) -> list[int]:
+    """The users with faces their last clustering did not see (marked since)."""
+    rows = session.scalars(select(Control.key).where(Control.key.startswith(CLUSTERING_DUE), Control.value != ""))
+    return sorted(int(key.removeprefix(CLUSTERING_DUE)) for key in rows)
+
+
 REMOTE_DOWN = "remote-down-"
 
 

@@ -342,7 +342,13 @@ def test_requests_run_in_at_most_api_threads(api) -> None:
     with client:
         assert client.get("/api/persons", auth=ALICE).status_code == 200
         tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
+
+        async def elsewhere() -> float:
+            return to_thread.current_default_thread_limiter().total_tokens
+
+        other_loop = asyncio.run(elsewhere())
     assert tokens == 3
+    assert other_loop == 40  # anyio's default limiter belongs to one event loop: the server's alone is limited
 
 
 def test_person_operations_are_listed_and_undone_over_rest_and_the_command_line(api) -> None:

@@ -3,15 +3,22 @@ it, when a person it may belong to changed, or in a full regroup."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import select, update
 
 from recognize.app import App
 from recognize.faces.grouping import update_persons
 from recognize.faces.known import LEFT
-from recognize.storage.models import Face, Person, User
+from recognize.faces.thresholds import embedding_model
+from recognize.storage.models import Face, Library, MediaFile, Person, User
 from tests.faces.conftest import main_face
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+from archive_fixture import embeddings, identities
 
 
 def _face(app: App, rel_path: str) -> Face:
@@ -63,3 +70,64 @@ def test_a_left_face_far_from_new_faces_waits_until_its_person_changes_or_everyt
     _wait(app, left, by=LEFT)
     _group(app, everything=True)
     assert _face(app, "obama/b.jpg").person_id == obama
+
+
+def _store_in_order(
+    app: App, folder: Path, user: str, vectors: np.ndarray, photos: np.ndarray, order: list[int]
+) -> int:
+    """One library of ``user`` with a file per photo; its faces stored in ``order`` (as workers might finish)."""
+    folder.mkdir()
+    library = app.add_library(folder, user)
+    with app.database.session() as session:
+        settings = app.clustering_settings(session.get_one(User, library.user_id))
+        files = [
+            MediaFile(library_id=library.id, rel_path=f"{n:04d}.jpg", size=1, mtime_ns=1, device=1, inode=n)
+            for n in range(int(photos.max()) + 1)
+        ]
+        session.add_all(files)
+        session.flush()
+        for index in order:
+            session.add(
+                Face(
+                    file_id=files[int(photos[index])].id,
+                    x=index, y=0, width=100, height=100, score=0.9, landmarks=[], blur=0.1,
+                    embedding=vectors[index].tobytes(), embedding_model=embedding_model(settings),
+                    clusterable=True, age=35.0, thumbnail=b"",
+                )
+            )  # fmt: skip
+            session.flush()
+    return library.user_id
+
+
+def _persons_by_face(app: App, user_id: int) -> list[list[int]]:
+    with app.database.session() as session:
+        rows = session.execute(
+            select(Face.person_id, Face.x)
+            .join(MediaFile, MediaFile.id == Face.file_id)
+            .join(Library, Library.id == MediaFile.library_id)
+            .where(Library.user_id == user_id, Face.person_id.is_not(None))
+        )
+        members: dict[int, list[int]] = {}
+        for person, face in rows:
+            members.setdefault(person, []).append(face)
+    return sorted(sorted(faces) for faces in members.values())
+
+
+def test_persons_do_not_depend_on_the_order_the_faces_were_stored_in(app: App, tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    people = identities(800, rng)
+    vectors = embeddings(people, rng)
+    photos = rng.integers(0, 500, len(vectors))
+    forward = list(range(len(vectors)))
+    users = [
+        _store_in_order(app, tmp_path / name, name, vectors, photos, order)
+        for name, order in (("first", forward), ("second", forward[::-1]), ("third", rng.permutation(forward).tolist()))
+    ]
+    results = []
+    for user_id in users:
+        with app.database.session() as session:
+            user = session.get_one(User, user_id)
+            update_persons(session, user_id, app.clustering_settings(user))
+        results.append(_persons_by_face(app, user_id))
+    assert len(results[0]) > 5
+    assert results[1] == results[0] and results[2] == results[0]

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from recognize.app import App
-from recognize.config import load_settings
 from recognize.jobs.chunks import analyse_files
 from recognize.jobs.progress import user_status
 from recognize.jobs.queue import build_queue
@@ -56,28 +59,67 @@ def canonical(document: dict[str, Any]) -> dict[str, Any]:
     return {"files": files, "persons": sorted(sorted(faces) for faces in members.values())}
 
 
-def test_sigkill_mid_chunk_loses_and_duplicates_nothing(tmp_path: Path, test_media: Path) -> None:
-    library = tmp_path / "library"
-    copy_photos(test_media, library, {**PHOTOS, **LATER})
-    clean_home, crash_home = tmp_path / "clean", tmp_path / "crash"
-    assert cli(clean_home, "process", str(library), "--workers", "2").wait(timeout=300) == 0
+# Where a kill lands, each read from the database while the whole process group is stopped (SIGSTOP), so the
+# state seen is the state killed.
+KILL_POINTS = {
+    "crawl, before its files are recorded": "select exists(select 1 from leases where name like 'crawl-%')"
+    " and not exists(select 1 from files)",
+    "crawl, files recorded, chunks being queued": "select exists(select 1 from leases where name like 'crawl-%')"
+    " and exists(select 1 from files)",
+    "mid-chunk": "select (select count(*) from analyses where name = 'faces' and state = 'done') between 1 and {last}",
+    "grouping": "select exists(select 1 from leases where name like 'cluster-%')",
+}
+
+
+def kill_when(victim: subprocess.Popen[str], database: Path, condition: str, timeout: float = 120.0) -> bool:
+    """SIGKILL the victim's process group the first time ``condition`` (SQL) holds; False if it ended first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and victim.poll() is None:
+        if database.exists():
+            os.killpg(victim.pid, signal.SIGSTOP)
+            try:
+                with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)) as connection:
+                    hit = bool(connection.execute(condition).fetchone()[0])
+            except sqlite3.OperationalError:  # not yet migrated
+                hit = False
+            if hit:
+                os.killpg(victim.pid, signal.SIGKILL)
+                victim.wait()
+                return True
+            os.killpg(victim.pid, signal.SIGCONT)
+        time.sleep(0.002)
+    return False
+
+
+@pytest.fixture(scope="module")
+def undisturbed(tmp_path_factory: pytest.TempPathFactory, test_media: Path) -> tuple[Path, dict[str, Any]]:
+    """A library and the export of one run over it that nothing interrupted, with one worker."""
+    base = tmp_path_factory.mktemp("undisturbed")
+    copy_photos(test_media, base / "library", {**PHOTOS, **LATER})
+    assert cli(base / "home", "process", str(base / "library"), "--workers", "1").wait(timeout=300) == 0
+    return base / "library", canonical(export(base / "home"))
+
+
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_sigkill_anywhere_then_a_rerun_gives_the_undisturbed_result(
+    tmp_path: Path, undisturbed: tuple[Path, dict[str, Any]], point: str
+) -> None:
+    """Two workers with chunks of two this time: persons depend neither on where the kill fell nor on the
+    order the workers finished in."""
+    library, expected = undisturbed
     env = {"RECOGNIZE_JOBS__CHUNK_SIZE": "2"}
-    victim = cli(crash_home, "process", str(library), "--workers", "2", env=env)
-    database = App(load_settings(home=crash_home))
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        with database.database.session() as session:
-            faces_done = session.query(AnalysisState).filter_by(name="faces", state="done").count()
-        if faces_done >= 1:
+    condition = KILL_POINTS[point].format(last=len(PHOTOS) + len(LATER) - 1)
+    for attempt in range(3):  # a point the run went past between two looks is tried again, on a fresh home
+        home = tmp_path / f"attempt-{attempt}"
+        victim = cli(home, "process", str(library), "--workers", "2", env=env)
+        if kill_when(victim, home / "recognize.db", condition):
             break
-        time.sleep(0.1)
-    os.killpg(victim.pid, signal.SIGKILL)
-    victim.wait()
-    with database.database.session() as session:
-        faces_done = session.query(AnalysisState).filter_by(name="faces", state="done").count()
-    assert 1 <= faces_done < len(PHOTOS) + len(LATER), f"the kill landed after {faces_done} faces"
-    assert cli(crash_home, "process", str(library), "--workers", "2", env=env).wait(timeout=300) == 0
-    assert canonical(export(crash_home)) == canonical(export(clean_home))
+    else:
+        pytest.fail(f"three runs went past {point!r} between two looks")
+    assert cli(home, "process", str(library), "--workers", "2", env=env).wait(timeout=300) == 0
+    assert canonical(export(home)) == expected
+    with closing(sqlite3.connect(home / "recognize.db")) as connection:
+        assert connection.execute("select count(*) from leases").fetchone()[0] == 0
 
 
 def test_worker_picks_up_files_added_and_deleted_while_it_runs(tmp_path: Path, test_media: Path) -> None:
