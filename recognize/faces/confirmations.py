@@ -3,12 +3,15 @@
 Face questions: a face left out of every person that is just outside one (its person distance,
 the distance of the person's k-th closest face as in a join vote, below ``ASK_FACTOR`` times the
 cap); or a face the machine put in a person while another person is as close as the cap, or that
-sits far from the
-rest of its person (mean distance above ``OUTLIER_FACTOR`` times the cap). Merge questions: two
+sits far from the rest of its person (mean distance above ``OUTLIER_FACTOR`` times the cap), and only
+when no other face of its person is closer than ``SOLID_FACTOR`` times the cap: a face with a close
+fellow member is not in doubt, and the loneliest come first (``bench/faces_confirm.py``: of the first 100
+questions on the family dev set, 29 asked about a face that was already right, 87 before). Merge questions: two
 persons whose faces are close on average (``persons.suggest_merges``). ``gain`` is how many
 faces a yes settles: for a face, itself and the waiting faces within the cap of it that lean to the
 same person; for a merge, the faces of the smaller person. Precision first: questions whose no takes
-a wrong face out of a person come first, most doubtful first; then by gain, then distance.
+a wrong face out of a person come first, most doubtful first, a group before the face questions it
+settles at once; then by gain, then distance.
 
 Every answer is kept (``confirmations`` table) and never undone by a later grouping: yes is a
 must-link (the face is placed by the user; the persons are merged), no a cannot-link (the face is
@@ -36,9 +39,10 @@ from recognize.storage.models import Confirmation, Face, FaceRejection, Person
 
 ASK_FACTOR = 1.2
 OUTLIER_FACTOR = 0.9
+SOLID_FACTOR = 0.8
 ANSWERS = ("yes", "no", "skip")
 KINDS = ("face", "merge", "group")
-QUESTION_ID = re.compile(r"^(face|merge|group)-(\d{1,18})-(\d{1,18})$")
+QUESTION_ID = re.compile(r"^(face|merge|group)-(\d{1,18})-(\d{1,19})$")  # a group: person, digest < 16**15
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,9 @@ def snapshot(session: Session, user_id: int, settings: FaceSettings) -> tuple[Pe
         elif space.size(face.person_id) >= 2:
             spread = space.spread(face.vector, face.person_id)  # type: ignore[arg-type]
             if (distances and min(distances.values()) < cap) or spread > OUTLIER_FACTOR * cap:
-                found.append(_face_question(face.id, face.person_id, 1, spread, inside=True))
+                alone = space.closest_member(face.vector, face.person_id)  # type: ignore[arg-type]
+                if alone > SOLID_FACTOR * cap:
+                    found.append(_face_question(face.id, face.person_id, 1, alone, inside=True))
     found += _face_questions(leaning, cap)
     found += _group_questions(found, faces, photo_persons)
     for first, second, distance in suggest_merges(session, user_id, settings, limit=50, space=space):
@@ -166,12 +172,14 @@ def _group_questions(
     ]
 
 
-def _rank(question: Question) -> tuple[bool, int, float, str]:
+def _rank(question: Question) -> tuple[bool, int, float, bool, str]:
     """Precision first: faces already in a person that may not belong come first, most doubtful first;
-    then the questions that settle the most faces, closest first."""
+    then the questions that settle the most faces, closest first. A group comes before the face questions
+    it settles at once (its doubt is that of its most doubtful face)."""
+    single = question.kind != "group"
     if question.inside:
-        return (False, 0, -question.distance, question.id)
-    return (True, -question.gain, question.distance, question.id)
+        return (False, 0, -question.distance, single, question.id)
+    return (True, -question.gain, question.distance, single, question.id)
 
 
 def _face_question(face_id: int, person: int, gain: int, distance: float, inside: bool = False) -> Question:

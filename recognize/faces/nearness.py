@@ -21,6 +21,7 @@ from recognize.faces.known import KnownFace
 SAMPLE = 256
 CANDIDATES = 4
 BLOCK = 2048
+SELF = 0.01  # a sampled member this close is the face itself (float32 rounding leaves up to ~0.001)
 
 
 class PersonSpace:
@@ -57,6 +58,15 @@ class PersonSpace:
             return 0.0
         mean_dot = (float(self.sums[index] @ vector) - 1.0) / (self.counts[index] - 1)
         return float(np.sqrt(max(0.0, 2.0 - 2.0 * mean_dot)))
+
+    def closest_member(self, vector: np.ndarray, person: int) -> float:
+        """The distance from a member face to the closest other face of its person (among the sample)."""
+        index = self.position.get(person)
+        if index is None:
+            return 0.0
+        distances = np.sort(distances_to(self.samples[index][0], vector))
+        others = distances[1:] if len(distances) and distances[0] < SELF else distances
+        return float(others[0]) if len(others) else 0.0
 
     def between(self, first: int, second: int) -> float:
         """Root mean square distance between the faces of two persons."""

@@ -109,3 +109,26 @@ def test_after_a_no_the_face_waits_and_is_not_put_into_another_person_in_the_sam
     app.update_persons(user_id)
     assert _face(app, "obama/d.jpg").person_id is None
     assert all(question.face != face.id or question.person != face.person_id for question in _ask(app))
+
+
+def test_faces_already_right_are_not_asked_about_but_a_face_put_in_the_wrong_person_is_asked_first(
+    faces_app: tuple[App, Path],
+) -> None:
+    """Obama split in two persons: each of his faces has a close fellow member, so the one question is whether
+    the two are one person (asking about each face, as before, asked four times about right faces)."""
+    app, _root = faces_app
+    halves = [_face(app, "obama/c.jpg"), _face(app, "obama/d.jpg")]
+    with app.database.session() as session:
+        user_id = session.scalars(select(User.id)).one()
+        ops.split(session, user_id, halves[0].person_id, [face.id for face in halves])
+    asked = _ask(app)
+    assert [q for q in asked if q.kind == "face" and q.inside] == []
+    assert asked[0].kind == "merge" and {asked[0].person, asked[0].other} == {
+        _face(app, "obama/a.jpg").person_id,
+        _face(app, "obama/c.jpg").person_id,
+    }
+    stray, biden = _face(app, "kit/a.jpeg"), _face(app, "biden/a.jpg").person_id
+    with app.database.session() as session:
+        session.execute(update(Face).where(Face.id == stray.id).values(person_id=biden, assigned_by="auto"))
+    first = _ask(app)[0]
+    assert (first.kind, first.face, first.person, first.inside) == ("face", stray.id, biden, True)

@@ -8,6 +8,8 @@ from sqlalchemy import select, update
 
 from recognize.app import App
 from recognize.faces import confirmations
+from recognize.faces.confirmations import QUESTION_ID
+from recognize.faces.group_questions import group_id
 from recognize.faces.persons import PersonError
 from recognize.storage.models import Confirmation, Face, FaceRejection, User
 from tests.faces.conftest import main_face
@@ -65,3 +67,9 @@ def test_no_keeps_every_face_out_and_a_changed_group_is_refused(faces_app: tuple
     with app.database.session() as session:
         assert all(session.get_one(Face, face).person_id is None for face in faces)
         assert all(session.get(FaceRejection, (face, obama)) is not None for face in faces)
+
+
+def test_every_group_id_is_a_question_id_the_api_takes() -> None:
+    ids = [group_id(person, [person, person + 1]) for person in range(1, 400)]
+    assert any(len(question.rsplit("-", 1)[1]) == 19 for question in ids)  # the longest digests occur
+    assert all(QUESTION_ID.match(question) for question in ids)

@@ -33,12 +33,15 @@ class Answer(BaseModel):
 
 
 def question_json(question: confirmations.Question) -> dict[str, Any]:
-    """A question as the API shows it (``face`` for face questions, ``other`` for merges)."""
+    """A question as the API shows it (``face`` for face questions, with ``inside``: the face is in the person now
+    and the question is whether it belongs there; ``other`` for merges)."""
     shown: dict[str, Any] = {"id": question.id, "kind": question.kind, "person": question.person}
     if question.kind == "group":
         shown["faces"] = list(question.faces)
     else:
-        shown.update({"face": question.face} if question.kind == "face" else {"other": question.other})
+        shown.update(
+            {"face": question.face, "inside": question.inside} if question.kind == "face" else {"other": question.other}
+        )
     return {**shown, "gain": question.gain, "distance": question.distance}
 
 
