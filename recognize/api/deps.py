@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated
 from weakref import WeakKeyDictionary
 
@@ -65,6 +65,21 @@ async def database_session(request: Request) -> AsyncIterator[Session]:
             await run_in_threadpool(database.end_session, opened, False)
             raise
         await run_in_threadpool(database.end_session, opened, True)
+
+
+async def streamed(request: Request, make: Callable[[Session], Iterator[str]]) -> AsyncIterator[str]:
+    """The pieces of a long answer made by ``make`` from a session of its own, past the ``SessionGate``
+    (the route's own session ends before the answer is sent); each piece is made in a worker thread."""
+    database = request.app.state.recognize_app.database
+    gate: SessionGate = request.app.state.session_gate
+    async with gate.semaphore():
+        opened = database.open_session()
+        try:
+            pieces = make(opened)
+            while (piece := await run_in_threadpool(next, pieces, None)) is not None:
+                yield piece
+        finally:
+            await run_in_threadpool(database.end_session, opened, False)
 
 
 Recognize = Annotated[App, Depends(recognize_app)]

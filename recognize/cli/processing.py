@@ -210,12 +210,12 @@ def status(
 @cli.command()
 def export(ctx: typer.Context, user: UserOption = None) -> None:
     """Print one JSON document with every file, its tags and faces, and the persons."""
-    from recognize.export import export_user
+    from recognize.export import export_text
 
     app = app_for(ctx)
     with app.database.session() as session:
-        document = export_user(session, existing_user(session, user or app.settings.user))
-    json.dump(document, sys.stdout, indent=2)
+        owner = existing_user(session, user or app.settings.user)
+        sys.stdout.writelines(export_text(session, owner.id, indent=2, ascii_only=True))
     sys.stdout.write("\n")
 
 

@@ -1,13 +1,14 @@
 """The logged-in user: browser session, who am I, my clustering settings, my export."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
-from recognize.api.deps import Db, Me, Recognize, password_login
+from recognize.api.deps import Db, Me, Recognize, password_login, streamed
 from recognize.api.schemas import Login
-from recognize.export import export_user
+from recognize.export import export_text
 from recognize.library.accounts import end_browser_session, start_browser_session
 from recognize.library.libraries import configure_user
 
@@ -45,6 +46,8 @@ def my_settings(db: Db, user: Me, app: Recognize, body: dict[str, dict[str, Any]
     return configure_user(db, user, changes, app.settings.faces)
 
 
-@router.get("/api/export")
-def export(db: Db, user: Me) -> dict[str, Any]:
-    return export_user(db, user)
+@router.get("/api/export", response_class=StreamingResponse)
+def export(request: Request, user: Me) -> StreamingResponse:
+    """The export document, streamed a batch of files at a time."""
+    user_id = user.id
+    return StreamingResponse(streamed(request, partial(export_text, user_id=user_id)), media_type="application/json")
