@@ -11,6 +11,7 @@ from recognize.library.webdav_login import WebDavLogin
 from recognize.storage.models import Library
 
 if TYPE_CHECKING:
+    from recognize.jobs.cascade import Tasks
     from recognize.jobs.foreground import Progress, RunReport
 
 __all__ = ["App", "SetupError"]
@@ -37,6 +38,14 @@ class App(Workspace):
         with self.database.session() as session:
             owner = find_user(session, user or self.settings.user)
             return user_libraries(session, owner) if owner is not None else []
+
+    def tasks(self) -> Tasks:
+        """The queue's tasks (crawl, analyse, cluster...) to hand work to the workers: the one way the
+        interfaces reach the queue (imported here, not by every command)."""
+        from recognize.jobs.cascade import register
+        from recognize.jobs.queue import build_queue
+
+        return register(build_queue(self.settings.resolved_queue_url), self.settings)
 
     def process(
         self,

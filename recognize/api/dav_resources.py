@@ -16,8 +16,8 @@ from wsgidav.util import join_uri
 
 from recognize.faces import listings
 from recognize.library.confined import OutsideLibrary
+from recognize.library.files import Library, MediaFile
 from recognize.library.webdav import RemoteUnavailable
-from recognize.storage.models import Library, MediaFile
 
 if TYPE_CHECKING:
     from recognize.api.webdav import RecognizeProvider

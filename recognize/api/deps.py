@@ -18,8 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from recognize.api.throttle import LoginGuard, Throttled
 from recognize.app import App
-from recognize.library.accounts import user_for_token
-from recognize.storage.models import User
+from recognize.library.accounts import User, user_for_token
 
 bearer, basic = HTTPBearer(auto_error=False), HTTPBasic(auto_error=False)
 

@@ -12,10 +12,10 @@ import threading
 from contextlib import nullcontext
 from pathlib import Path
 
+from recognize.library.files import MediaFile
 from recognize.media.images import load_image
 from recognize.media.thumbnails import THUMBNAIL_SIDE, jpeg_bytes, keep, thumbnail_path
 from recognize.media.video import sample_frames
-from recognize.storage.models import MediaFile
 
 DECODES_AT_ONCE = 2
 LARGE_PIXELS = 24_000_000

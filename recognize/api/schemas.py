@@ -7,7 +7,8 @@ from fastapi import Path as PathParam
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from recognize.storage.models import Face, MediaFile
+from recognize.faces.listings import Face
+from recognize.library.files import MediaFile
 
 MAX_ID = 2**63 - 1
 Page = Annotated[int, Query(ge=1, le=500)]

@@ -28,8 +28,7 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from recognize.library.accounts import check_password
-from recognize.storage.models import User
+from recognize.library.accounts import User, check_password
 
 FREE_FAILURES = 5
 MAX_LOCK_SECONDS = 900

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_NOT_FOUND, DAVError
 from wsgidav.dav_provider import DAVProvider
@@ -28,9 +27,11 @@ from recognize.api.dav_limits import BoundedLockStorage, BoundedPropertyManager
 from recognize.api.dav_resources import Folder, Member, PersonFolder, Photo, photo_name
 from recognize.api.throttle import LoginGuard
 from recognize.app import App
+from recognize.faces import folders as person_folders
 from recognize.faces import listings
 from recognize.faces import persons as ops
-from recognize.storage.models import Library, MediaFile, Person, Tag, User
+from recognize.library.files import files_with_ids, tagged_files
+from recognize.library.libraries import find_user
 from recognize.tags.query import user_tags
 
 SECTIONS = ("persons", "unassigned-faces", "tags")
@@ -55,7 +56,7 @@ class RecognizeProvider(DAVProvider):
         if environ.get("wsgidav.auth.user_name") != name:
             raise DAVError(HTTP_NOT_FOUND)
         with self.session() as session:
-            user = session.scalar(select(User).where(User.name == name))
+            user = find_user(session, name)
             if user is None:
                 raise DAVError(HTTP_NOT_FOUND)
             return user.id
@@ -67,18 +68,7 @@ class RecognizeProvider(DAVProvider):
             return None
         user_id = self._user_id(environ, parts[0])
         with self.session() as session:
-            return self._person_id(session, user_id, parts[2])
-
-    @staticmethod
-    def _person_id(session: Session, user_id: int, label: str) -> int | None:
-        named = session.scalar(select(Person.id).where(Person.user_id == user_id, Person.name == label))
-        if named is not None:
-            return named
-        if label.isdigit():
-            person = session.get(Person, int(label))
-            if person is not None and person.user_id == user_id:
-                return person.id
-        return None
+            return person_folders.person_named(session, user_id, parts[2])
 
     def move_face(self, environ: dict[str, Any], face_id: int, person_id: int | None) -> None:
         user_id = self._user_id(environ, environ["wsgidav.auth.user_name"])
@@ -101,21 +91,18 @@ class RecognizeProvider(DAVProvider):
         user_id = self._user_id(environ, environ["wsgidav.auth.user_name"])
         try:
             with self.session() as session:
-                person = Person(user_id=user_id)
-                session.add(person)
-                session.flush()
-                ops.rename(session, user_id, person.id, name)
+                person_folders.create_empty_person(session, user_id, name)
         except ops.PersonError as error:
             raise DAVError(HTTP_FORBIDDEN, str(error)) from error
 
     def delete_person(self, environ: dict[str, Any], person_id: int) -> None:
         """DELETE of an empty person collection removes the person."""
         user_id = self._user_id(environ, environ["wsgidav.auth.user_name"])
-        with self.session() as session:
-            person = session.get(Person, person_id)
-            if person is None or person.user_id != user_id:
-                raise DAVError(HTTP_NOT_FOUND)
-            session.delete(person)
+        try:
+            with self.session() as session:
+                person_folders.delete_empty_person(session, user_id, person_id)
+        except ops.PersonError as error:
+            raise DAVError(HTTP_NOT_FOUND if error.status == 404 else HTTP_FORBIDDEN, str(error)) from error
 
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> Any:
         self._count_get_resource_inst += 1
@@ -144,11 +131,7 @@ class RecognizeProvider(DAVProvider):
             if not rest:
                 names = [tag["name"] for tag in user_tags(session, user_id) if _folder_safe(tag["name"])]
                 return Folder(path, environ, sorted(set(names)))
-            tagged = session.execute(
-                select(MediaFile, Library)
-                .join(Library, Library.id == MediaFile.library_id)
-                .where(Library.user_id == user_id, MediaFile.id.in_(select(Tag.file_id).where(Tag.name == rest[0])))
-            ).all()
+            tagged = tagged_files(session, user_id, rest[0])
         photos = {photo_name(media_file): (media_file, library, None) for media_file, library in tagged}
         if not photos:
             return None
@@ -164,7 +147,7 @@ class RecognizeProvider(DAVProvider):
                     for name, person in persons.items()
                 }
                 return Folder(path, environ, list(folders), folders=folders)
-            person_id = self._person_id(session, user_id, rest[0])
+            person_id = person_folders.person_named(session, user_id, rest[0])
             if person_id is None:
                 return None
             signature = listings.photo_signatures(session, user_id, person_id).get(person_id, "")
@@ -175,8 +158,7 @@ class RecognizeProvider(DAVProvider):
 
     def _unassigned(self, environ: dict[str, Any], user_id: int, path: str, rest: list[str]) -> Any:
         with self.session() as session:
-            files = ops.unassigned_photos(user_id)
-            media = session.execute(select(MediaFile, Library).join(Library).where(MediaFile.id.in_(files))).all()
+            media = files_with_ids(session, user_id, ops.unassigned_photos(user_id))
         photos = {photo_name(media_file): (media_file, library, None) for media_file, library in media}
         return _photo_folder(path, environ, self, rest, photos)
 

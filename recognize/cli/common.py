@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from recognize.app import App
+    from recognize.library.accounts import User
     from recognize.library.webdav_login import WebDavLogin
-    from recognize.storage.models import User
 
 cli = typer.Typer(
     help="recognize: faces, persons and tags for your own photo library, on your own machine.",

@@ -184,14 +184,16 @@ def person_recluster(ctx: typer.Context, user: UserOption = None) -> None:
 
 def _question_text(session: Session, user_id: int, question: confirmations.Question) -> str:
     from recognize.faces import persons as faces_api
-    from recognize.storage.models import Face, MediaFile
+    from recognize.library.files import owned_file
 
     everyone = faces_api.list_persons(session, user_id, include_hidden=True)
     names = {p.id: p.name or f"Person {p.id}" for p in everyone}
     sizes = {p.id: p.faces for p in everyone}
     if question.kind == "face":
-        face = session.get_one(Face, question.face)
-        photo = session.get_one(MediaFile, face.file_id)
+        face = faces_api.get_face(session, user_id, question.face)
+        owned = owned_file(session, user_id, face.file_id)
+        assert owned is not None  # the face is the user's (get_face checked), so is its photo
+        photo = owned[0]
         taken = f", {photo.taken_at:%d %B %Y}" if photo.taken_at else ""
         box = f"{face.x},{face.y} {face.width}x{face.height}"
         return f"Is face {face.id} ({photo.rel_path}{taken}, at {box}) {names[question.person]}?"

@@ -64,9 +64,8 @@ def process(
     completion."""
     from recognize.jobs.foreground import DiskFull, Interrupted
     from recognize.jobs.progress import library_status
-    from recognize.library.libraries import LibraryError
+    from recognize.library.libraries import LibraryError, library_by_id
     from recognize.library.webdav import RemoteUnavailable
-    from recognize.storage.models import Library
 
     app = app_for(ctx)
     credentials = webdav_login(path, login, password_stdin, insecure)
@@ -87,7 +86,7 @@ def process(
         except (DiskFull, Interrupted, RemoteUnavailable) as error:
             fail(str(error), code=1)
     with app.database.session() as session:
-        counts = library_status(session, session.get_one(Library, library.id), app.settings)["analyses"]
+        counts = library_status(session, library_by_id(session, library.id), app.settings)["analyses"]
     for name, count in counts.items():
         console.print(f"{name}: {count['done']} done, {count['failed']} failed")
 
@@ -114,9 +113,7 @@ def reanalyse(
     """Run one analysis (faces, objects, places, music, text...) again on a user's files, with today's settings.
 
     Faces found again keep their persons, names and your corrections."""
-    from recognize.jobs.cascade import register
     from recognize.jobs.chunks import analyse_again
-    from recognize.jobs.queue import build_queue
     from recognize.library.libraries import LibraryError, library_of, user_libraries
 
     app = app_for(ctx)
@@ -129,7 +126,7 @@ def reanalyse(
         except (ValueError, LibraryError) as error:
             fail(str(error))
         roots = [lib.id for lib in user_libraries(session, owner) if library in (None, lib.id)]
-    tasks = register(build_queue(app.settings.resolved_queue_url), app.settings)
+    tasks = app.tasks()
     for library_id in roots:
         tasks.crawl(library_id)
     console.print(
@@ -140,13 +137,11 @@ def reanalyse(
 @cli.command()
 def crawl(ctx: typer.Context, user: UserOption = None) -> None:
     """Queue a crawl of every library of a user for the workers (rescan now, then analyse what changed)."""
-    from recognize.jobs.cascade import register
-    from recognize.jobs.queue import build_queue
 
     app = app_for(ctx)
     with app.database.session() as session:
         existing_user(session, user or app.settings.user)
-    tasks = register(build_queue(app.settings.resolved_queue_url), app.settings)
+    tasks = app.tasks()
     for library in app.libraries(user):
         tasks.crawl(library.id)
         console.print(f"queued a crawl of {library.root}")
@@ -310,9 +305,7 @@ def run(
     """The service: the HTTP API on HOST:PORT, and workers that process PATH (a folder or a WebDAV URL) and pick
     up new files (Ctrl-C stops)."""
     from recognize.cli.live import LiveStatus
-    from recognize.jobs.cascade import register
     from recognize.jobs.consumer import run_worker
-    from recognize.jobs.queue import build_queue
     from recognize.library.libraries import LibraryError
 
     app = app_for(ctx)
@@ -323,7 +316,7 @@ def run(
         library = app.add_library(path, user, webdav_login(path, login, password_stdin, insecure))
     except LibraryError as error:
         fail(str(error))
-    register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
+    app.tasks().crawl(library.id)
     header = [f"recognize: open http://{address}:{number}/ (data in {app.settings.home}; Ctrl-C stops)"]
     header += _first_login(app, user or app.settings.user)
     server = _http_server(app, address, number)

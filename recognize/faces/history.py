@@ -21,6 +21,8 @@ from recognize.faces.errors import PersonError
 from recognize.storage.control import mark_sidecars_due
 from recognize.storage.models import Confirmation, Face, FaceRejection, Person, PersonHistory, utcnow
 
+__all__ = ["PersonHistory", "Recording", "history", "latest", "merged_into", "recorded", "undo"]
+
 RECORDING = "recognize.history.recording"
 
 

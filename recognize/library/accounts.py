@@ -1,4 +1,6 @@
-"""Users and credentials: argon2 password hashes, API tokens (stored hashed), expiry and revocation."""
+"""Users and credentials: argon2 password hashes, API tokens (stored hashed), expiry and revocation.
+
+The interfaces name the user rows these hand out (``User``) from here, never from the ORM."""
 
 from __future__ import annotations
 
@@ -14,6 +16,23 @@ from sqlalchemy.orm import Session
 
 from recognize.storage.models import ApiToken, User, utcnow
 
+__all__ = [
+    "BROWSER_SESSION",
+    "BROWSER_SESSION_DAYS",
+    "MIN_PASSWORD",
+    "TOKEN_PREFIX",
+    "AuthError",
+    "User",
+    "check_password",
+    "create_token",
+    "create_user",
+    "end_all_browser_sessions",
+    "end_browser_session",
+    "revoke_token",
+    "set_password",
+    "start_browser_session",
+    "user_for_token",
+]
 _hasher = PasswordHasher()
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "rk_"

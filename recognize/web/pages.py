@@ -15,7 +15,6 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
 from recognize.analyses.registry import all_analyses
 from recognize.api.deps import Recognize
@@ -23,14 +22,15 @@ from recognize.app import App
 from recognize.config import LIBRARY_FACE_SETTINGS, face_settings_with
 from recognize.faces import persons as ops
 from recognize.faces.history import merged_into
+from recognize.faces.listings import face_photos, first_faces, person_faces
 from recognize.jobs.progress import user_status
-from recognize.library.accounts import end_browser_session, user_for_token
+from recognize.library.accounts import User, end_browser_session, user_for_token
+from recognize.library.files import file_detail, tagged_files
 from recognize.library.timeline import month_groups, months_with_photos, neighbours, offset_of_month, timeline_page
 from recognize.media.video_preview import plays_in_browsers
 from recognize.search.query import search
 from recognize.storage.control import is_paused
 from recognize.storage.database import PRIVATE_FILE, create_private_folder
-from recognize.storage.models import Face, FileText, Library, MediaFile, Tag, User
 from recognize.tags.query import user_tags
 
 HERE = Path(__file__).parent
@@ -125,9 +125,7 @@ def person(request: Request, app: Recognize, person_id: int, offset: int = 0) ->
             if target is not None:
                 return RedirectResponse(f"/persons/{target}", status_code=303)
             raise HTTPException(404, f"no person {person_id}: it may have been removed")
-        faces = session.scalars(
-            select(Face).where(Face.person_id == person_id).order_by(Face.id).offset(max(0, offset)).limit(FACE_PAGE)
-        ).all()
+        faces = person_faces(session, person_id, limit=FACE_PAGE, offset=max(0, offset))
         others = [p for p in ops.person_choices(session, user.id) if p.id != person_id]
         suggested = [
             (b if a == person_id else a, d) for a, b, d in app.merge_suggestions(session, user, person_id=person_id)
@@ -190,15 +188,10 @@ def timeline(request: Request, app: Recognize, offset: int = 0, month: str | Non
 def photo(request: Request, app: Recognize, file_id: int) -> Response:
     user = page_user(request, app)
     with app.database.session() as session:
-        row = session.execute(
-            select(MediaFile, Library.root).join(Library).where(MediaFile.id == file_id, Library.user_id == user.id)
-        ).first()
-        if row is None:
+        detail = file_detail(session, user.id, file_id)
+        if detail is None:
             raise HTTPException(404, f"no photo {file_id}")
-        media_file, root = row
-        faces = session.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x)).all()
-        tags = session.scalars(select(Tag).where(Tag.file_id == file_id).order_by(Tag.kind, Tag.score.desc())).all()
-        text = session.get(FileText, file_id)
+        media_file = detail.file
         persons = ops.person_choices(session, user.id, include_hidden=True)
         newer, older = neighbours(session, user.id, media_file)
     names = display_names(persons)
@@ -209,10 +202,10 @@ def photo(request: Request, app: Recognize, file_id: int) -> Response:
         newer=newer,
         older=older,
         file=media_file,
-        path=str(Path(root) / media_file.rel_path),
-        faces=faces,
-        tags=tags,
-        text=text,
+        path=str(Path(detail.library.root) / media_file.rel_path),
+        faces=detail.faces,
+        tags=detail.tags,
+        text=detail.text,
         persons=persons,
         names=names,
         playable=plays_in_browsers(media_file.mime, media_file.codec),
@@ -225,7 +218,7 @@ def processing(request: Request, app: Recognize) -> Response:
     with app.database.session() as session:
         status = user_status(session, user, app.settings)
         paused = is_paused(session)
-        mine = app.clustering_settings(session.get_one(User, user.id))
+        mine = app.clustering_settings(user)
     libraries = {
         library["id"]: face_settings_with(
             app.settings.faces, library["settings"].get("faces", {}), LIBRARY_FACE_SETTINGS
@@ -274,14 +267,7 @@ def tags(request: Request, app: Recognize, kind: str | None = None) -> Response:
 def tag(request: Request, app: Recognize, name: str) -> Response:
     user = page_user(request, app)
     with app.database.session() as session:
-        files = list(
-            session.scalars(
-                select(MediaFile)
-                .join(Library)
-                .where(Library.user_id == user.id, MediaFile.id.in_(select(Tag.file_id).where(Tag.name == name)))
-                .limit(500)
-            )
-        )
+        files = [media_file for media_file, _library in tagged_files(session, user.id, name, limit=500)]
     return render(request, "search.html", user, q=name, persons=[], files=files, tags=[])
 
 
@@ -289,22 +275,12 @@ def tag(request: Request, app: Recognize, name: str) -> Response:
 def confirm(request: Request, app: Recognize) -> Response:
     user = page_user(request, app)
     with app.database.session() as session:
-        owner = session.get_one(User, user.id)
-        found = app.questions(session, owner, limit=1)
+        found = app.questions(session, user, limit=1)
         question = found[0] if found else None
         names = display_names(ops.person_choices(session, user.id, include_hidden=True))
-        shown = {
-            person: session.scalars(
-                select(Face.id).where(Face.person_id == person).order_by(Face.id).limit(QUESTION_FACES)
-            ).all()
-            for person in ([question.person, question.other] if question else [])
-            if person is not None
-        }
-        photos = (
-            dict(session.execute(select(Face.id, Face.file_id).where(Face.id.in_(question.faces))).all())
-            if (question)
-            else {}
-        )
+        asked = [person for person in ([question.person, question.other] if question else []) if person is not None]
+        shown = first_faces(session, asked, QUESTION_FACES)
+        photos = face_photos(session, list(question.faces)) if question else {}
     return render(request, "confirm.html", user, question=question, names=names, shown=shown, photos=photos)
 
 

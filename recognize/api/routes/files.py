@@ -9,20 +9,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recognize.api.deps import Db, Me, Recognize
 from recognize.api.previews import LARGE_SIDE, cached_large, cached_thumbnail, cached_video_preview, preview_path
 from recognize.api.schemas import MAX_ID, Id, Offset, Page, face_json, file_json
 from recognize.app import App
+from recognize.library import files as files_of_users
+from recognize.library.accounts import User
 from recognize.library.confined import OutsideLibrary, RootChanged
+from recognize.library.files import Library, MediaFile
 from recognize.library.webdav import RemoteUnavailable
 from recognize.media.errors import MediaError
 from recognize.media.thumbnails import thumbnail_path
 from recognize.media.video_preview import plays_in_browsers
 from recognize.search.query import search
-from recognize.storage.models import Face, Library, MediaFile, Tag, User
 from recognize.tags.query import user_tags
 
 router = APIRouter()
@@ -30,12 +31,10 @@ router = APIRouter()
 
 def owned_file(db: Session, user: User, file_id: int) -> tuple[MediaFile, Library]:
     """A file of the user's libraries, or 404."""
-    row = db.execute(
-        select(MediaFile, Library).join(Library).where(MediaFile.id == file_id, Library.user_id == user.id)
-    ).first()
-    if row is None:
+    owned = files_of_users.owned_file(db, user.id, file_id)
+    if owned is None:
         raise HTTPException(404, f"no file {file_id}")
-    return row[0], row[1]
+    return owned
 
 
 def opened_in_library(app: App, media_file: MediaFile, library: Library) -> int:
@@ -144,32 +143,20 @@ def files(
     limit: Page = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    owned = (Library.user_id == user.id, MediaFile.media.is_not(None))
-    query = select(MediaFile, Library.root).join(Library).where(*owned)
-    if person is not None:
-        query = query.where(MediaFile.id.in_(select(Face.file_id).where(Face.person_id == person)))
-    if tag is not None:
-        query = query.where(MediaFile.id.in_(select(Tag.file_id).where(Tag.name == tag)))
-    if media is not None:
-        query = query.where(MediaFile.media == media)
-    if taken_after is not None:
-        query = query.where(MediaFile.taken_at >= taken_after.replace(tzinfo=None))
-    if taken_before is not None:
-        query = query.where(MediaFile.taken_at < taken_before.replace(tzinfo=None))
-    total = db.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.execute(query.order_by(MediaFile.taken_at.desc(), MediaFile.id).limit(limit).offset(offset))
-    return {"total": total, "items": [file_json(media_file, root) for media_file, root in rows]}
+    wanted = files_of_users.FileFilter(person, tag, media, taken_after, taken_before)
+    total, rows = files_of_users.files_page(db, user.id, wanted, limit, offset)
+    return {"total": total, "items": [file_json(media_file, library.root) for media_file, library in rows]}
 
 
 @router.get("/api/files/{file_id}")
 def file(db: Db, user: Me, file_id: Id) -> dict[str, Any]:
-    media_file, library = owned_file(db, user, file_id)
-    faces = db.scalars(select(Face).where(Face.file_id == file_id).order_by(Face.x))
-    tags = db.scalars(select(Tag).where(Tag.file_id == file_id).order_by(Tag.kind, Tag.score.desc()))
+    detail = files_of_users.file_detail(db, user.id, file_id)
+    if detail is None:
+        raise HTTPException(404, f"no file {file_id}")
     return {
-        **file_json(media_file, library.root),
-        "faces": [face_json(face) for face in faces],
-        "tags": [{"name": t.name, "kind": t.kind, "score": round(t.score, 4), "model": t.model} for t in tags],
+        **file_json(detail.file, detail.library.root),
+        "faces": [face_json(face) for face in detail.faces],
+        "tags": [{"name": t.name, "kind": t.kind, "score": round(t.score, 4), "model": t.model} for t in detail.tags],
     }
 
 

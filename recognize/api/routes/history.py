@@ -7,12 +7,11 @@ from fastapi import APIRouter
 from recognize.api.deps import Db, Me
 from recognize.api.schemas import Id, Offset, Page
 from recognize.faces import history
-from recognize.storage.models import PersonHistory
 
 router = APIRouter()
 
 
-def entry_json(entry: PersonHistory) -> dict[str, Any]:
+def entry_json(entry: history.PersonHistory) -> dict[str, Any]:
     """One operation as the API shows it."""
     return {
         "id": entry.id,

@@ -4,26 +4,22 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from recognize.analyses.registry import analysis_names
 from recognize.api.deps import Db, Me, Recognize
 from recognize.api.schemas import Id, NewLibrary
 from recognize.faces.persons import drop_empty_persons
-from recognize.jobs.cascade import register
 from recognize.jobs.progress import user_status
-from recognize.jobs.queue import build_queue
-from recognize.library.libraries import add_library, configure_library, library_of, resume_library
+from recognize.library.libraries import add_library, configure_library, library_of, resume_library, user_libraries
 from recognize.library.webdav_login import WebDavLogin, login_in_url
 from recognize.storage.control import set_paused
-from recognize.storage.models import Library
 
 router = APIRouter()
 
 
 @router.get("/api/libraries")
 def libraries(db: Db, user: Me) -> list[dict[str, Any]]:
-    rows = db.scalars(select(Library).where(Library.user_id == user.id).order_by(Library.id))
+    rows = user_libraries(db, user)
     return [
         {"id": lib.id, "root": lib.root, "scanned_at": lib.scanned_at, "settings": lib.settings, "problem": lib.problem}
         for lib in rows
@@ -48,7 +44,7 @@ def remove_library(db: Db, user: Me, library_id: Id) -> Response:
 @router.post("/api/libraries/{library_id}/rescan", status_code=202)
 def rescan(db: Db, user: Me, app: Recognize, library_id: Id) -> dict[str, Any]:
     library = library_of(db, user, library_id)
-    register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
+    app.tasks().crawl(library.id)
     return {"queued": "crawl", "library": library.id}
 
 
@@ -56,7 +52,7 @@ def rescan(db: Db, user: Me, app: Recognize, library_id: Id) -> dict[str, Any]:
 def resume_paused_library(db: Db, user: Me, app: Recognize, library_id: Id) -> dict[str, Any]:
     library = library_of(db, user, library_id)
     resume_library(library, app.root_policy)
-    register(build_queue(app.settings.resolved_queue_url), app.settings).crawl(library.id)
+    app.tasks().crawl(library.id)
     return {"id": library.id, "root": library.root, "problem": None}
 
 

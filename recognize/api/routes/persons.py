@@ -4,33 +4,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from recognize.api.deps import Db, Me, Recognize
 from recognize.api.schemas import MAX_ID, FaceMove, Id, Merge, Offset, Page, PersonChange, Split, face_json
 from recognize.faces import persons as ops
-from recognize.storage.models import Face, Library, MediaFile, Person, User
+from recognize.faces.listings import person_faces
 
 router = APIRouter()
 
 
-def owned_face(db: Session, user: User, face_id: int) -> Face:
-    """A face in the user's files, or 404."""
-    face = db.scalar(select(Face).join(MediaFile).join(Library).where(Face.id == face_id, Library.user_id == user.id))
-    if face is None:
-        raise HTTPException(404, f"no face {face_id}")
-    return face
-
-
 @router.get("/api/faces/{face_id}")
 def face(db: Db, user: Me, face_id: Id) -> dict[str, Any]:
-    return face_json(owned_face(db, user, face_id))
+    return face_json(ops.get_face(db, user.id, face_id))
 
 
 @router.get("/api/faces/{face_id}/crop")
 def crop(db: Db, user: Me, face_id: Id) -> Response:
-    return Response(owned_face(db, user, face_id).thumbnail, media_type="image/jpeg")
+    return Response(ops.get_face(db, user.id, face_id).thumbnail, media_type="image/jpeg")
 
 
 @router.post("/api/faces/{face_id}/move")
@@ -67,8 +57,7 @@ def person(
     summary = ops.person_summary(db, user.id, person_id)
     if summary is None:
         raise HTTPException(404, f"no person {person_id}")
-    query = select(Face).where(Face.person_id == person_id, Face.id > after).order_by(Face.id)
-    faces = db.scalars(query if limit is None else query.limit(limit))
+    faces = person_faces(db, person_id, after, limit)
     return {**vars(summary), "face_count": summary.faces, "faces": [face_json(face) for face in faces]}
 
 
@@ -78,8 +67,7 @@ def cover(db: Db, user: Me, person_id: Id) -> Response:
     summary = ops.person_summary(db, user.id, person_id)
     if summary is None or summary.cover_face is None:
         raise HTTPException(404, f"no face to show for person {person_id}")
-    crop = db.get(Face, summary.cover_face)
-    assert crop is not None
+    crop = ops.get_face(db, user.id, summary.cover_face)
     return Response(crop.thumbnail, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=60"})
 
 
@@ -90,7 +78,7 @@ def change_person(db: Db, user: Me, person_id: Id, body: PersonChange) -> dict[s
         ops.rename(db, user.id, person_id, body.name)
     if body.hidden is not None:
         ops.hide(db, user.id, person_id, body.hidden)
-    changed = db.get_one(Person, person_id)
+    changed = ops.get_person(db, user.id, person_id)
     return {"id": changed.id, "name": changed.name, "hidden": changed.hidden}
 
 

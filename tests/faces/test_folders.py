@@ -1,0 +1,44 @@
+"""Persons as WebDAV folders: found by name or id for their owner only; made empty; removed only when empty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from recognize.app import App
+from recognize.faces.errors import PersonError
+from recognize.faces.folders import create_empty_person, delete_empty_person, person_named
+from recognize.faces.history import history
+from recognize.library.accounts import create_user
+from recognize.library.libraries import find_user
+from recognize.storage.models import Face, Person
+from tests.faces.conftest import faces_app, processed_template
+
+__all__ = ["faces_app", "processed_template"]
+
+
+def test_person_folders(faces_app: tuple[App, Path]) -> None:
+    app, _root = faces_app
+    with app.database.session() as session:
+        owner = find_user(session, app.settings.user)
+        assert owner is not None
+        stranger = create_user(session, "stranger", "stranger-password")
+        with_faces = session.scalars(select(Face.person_id).where(Face.person_id.is_not(None)).limit(1)).one()
+
+        made = create_empty_person(session, owner.id, "Holiday friends")
+        assert person_named(session, owner.id, "Holiday friends") == made.id
+        assert person_named(session, owner.id, str(with_faces)) == with_faces
+        assert person_named(session, stranger.id, "Holiday friends") is None
+        assert person_named(session, stranger.id, str(with_faces)) is None
+        assert history(session, owner.id)[0].kind == "create"
+
+        with pytest.raises(PersonError) as refused:
+            delete_empty_person(session, owner.id, with_faces)
+        assert refused.value.status == 409 and session.get(Person, with_faces) is not None
+        with pytest.raises(PersonError) as foreign:
+            delete_empty_person(session, stranger.id, made.id)
+        assert foreign.value.status == 404
+        delete_empty_person(session, owner.id, made.id)
+        assert person_named(session, owner.id, "Holiday friends") is None
