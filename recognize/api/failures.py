@@ -1,7 +1,7 @@
 """Database failures answered honestly: a request whose writes were not committed never answers 2xx.
 
 A locked database answers 503 with Retry-After, a full disk 507, anything else 500; each says that
-nothing was saved. The session of a request commits before the answer is sent (see ``rest``).
+nothing was saved. The session of a request commits before the answer is sent (``deps.database_session``).
 """
 
 from __future__ import annotations
