@@ -44,7 +44,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(Text)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    library_roots: Mapped[list[str]] = mapped_column(JSON, default=list)
+    library_roots: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     libraries: Mapped[list[Library]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -146,6 +146,7 @@ class Person(Base):
     """A person: a group of faces of one user, named or not. Not a tag."""
 
     __tablename__ = "persons"
+    __table_args__ = (Index("ix_persons_user_face_count", "user_id", text("face_count DESC"), "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -159,6 +160,7 @@ class Face(Base):
     """One detected face: box in upright original pixels, embedding, quality, and its person."""
 
     __tablename__ = "faces"
+    __table_args__ = (Index("ix_faces_person_cover", "person_id", text("cover_rank DESC"), "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
