@@ -197,13 +197,17 @@ def _faces_and_persons(
         photos[mine] = rng.choice(len(file_ids), len(mine), replace=False)
     roll = rng.uniform(size=len(people.of_face))
     model, thumbnail = embedding_model(settings), _photo_bytes()
+    held = {(int(person_ids[identity]), int(photo)) for identity, photo in zip(people.of_face, photos, strict=True)}
     rows = []
     for index, identity in enumerate(people.of_face.tolist()):
         person = int(person_ids[identity]) or None
         if person is not None and roll[index] < 0.03:
             person = None
         elif person is not None and roll[index] < 0.05:
-            person = int(person_ids[named[int(rng.integers(len(named)))]])
+            wrong = int(person_ids[named[int(rng.integers(len(named)))]])
+            if (wrong, int(photos[index])) not in held:  # never two faces of one photo in a person, as grouping
+                held.add((wrong, int(photos[index])))
+                person = wrong
         elif identity in halves and roll[index] > 0.9:
             person = halves[identity].id
         rows.append(

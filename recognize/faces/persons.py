@@ -237,7 +237,8 @@ def move_face(session: Session, user_id: int, face_id: int, person_id: int | Non
 def _move_face(session: Session, user_id: int, face: Face, person_id: int | None) -> Face:
     if person_id is not None:
         get_person(session, user_id, person_id)
-        _check_same_photo(session, face, person_id)
+        if face.person_id != person_id:  # a face confirmed where it already is moves nothing, so clashes nothing
+            _check_same_photo(session, face, person_id)
     if face.person_id is not None and face.person_id != person_id:
         session.merge(FaceRejection(face_id=face.id, person_id=face.person_id))
     face.person_id = person_id

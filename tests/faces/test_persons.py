@@ -13,7 +13,7 @@ from recognize.faces.grouping import update_persons
 from recognize.faces.store import FoundFace, store_faces
 from recognize.storage.control import clear_clustering_due, clustering_due, mark_clustering_due
 from recognize.storage.models import Face, Library, MediaFile, Person, User
-from tests.faces.conftest import LATER, copy_photos
+from tests.faces.conftest import LATER, copy_photos, main_face
 
 
 def _person_of(app: App, root: Path) -> dict[str, list[int | None]]:
@@ -149,6 +149,24 @@ def test_refusals_name_the_reason(faces_app: tuple[App, Path]) -> None:
             ops.hide(session, user_id, 9999)
         with pytest.raises(ops.PersonError, match="no face"):
             ops.move_face(session, user_id + 1, 1, None)
+
+
+def test_a_face_confirmed_where_it_is_moves_nothing_even_beside_a_clash(faces_app: tuple[App, Path]) -> None:
+    """A person that already holds two faces of one photo (data made before the rule) refuses a third face of
+    that photo, but a yes to one of the two, already there, is kept instead of refused."""
+    app, _root = faces_app
+    user_id = _user_id(app)
+    with app.database.session() as session:
+        first = main_face(session, "obama/a.jpg")
+        person = first.person_id
+        intruder, third = session.scalars(select(Face).where(Face.person_id != person).limit(2)).all()
+        intruder.file_id = third.file_id = first.file_id
+        intruder.person_id = person
+        session.flush()
+        confirmed = ops.move_face(session, user_id, intruder.id, person)
+        assert (confirmed.person_id, confirmed.assigned_by) == (person, "user")
+        with pytest.raises(ops.PersonError, match="another face of this photo"):
+            ops.move_face(session, user_id, third.id, person)
 
 
 def test_hidden_persons_leave_lists_and_suggestions_exclude_shared_photos(faces_app: tuple[App, Path]) -> None:
