@@ -24,8 +24,7 @@ from recognize.api.routes import account, confirmations, files, history, librari
 from recognize.api.throttle import LoginGuard, guard_basic_logins
 from recognize.api.webdav import create_dav_app
 from recognize.app import App
-from recognize.faces.persons import PersonError
-from recognize.library.errors import LibraryError
+from recognize.errors import Refusal, Refused
 from recognize.web.music import router as music_router
 from recognize.web.pages import STATIC, html_errors, session_secret
 from recognize.web.pages import router as ui_router
@@ -46,8 +45,18 @@ DOCUMENTED_ERRORS: dict[int | str, dict] = {
 SESSION_DAYS = 14
 
 
+STATUS_OF = {
+    Refusal.INVALID: 400,
+    Refusal.FORBIDDEN: 403,
+    Refusal.NOT_FOUND: 404,
+    Refusal.CONFLICT: 409,
+    Refusal.MISMATCHED: 422,
+}  # every domain refusal's HTTP status, here only
+
+
 async def _refused(_request: Request, error: Exception) -> JSONResponse:
-    return JSONResponse({"detail": str(error)}, status_code=getattr(error, "status", 409))
+    assert isinstance(error, Refused)
+    return JSONResponse({"detail": str(error)}, status_code=STATUS_OF[error.refusal])
 
 
 def create_server(app: App) -> FastAPI:
@@ -80,7 +89,6 @@ def create_server(app: App) -> FastAPI:
     server.state.session_gate = SessionGate(app.database.connections - 2 * app.settings.api_threads)
     server.state.login_guard = guard
     server.add_exception_handler(StarletteHTTPException, html_errors)
-    server.add_exception_handler(PersonError, _refused)
-    server.add_exception_handler(LibraryError, _refused)
+    server.add_exception_handler(Refused, _refused)
     answer_database_failures(server)
     return server

@@ -27,6 +27,7 @@ from recognize.api.dav_limits import BoundedLockStorage, BoundedPropertyManager
 from recognize.api.dav_resources import Folder, Member, PersonFolder, Photo, photo_name
 from recognize.api.throttle import LoginGuard
 from recognize.app import App
+from recognize.errors import Refusal
 from recognize.faces import folders as person_folders
 from recognize.faces import listings
 from recognize.faces import persons as ops
@@ -102,7 +103,8 @@ class RecognizeProvider(DAVProvider):
             with self.session() as session:
                 person_folders.delete_empty_person(session, user_id, person_id)
         except ops.PersonError as error:
-            raise DAVError(HTTP_NOT_FOUND if error.status == 404 else HTTP_FORBIDDEN, str(error)) from error
+            status = HTTP_NOT_FOUND if error.refusal is Refusal.NOT_FOUND else HTTP_FORBIDDEN
+            raise DAVError(status, str(error)) from error
 
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> Any:
         self._count_get_resource_inst += 1

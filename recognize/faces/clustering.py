@@ -143,15 +143,28 @@ def cluster(
 class PersonIndex:
     """The faces of existing persons, to decide which person (if any) a new face clearly belongs to.
 
-    Rows live in a buffer that grows by a quarter when full, so adding the faces one update joins costs
-    about their own rows, not a copy of every face each time."""
+    Rows live in a buffer made with room for a quarter more and grown by a quarter when full, so adding the
+    faces one update joins costs about their own rows, not a copy of every face each time."""
 
-    def __init__(self, embeddings: np.ndarray, owners: Sequence[int], young: Sequence[bool] | None = None) -> None:
-        self._rows = np.asarray(embeddings, dtype=np.float32)
-        self._owners = np.asarray(owners, dtype=np.int64).copy()
-        self._young = np.zeros(len(self._owners), bool) if young is None else np.asarray(young, dtype=bool).copy()
-        self._count = len(self._owners)
-        ids, sizes = np.unique(self._owners, return_counts=True)
+    def __init__(
+        self, embeddings: Sequence[np.ndarray], owners: Sequence[int], young: Sequence[bool] | None = None
+    ) -> None:
+        count = len(owners)
+        spare = max(16, count // 4)
+        width = len(embeddings[0]) if count else 1
+        self._rows = np.zeros((count + spare, width), np.float32)
+        if isinstance(embeddings, np.ndarray):
+            self._rows[:count] = embeddings
+        else:
+            for row, embedding in enumerate(embeddings):
+                self._rows[row] = embedding
+        self._owners = np.zeros(count + spare, np.int64)
+        self._owners[:count] = owners
+        self._young = np.zeros(count + spare, bool)
+        if young is not None:
+            self._young[:count] = young
+        self._count = count
+        ids, sizes = np.unique(self.owners, return_counts=True)
         self._size_of = dict(zip(ids.tolist(), sizes.tolist(), strict=True))
 
     @property

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
+from recognize.faces.errors import Refusal
 from recognize.faces.group_questions import apply_group, groups
 from recognize.faces.history import recorded
 from recognize.faces.known import KnownFace, user_faces
@@ -43,6 +44,15 @@ SOLID_FACTOR = 0.8
 ANSWERS = ("yes", "no", "skip")
 KINDS = ("face", "merge", "group")
 QUESTION_ID = re.compile(r"^(face|merge|group)-(\d{1,18})-(\d{1,19})$")  # a group: person, digest < 16**15
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What an answer changed, for the grouping after it: the faces whose person it changed (a face or group
+    question), or the persons it merged (every member's votes change)."""
+
+    persons: tuple[int, ...]
+    faces: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -212,20 +222,20 @@ def answer(
     reply: str,
     group: Question | None = None,
     excepted: Collection[int] = (),
-) -> list[int]:
-    """Apply and remember an answer; returns the persons it concerns. A group question's answer needs the
+) -> Changed:
+    """Apply and remember an answer; returns what it changed, for grouping again. A group question's answer needs the
     ``group`` as it was asked, and may except some of its faces (``group_questions``). Raises PersonError
     naming an unknown question, face or person."""
     if reply not in ANSWERS:
         raise ValueError(f"answer must be one of {', '.join(ANSWERS)}")
     parsed = QUESTION_ID.match(question_id)
     if parsed is None:
-        raise PersonError(f"no question {question_id!r}", 404)
+        raise PersonError(f"no question {question_id!r}", Refusal.NOT_FOUND)
     kind, first, second = parsed.group(1), int(parsed.group(2)), int(parsed.group(3))
     if kind == "group":
         return _answer_group(session, user_id, question_id, reply, group, excepted)
     if excepted:
-        raise PersonError("only a group question's answer can except faces", 422)
+        raise PersonError("only a group question's answer can except faces", Refusal.MISMATCHED)
     if kind == "face":
         face = get_face(session, user_id, first)
         get_person(session, user_id, second)
@@ -239,14 +249,14 @@ def answer(
         recording.question = question_id
         _apply(session, user_id, kind, first, second, reply)
         session.merge(Confirmation(user_id=user_id, question=question_id, answer=reply))
-    return persons
+    return Changed(persons=(first, second), faces=()) if kind == "merge" else Changed(persons=(), faces=(first,))
 
 
 def _answer_group(
     session: Session, user_id: int, question_id: str, reply: str, group: Question | None, excepted: Collection[int]
-) -> list[int]:
+) -> Changed:
     if group is None or group.id != question_id:
-        raise PersonError(f"question {question_id} is no longer asked: ask for the questions again", 409)
+        raise PersonError(f"question {question_id} is no longer asked: ask for the questions again", Refusal.CONFLICT)
     current = session.execute(select(Face.person_id).where(Face.id.in_(group.faces))).scalars()
     persons = sorted({group.person, *(person for person in current if person is not None)})
     summary = f"{reply} to: are these {len(group.faces)} faces Person {group.person}?"
@@ -254,7 +264,7 @@ def _answer_group(
         recording.question = question_id
         apply_group(session, user_id, group.person, group.faces, reply, excepted)
         session.merge(Confirmation(user_id=user_id, question=question_id, answer=reply))
-    return persons
+    return Changed(persons=(), faces=tuple(group.faces))
 
 
 def _apply(session: Session, user_id: int, kind: str, first: int, second: int, reply: str) -> None:

@@ -1,11 +1,13 @@
-"""The error of every person operation, carrying the HTTP status that fits it."""
+"""The error of every person operation."""
 
 from __future__ import annotations
 
+from recognize.errors import Refusal, Refused
 
-class PersonError(Exception):
-    """A person operation was refused; the message says why, ``status`` is the HTTP status that fits."""
+__all__ = ["PersonError", "Refusal"]
 
-    def __init__(self, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.status = status
+
+class PersonError(Refused):
+    """A person operation was refused; the message says why (a conflict unless it says otherwise)."""
+
+    default = Refusal.CONFLICT

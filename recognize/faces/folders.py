@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from recognize.faces.errors import PersonError
+from recognize.faces.errors import PersonError, Refusal
 from recognize.faces.history import recorded
 from recognize.faces.persons import get_person, rename
 from recognize.storage.models import Face, Person
@@ -38,5 +38,7 @@ def delete_empty_person(session: Session, user_id: int, person_id: int) -> None:
     """Remove a person of the user that has no face; PersonError when it has faces or is not theirs."""
     person = get_person(session, user_id, person_id)
     if session.scalar(select(Face.id).where(Face.person_id == person_id).limit(1)) is not None:
-        raise PersonError(f"{person.name or 'this person'} still has faces: only an empty person can be removed", 409)
+        raise PersonError(
+            f"{person.name or 'this person'} still has faces: only an empty person can be removed", Refusal.CONFLICT
+        )
     session.delete(person)

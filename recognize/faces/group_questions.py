@@ -17,6 +17,7 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy.orm import Session
 
+from recognize.faces.errors import Refusal
 from recognize.faces.persons import PersonError, get_face, get_person, move_face
 from recognize.storage.models import Confirmation, FaceRejection
 
@@ -64,7 +65,7 @@ def apply_group(
 ) -> None:
     """Apply a group answer (see the module's docstring) and keep the answer to each face's own question."""
     if set(excepted) - set(faces):
-        raise PersonError("only faces of the question can be excepted", 422)
+        raise PersonError("only faces of the question can be excepted", Refusal.MISMATCHED)
     person = get_person(session, user_id, person_id)
     for face_id in faces:
         face = get_face(session, user_id, face_id)

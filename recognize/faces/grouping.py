@@ -48,6 +48,7 @@ def update_persons(
     user_id: int,
     settings: FaceSettings,
     changed: Collection[int] = (),
+    changed_faces: Collection[int] = (),
     everything: bool = False,
 ) -> ClusterReport:
     """Join new faces to persons they clearly belong to, group the rest into new persons, then let the faces
@@ -55,7 +56,8 @@ def update_persons(
 
     ``settings`` carry the thresholds of their embedding model (``thresholds.with_model_thresholds``);
     faces embedded by another model take no part until they are embedded again. Faces left waiting before
-    take part when near a new face or a member of a ``changed`` person, or all of them with ``everything``.
+    take part when near a new face, a face whose person an answer changed (``changed_faces``) or (a sample
+    of) the members of a ``changed`` person (a merge), or all of them with ``everything``.
     """
     faces = user_faces(session, user_id, settings)
     rejected = rejections(session, user_id)
@@ -65,7 +67,7 @@ def update_persons(
         if face.person_id is not None:
             photo_persons[face.file_id].add(face.person_id)
     index = PersonIndex(
-        np.stack([face.vector for face in members]) if members else np.zeros((0, 1), np.float32),
+        [face.vector for face in members],
         [face.person_id for face in members],
         [face.young for face in members],
     )
@@ -74,7 +76,9 @@ def update_persons(
         for face in faces
         if face.person_id is None and face.clusterable and face.assigned_by not in KEPT_OUT and face.vector is not None
     ]
-    considered = waiting if everything else _considered(waiting, members, set(changed), settings)
+    moved = set(changed_faces)
+    anchors = [face.vector for face in faces if face.id in moved and face.vector is not None]
+    considered = waiting if everything else _considered(waiting, members, set(changed), anchors, settings)
     joined, still_waiting = _join(session, considered, index, photo_persons, rejected, settings)
     created = _new_persons(session, user_id, still_waiting, settings) if still_waiting else {}
     for face in still_waiting:
@@ -90,24 +94,29 @@ def update_persons(
 
 
 def _considered(
-    waiting: list[KnownFace], members: list[KnownFace], changed: set[int], settings: FaceSettings
+    waiting: list[KnownFace],
+    members: list[KnownFace],
+    changed: set[int],
+    anchors: list[np.ndarray],
+    settings: FaceSettings,
 ) -> list[KnownFace]:
-    """The new waiting faces, and the faces left before that are within the cluster distance of a new face or
-    of (a sample of) the members of a changed person."""
+    """The new waiting faces, and the faces left before that are within the cluster distance of a new face, of
+    an ``anchors`` face (whose person changed: only near it can a vote change) or of (a sample of) the members
+    of a changed person."""
     new = [face for face in waiting if face.assigned_by != LEFT]
     left = [face for face in waiting if face.assigned_by == LEFT]
-    near = [face.vector for face in new]
+    near = [face.vector for face in new] + anchors
     for person in changed:
         mine = [face.vector for face in members if face.person_id == person]
         near += mine[:: max(1, len(mine) // SAMPLE)]
     if not left or not near:
         return new
     cap = settings.cluster_distance or 0.0
-    anchors = np.stack(near)
+    stacked = np.stack(near)
     vectors = np.stack([face.vector for face in left])
     close = np.zeros(len(left), dtype=bool)
-    for start in range(0, len(anchors), BLOCK):
-        close |= (distances_to(vectors, anchors[start : start + BLOCK].T) < cap).any(axis=1)
+    for start in range(0, len(stacked), BLOCK):
+        close |= (distances_to(vectors, stacked[start : start + BLOCK].T) < cap).any(axis=1)
     return new + [face for face, near_one in zip(left, close.tolist(), strict=True) if near_one]
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from recognize.faces.errors import PersonError
+from recognize.faces.errors import PersonError, Refusal
 from recognize.storage.control import mark_sidecars_due
 from recognize.storage.models import Confirmation, Face, FaceRejection, Person, PersonHistory, utcnow
 
@@ -97,14 +97,16 @@ def undo(session: Session, user_id: int, entry_id: int) -> PersonHistory:
     """Put back what the operation changed; PersonError (404 unknown, 409 already undone or changed since)."""
     entry = session.get(PersonHistory, entry_id)
     if entry is None or entry.user_id != user_id:
-        raise PersonError(f"no operation {entry_id} in your history", 404)
+        raise PersonError(f"no operation {entry_id} in your history", Refusal.NOT_FOUND)
     if entry.undone_at is not None:
-        raise PersonError(f"{entry.summary!r} was already undone", 409)
+        raise PersonError(f"{entry.summary!r} was already undone", Refusal.CONFLICT)
     before, after = entry.before, entry.after
     persons = [int(key) for key in after["persons"]] + [int(key) for key in before["persons"]]
     faces = [int(key) for key in after["faces"]]
     if _state(session, persons, faces) != _without_missing(session, after):
-        raise PersonError(f"{entry.summary!r}: its persons or faces changed since; undo the later changes first", 409)
+        raise PersonError(
+            f"{entry.summary!r}: its persons or faces changed since; undo the later changes first", Refusal.CONFLICT
+        )
     _restore_persons(session, user_id, before)
     for key, (person_id, assigned_by) in before["faces"].items():
         face = session.get(Face, int(key))
@@ -157,7 +159,7 @@ def _restore_persons(session: Session, user_id: int, before: dict[str, Any]) -> 
                 select(Person.id).where(Person.user_id == user_id, Person.name == values["name"], Person.id != int(key))
             )
             if clash is not None:
-                raise PersonError(f"person {clash} is now called {values['name']!r}: rename it first", 409)
+                raise PersonError(f"person {clash} is now called {values['name']!r}: rename it first", Refusal.CONFLICT)
         person.name, person.hidden = values["name"], values["hidden"]
     session.flush()
 

@@ -18,7 +18,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
-from recognize.faces.errors import PersonError
+from recognize.faces.errors import PersonError, Refusal
 from recognize.faces.history import Recording, recorded
 from recognize.faces.known import user_faces
 from recognize.faces.nearness import PersonSpace
@@ -41,7 +41,7 @@ def get_person(session: Session, user_id: int, person_id: int) -> Person:
     """A person of this user; PersonError("no person ...") otherwise."""
     person = session.get(Person, person_id)
     if person is None or person.user_id != user_id:
-        raise PersonError(f"no person {person_id}", 404)
+        raise PersonError(f"no person {person_id}", Refusal.NOT_FOUND)
     return person
 
 
@@ -54,7 +54,7 @@ def get_face(session: Session, user_id: int, face_id: int) -> Face:
         .where(Face.id == face_id)
     )
     if owner != user_id:
-        raise PersonError(f"no face {face_id}", 404)
+        raise PersonError(f"no face {face_id}", Refusal.NOT_FOUND)
     return session.get_one(Face, face_id)
 
 
@@ -142,7 +142,9 @@ def clean_name(name: str | None) -> str | None:
     if clean is not None and (
         "/" in clean or clean in (".", "..") or any(unicodedata.category(c).startswith("C") for c in clean)
     ):
-        raise PersonError(f"{clean!r}: a name cannot contain '/' or control characters, nor be '.' or '..'", 400)
+        raise PersonError(
+            f"{clean!r}: a name cannot contain '/' or control characters, nor be '.' or '..'", Refusal.INVALID
+        )
     return clean
 
 
@@ -162,7 +164,7 @@ def rename(session: Session, user_id: int, person_id: int, name: str | None) -> 
     a name another person has in any letter case (their WebDAV folders would collide on macOS and Windows)."""
     person = get_person(session, user_id, person_id)
     if name is not None and not name.strip():
-        raise PersonError("a name cannot be blank: send no name (null) to remove it", 400)
+        raise PersonError("a name cannot be blank: send no name (null) to remove it", Refusal.INVALID)
     with recorded(session, user_id, "rename", f"{_label(person)} named {name!r}", [person_id]):
         return _rename(session, user_id, person, name)
 
@@ -262,7 +264,7 @@ def create_person(session: Session, user_id: int, name: str | None, face_ids: Se
     """A new person (named, unless ``name`` is None) made of these faces, taken from wherever they were."""
     faces = [get_face(session, user_id, face_id) for face_id in face_ids]
     if not faces:
-        raise PersonError("a new person needs at least one face", 400)
+        raise PersonError("a new person needs at least one face", Refusal.INVALID)
     touched = {face.person_id for face in faces if face.person_id is not None}
     summary = f"new person {name!r} of {len(faces)} faces" if name else f"new person of {len(faces)} faces"
     with recorded(session, user_id, "create", summary, touched, face_ids) as recording:

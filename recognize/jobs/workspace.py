@@ -200,21 +200,26 @@ class Workspace:
             if question_id.startswith("group-"):
                 user = session.get_one(User, user_id)
                 group = self.question_cache.asked(session, user_id, self.clustering_settings(user), question_id)
-            persons = confirmations.answer(session, user_id, question_id, reply, group, excepted)
+            changed = confirmations.answer(session, user_id, question_id, reply, group, excepted)
             session.flush()
             if reply != "skip":
-                self._group(session, user_id, changed=persons)
+                self._group(session, user_id, changed.persons, changed.faces)
 
     def _grouping_lease(self, user_id: int, wait: float | None) -> AbstractContextManager[None]:
         return leased(self.database, f"cluster-{user_id}", GROUPING_WAIT if wait is None else wait)
 
     def _group(
-        self, session: Session, user_id: int, changed: Sequence[int] = (), everything: bool = False
+        self,
+        session: Session,
+        user_id: int,
+        changed: Sequence[int] = (),
+        changed_faces: Sequence[int] = (),
+        everything: bool = False,
     ) -> ClusterReport:
         from recognize.faces.grouping import update_persons
 
         settings = self.clustering_settings(session.get_one(User, user_id))
-        return update_persons(session, user_id, settings, changed=changed, everything=everything)
+        return update_persons(session, user_id, settings, changed, changed_faces, everything)
 
     def close(self) -> None:
         """Release database connections."""

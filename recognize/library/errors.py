@@ -1,11 +1,13 @@
-"""The error of every library operation, carrying the HTTP status that fits it."""
+"""The error of every library operation."""
 
 from __future__ import annotations
 
+from recognize.errors import Refusal, Refused
 
-class LibraryError(Exception):
-    """A library operation was refused; the message says why, ``status`` is the HTTP status."""
+__all__ = ["LibraryError", "Refusal"]
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+
+class LibraryError(Refused):
+    """A library operation was refused; the message says why (an invalid request unless it says otherwise)."""
+
+    default = Refusal.INVALID

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from recognize.config import LIBRARY_FACE_SETTINGS, USER_FACE_SETTINGS, FaceSettings, face_settings_with
 from recognize.library.confined import root_problem
-from recognize.library.errors import LibraryError
+from recognize.library.errors import LibraryError, Refusal
 from recognize.library.roots import RootPolicy, check_root
 from recognize.library.webdav_login import WebDavLogin, check_url, is_url
 from recognize.storage.models import Library, User
@@ -157,7 +157,7 @@ def library_of(session: Session, user: User, library_id: int) -> Library:
     """A library of this user by id; another user's library is not found."""
     library = session.get(Library, library_id)
     if library is None or library.user_id != user.id:
-        raise LibraryError(f"no library {library_id}", 404)
+        raise LibraryError(f"no library {library_id}", Refusal.NOT_FOUND)
     return library
 
 
@@ -171,5 +171,5 @@ def resume_library(library: Library, policy: RootPolicy) -> None:
     """Resume a paused library once its folder is the recorded one again; LibraryError (409) saying why not."""
     problem = root_problem(library.root, policy.private_paths)
     if problem is not None:
-        raise LibraryError(f"library {library.id} stays paused: {problem}", 409)
+        raise LibraryError(f"library {library.id} stays paused: {problem}", Refusal.CONFLICT)
     library.problem = None

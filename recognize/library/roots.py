@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from recognize.library.errors import LibraryError
+from recognize.library.errors import LibraryError, Refusal
 from recognize.storage.models import Library, User
 
 
@@ -67,12 +67,12 @@ def check_root(session: Session, user: User, folder: str | Path, policy: RootPol
             raise LibraryError(
                 f"{folder}: outside the folders you may add libraries from; an administrator can allow it "
                 "(libraries.allowed_roots, or `recognize user roots`)",
-                403,
+                Refusal.FORBIDDEN,
             )
     root = checked_user_root(folder, policy.private_paths)
     others = session.scalars(select(Library.root).where(Library.user_id != user.id))
     if any(overlaps(root, Path(other)) for other in others):
-        raise LibraryError(f"{folder}: overlaps another user's library", 403)
+        raise LibraryError(f"{folder}: overlaps another user's library", Refusal.FORBIDDEN)
     return root
 
 
@@ -86,5 +86,7 @@ def checked_user_root(folder: str | Path, private_paths: Sequence[Path]) -> Path
     if not is_folder:
         raise LibraryError(f"{folder}: not a folder")
     if any(overlaps(root, private) for private in private_paths):
-        raise LibraryError(f"{folder}: contains or lies inside recognize's own data; choose a folder of photos", 403)
+        raise LibraryError(
+            f"{folder}: contains or lies inside recognize's own data; choose a folder of photos", Refusal.FORBIDDEN
+        )
     return root

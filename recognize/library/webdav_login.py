@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from recognize.library.errors import LibraryError
+from recognize.library.errors import LibraryError, Refusal
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,9 @@ def check_url(url: str, allowed_hosts: list[str], trusted: bool, insecure: bool)
     if parts.scheme == "http" and not insecure and not _loopback(parts.hostname):
         raise LibraryError(f"{url}: plain http would send the password unencrypted; use https (or --insecure)")
     if not trusted and parts.netloc.lower() not in {host.lower() for host in allowed_hosts}:
-        raise LibraryError(f"{url}: outside the servers you may add libraries from (libraries.allowed_hosts)", 403)
+        raise LibraryError(
+            f"{url}: outside the servers you may add libraries from (libraries.allowed_hosts)", Refusal.FORBIDDEN
+        )
     return url.rstrip("/") + "/"
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from recognize.app import App
-from recognize.faces.errors import PersonError
+from recognize.faces.errors import PersonError, Refusal
 from recognize.faces.folders import create_empty_person, delete_empty_person, person_named
 from recognize.faces.history import history
 from recognize.library.accounts import create_user
@@ -36,9 +36,9 @@ def test_person_folders(faces_app: tuple[App, Path]) -> None:
 
         with pytest.raises(PersonError) as refused:
             delete_empty_person(session, owner.id, with_faces)
-        assert refused.value.status == 409 and session.get(Person, with_faces) is not None
+        assert refused.value.refusal is Refusal.CONFLICT and session.get(Person, with_faces) is not None
         with pytest.raises(PersonError) as foreign:
             delete_empty_person(session, stranger.id, made.id)
-        assert foreign.value.status == 404
+        assert foreign.value.refusal is Refusal.NOT_FOUND
         delete_empty_person(session, owner.id, made.id)
         assert person_named(session, owner.id, "Holiday friends") is None

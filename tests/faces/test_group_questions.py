@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from recognize.app import App
+from recognize.errors import Refusal
 from recognize.faces import confirmations
 from recognize.faces.confirmations import QUESTION_ID
 from recognize.faces.group_questions import group_id
@@ -60,7 +61,7 @@ def test_no_keeps_every_face_out_and_a_changed_group_is_refused(faces_app: tuple
     try:
         app.answer_question(_user(app), asked.id.rsplit("-", 1)[0] + "-1", "yes")
     except PersonError as error:
-        assert error.status == 409
+        assert error.refusal is Refusal.CONFLICT
     else:
         raise AssertionError("a group nobody was asked about was answered")
     app.answer_question(_user(app), asked.id, "no")

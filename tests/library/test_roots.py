@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from recognize.app import App
 from recognize.config import load_settings
+from recognize.errors import Refusal
 from recognize.library.libraries import LibraryError, RootPolicy, add_library, get_or_create_user
 from recognize.storage.models import Library, MediaFile
 from tests.media_factory import jpeg_with_exif
@@ -49,7 +50,7 @@ def test_a_library_in_or_around_the_data_folder_is_refused(tmp_path: Path, where
     }[where]
     with pytest.raises(LibraryError, match="recognize's own data") as refused:
         app.add_library(Path(folder))
-    assert refused.value.status == 403
+    assert refused.value.refusal is Refusal.FORBIDDEN
     assert app.libraries() == []
     app.close()
 
@@ -65,7 +66,7 @@ def test_plain_users_add_libraries_only_inside_their_roots(sqlite_app: App, tmp_
         for refused in (elsewhere, shared / "escape", shared / ".." / "elsewhere", Path("/etc"), own / "b"):
             with pytest.raises(LibraryError, match="outside the folders") as error:
                 add_library(session, bob, refused, policy, trusted=False)
-            assert error.value.status == 403
+            assert error.value.refusal is Refusal.FORBIDDEN
         assert add_library(session, bob, shared / "a", policy, trusted=False).root == str(shared / "a")
         bob.library_roots = [str(own)]
         assert add_library(session, bob, own / "b", policy, trusted=False).root == str(own / "b")

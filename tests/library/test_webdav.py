@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from recognize.app import App
 from recognize.config import load_settings
+from recognize.errors import Refusal
 from recognize.export import export_user
 from recognize.library.accounts import create_user
 from recognize.library.libraries import LibraryError, RootPolicy, add_library, find_user
@@ -87,7 +88,7 @@ def test_urls_are_checked_before_they_become_libraries() -> None:
             check_url(url, [], True, False)
     with pytest.raises(LibraryError, match="allowed_hosts") as refused:
         check_url("https://10.0.0.5/dav", ["cloud.example"], False, False)
-    assert refused.value.status == 403
+    assert refused.value.refusal is Refusal.FORBIDDEN
     assert check_url("https://cloud.example/dav", ["cloud.example"], False, False)
     assert login_in_url("https://cloud.example/remote.php/dav/files/ann%20b/Photos/") == "ann b"
 
