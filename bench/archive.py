@@ -147,12 +147,14 @@ def interactive(base: str, archive: Archive, repeat: int, server_pid: int) -> li
     answers.sort()
     found.append(("POST /api/confirmations/{id} (yes)", "answer", answers[len(answers) // 2], answers[-1], ""))
     print(f"answers: {[round(a, 2) for a in answers]} s", file=sys.stderr, flush=True)
-    before = rss_mb(server_pid)
-    started = time.perf_counter()
+    before = highest = rss_mb(server_pid)
+    started, size = time.perf_counter(), 0
     with client.stream("GET", "/api/export") as response:
-        size = sum(len(chunk) for chunk in response.iter_bytes())
+        for chunk in response.iter_bytes():  # the server's memory while it streams (its peak may be older)
+            size += len(chunk)
+            highest = max(highest, rss_mb(server_pid))
     seconds = time.perf_counter() - started
-    growth = rss_mb(server_pid, "VmHWM") - before
+    growth = highest - before
     found.append(("GET /api/export", "export", seconds, seconds, f"{size / 1e6:.0f} MB, server +{growth:.0f} MB"))
     print(f"export: {seconds:.1f} s, {size / 1e6:.0f} MB, server +{growth:.0f} MB", file=sys.stderr, flush=True)
     return found
