@@ -317,8 +317,11 @@ def person_summary(session: Session, user_id: int, person_id: int) -> PersonSumm
 
 def unassigned_faces(session: Session, user_id: int, limit: int | None = None, offset: int = 0) -> list[Face]:
     """Faces in no person, by their photos' dates, newest first (a page of them with ``limit`` and ``offset``)."""
-    query = _unassigned_of(user_id).order_by(MediaFile.taken_at.desc().nulls_last(), Face.id.desc())
-    return list(session.scalars(query.offset(offset).limit(limit)))
+    newest_first = (MediaFile.taken_at.desc().nulls_last(), Face.id.desc())
+    # The page's ids are sorted on their own, not every face row with its thumbnail.
+    page = _unassigned_of(user_id).with_only_columns(Face.id).order_by(*newest_first).offset(offset).limit(limit)
+    query = select(Face).join(MediaFile, MediaFile.id == Face.file_id).where(Face.id.in_(page.scalar_subquery()))
+    return list(session.scalars(query.order_by(*newest_first)))
 
 
 def count_unassigned(session: Session, user_id: int) -> int:

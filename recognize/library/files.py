@@ -85,8 +85,11 @@ def files_page(
         query = query.where(MediaFile.taken_at >= wanted.taken_after.replace(tzinfo=None))
     if wanted.taken_before is not None:
         query = query.where(MediaFile.taken_at < wanted.taken_before.replace(tzinfo=None))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(MediaFile.taken_at.desc(), MediaFile.id).limit(limit).offset(offset))
+    total = session.scalar(select(func.count()).select_from(query.with_only_columns(MediaFile.id).subquery())) or 0
+    newest_first = (MediaFile.taken_at.desc(), MediaFile.id)
+    # The page's ids are sorted on their own (a sort carrying every column of every file took 0.2 s at 60,000).
+    page = query.with_only_columns(MediaFile.id).order_by(*newest_first).limit(limit).offset(offset)
+    rows = session.execute(_owned(user_id).where(MediaFile.id.in_(page.scalar_subquery())).order_by(*newest_first))
     return total, [(media_file, library) for media_file, library in rows]
 
 
