@@ -76,12 +76,12 @@ class Workspace:
 
         return QuestionCache(self.database)
 
-    def questions(
-        self, session: Session, user: User, limit: int, kinds: Sequence[str] = ("face", "merge", "group")
-    ) -> list[Question]:
-        """The first ``limit`` questions (of ``kinds``) worth asking the user now, best first, with the user's
-        settings."""
-        return self.question_cache.questions(session, user.id, self.clustering_settings(user), limit, kinds)
+    def questions(self, session: Session, user: User, limit: int, kinds: Sequence[str] | None = None) -> list[Question]:
+        """The first ``limit`` questions (of ``kinds``, every kind by default) worth asking the user now, best
+        first, with the user's settings."""
+        from recognize.faces.confirmations import KINDS
+
+        return self.question_cache.questions(session, user.id, self.clustering_settings(user), limit, kinds or KINDS)
 
     def merge_suggestions(
         self, session: Session, user: User, person_id: int | None = None, limit: int = 50
