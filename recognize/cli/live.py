@@ -20,10 +20,11 @@ LATEST_ERRORS = 5
 def status_view(app: App, library_id: int, header: list[str]) -> Group:
     """Header lines, a table per analysis (done, failed, queued, pending, rate, ETA) and the latest errors."""
     from recognize.jobs.progress import library_status
-    from recognize.library.libraries import library_by_id
 
+    library = app.library(library_id)
+    assert library is not None  # the service added it before showing this view
     with app.database.session() as session:
-        status = library_status(session, library_by_id(session, library_id), app.settings)
+        status = library_status(session, library, app.settings)
     files = ", ".join(f"{count} {media}" for media, count in status["files"].items()) or "none yet"
     analyses = status["analyses"]
     finished = status["scanned_at"] is not None and all(c["queued"] + c["pending"] == 0 for c in analyses.values())

@@ -64,7 +64,7 @@ def process(
     completion."""
     from recognize.jobs.foreground import DiskFull, Interrupted
     from recognize.jobs.progress import library_status
-    from recognize.library.libraries import LibraryError, library_by_id
+    from recognize.library.libraries import LibraryError
     from recognize.library.webdav import RemoteUnavailable
 
     app = app_for(ctx)
@@ -86,7 +86,7 @@ def process(
         except (DiskFull, Interrupted, RemoteUnavailable) as error:
             fail(str(error), code=1)
     with app.database.session() as session:
-        counts = library_status(session, library_by_id(session, library.id), app.settings)["analyses"]
+        counts = library_status(session, library, app.settings)["analyses"]
     for name, count in counts.items():
         console.print(f"{name}: {count['done']} done, {count['failed']} failed")
 
@@ -137,7 +137,6 @@ def reanalyse(
 @cli.command()
 def crawl(ctx: typer.Context, user: UserOption = None) -> None:
     """Queue a crawl of every library of a user for the workers (rescan now, then analyse what changed)."""
-
     app = app_for(ctx)
     with app.database.session() as session:
         existing_user(session, user or app.settings.user)

@@ -153,11 +153,8 @@ class PersonIndex:
         spare = max(16, count // 4)
         width = len(embeddings[0]) if count else 1
         self._rows = np.zeros((count + spare, width), np.float32)
-        if isinstance(embeddings, np.ndarray):
-            self._rows[:count] = embeddings
-        else:
-            for row, embedding in enumerate(embeddings):
-                self._rows[row] = embedding
+        if count:
+            np.stack(embeddings, out=self._rows[:count])
         self._owners = np.zeros(count + spare, np.int64)
         self._owners[:count] = owners
         self._young = np.zeros(count + spare, bool)

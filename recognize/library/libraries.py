@@ -73,11 +73,6 @@ def add_library(
     return library
 
 
-def library_by_id(session: Session, library_id: int) -> Library:
-    """The library with this id (for the operator's commands, which act for any user)."""
-    return session.get_one(Library, library_id)
-
-
 def user_libraries(session: Session, user: User) -> list[Library]:
     """All libraries of ``user``, oldest first."""
     return list(session.scalars(select(Library).where(Library.user_id == user.id).order_by(Library.id)))
