@@ -7,9 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recognize.faces.errors import PersonError, Refusal
-from recognize.faces.history import recorded
-from recognize.faces.persons import get_person, rename
+from recognize.faces.persons import create_empty_person, get_person
 from recognize.storage.models import Face, Person
+
+__all__ = ["create_empty_person", "delete_empty_person", "person_named"]
 
 
 def person_named(session: Session, user_id: int, label: str) -> int | None:
@@ -22,16 +23,6 @@ def person_named(session: Session, user_id: int, label: str) -> int | None:
         if person is not None and person.user_id == user_id:
             return person.id
     return None
-
-
-def create_empty_person(session: Session, user_id: int, name: str) -> Person:
-    """A new person with this name and no face yet, to move photos into (recorded, so it can be undone)."""
-    with recorded(session, user_id, "create", f"new person {name!r}", [], []) as recording:
-        person = Person(user_id=user_id)
-        session.add(person)
-        session.flush()
-        recording.created.add(person.id)
-        return rename(session, user_id, person.id, name)
 
 
 def delete_empty_person(session: Session, user_id: int, person_id: int) -> None:

@@ -94,7 +94,8 @@ def latest(session: Session, user_id: int) -> PersonHistory | None:
 
 
 def undo(session: Session, user_id: int, entry_id: int) -> PersonHistory:
-    """Put back what the operation changed; PersonError (404 unknown, 409 already undone or changed since)."""
+    """Put back what the operation changed; PersonError (not found: unknown; conflict: already undone or
+    changed since)."""
     entry = session.get(PersonHistory, entry_id)
     if entry is None or entry.user_id != user_id:
         raise PersonError(f"no operation {entry_id} in your history", Refusal.NOT_FOUND)

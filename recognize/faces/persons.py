@@ -271,6 +271,12 @@ def create_person(session: Session, user_id: int, name: str | None, face_ids: Se
         return _new_person(session, user_id, name, faces, recording)
 
 
+def create_empty_person(session: Session, user_id: int, name: str) -> Person:
+    """A new person with this name and no face yet, to move photos into (a WebDAV folder made by hand)."""
+    with recorded(session, user_id, "create", f"new person {name!r}", []) as recording:
+        return _new_person(session, user_id, name, [], recording)
+
+
 def _new_person(session: Session, user_id: int, name: str | None, faces: list[Face], recording: Recording) -> Person:
     new = Person(user_id=user_id)
     session.add(new)
