@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from recognize.app import App
 from recognize.config import load_settings
+from recognize.library.accounts import User, create_user
+from recognize.library.libraries import find_user
 from recognize.storage.models import Face, Library, MediaFile
 
 PHOTOS = {
@@ -68,3 +70,10 @@ def main_face(session: Session, rel_path: str) -> Face:
     background, as BlazeFace sees one, larger, in the White House behind Obama in obama/d.jpg)."""
     query = select(Face).join(MediaFile).where(MediaFile.rel_path == rel_path).order_by(Face.score.desc()).limit(1)
     return session.scalars(query).one()
+
+
+def owner_and_stranger(session: Session, app: App) -> tuple[User, User]:
+    """The user who owns the processed library, and a new user who owns nothing."""
+    owner = find_user(session, app.settings.user)
+    assert owner is not None
+    return owner, create_user(session, "stranger", "stranger-password")

@@ -11,10 +11,8 @@ from recognize.app import App
 from recognize.faces.errors import PersonError, Refusal
 from recognize.faces.folders import create_empty_person, delete_empty_person, person_named
 from recognize.faces.history import history
-from recognize.library.accounts import create_user
-from recognize.library.libraries import find_user
 from recognize.storage.models import Face, Person
-from tests.faces.conftest import faces_app, processed_template
+from tests.faces.conftest import faces_app, owner_and_stranger, processed_template
 
 __all__ = ["faces_app", "processed_template"]
 
@@ -22,9 +20,7 @@ __all__ = ["faces_app", "processed_template"]
 def test_person_folders(faces_app: tuple[App, Path]) -> None:
     app, _root = faces_app
     with app.database.session() as session:
-        owner = find_user(session, app.settings.user)
-        assert owner is not None
-        stranger = create_user(session, "stranger", "stranger-password")
+        owner, stranger = owner_and_stranger(session, app)
         with_faces = session.scalars(select(Face.person_id).where(Face.person_id.is_not(None)).limit(1)).one()
 
         made = create_empty_person(session, owner.id, "Holiday friends")

@@ -7,11 +7,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from recognize.app import App
-from recognize.library.accounts import create_user
 from recognize.library.files import FileFilter, file_detail, files_page, files_with_ids, owned_file, tagged_files
-from recognize.library.libraries import find_user
 from recognize.storage.models import Face, MediaFile, Tag
-from tests.faces.conftest import faces_app, processed_template
+from tests.faces.conftest import faces_app, owner_and_stranger, processed_template
 
 __all__ = ["faces_app", "processed_template"]
 
@@ -19,9 +17,7 @@ __all__ = ["faces_app", "processed_template"]
 def test_a_file_is_read_only_by_its_owner(faces_app: tuple[App, Path]) -> None:
     app, _root = faces_app
     with app.database.session() as session:
-        owner = find_user(session, app.settings.user)
-        assert owner is not None
-        stranger = create_user(session, "stranger", "stranger-password")
+        owner, stranger = owner_and_stranger(session, app)
         face = session.scalars(select(Face).limit(1)).one()
         every_file = select(MediaFile.id)
         session.add(Tag(file_id=face.file_id, name="beach", kind="object", score=0.9, model="test"))
