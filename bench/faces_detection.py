@@ -6,7 +6,10 @@ skipped); a detection matches a box at IoU >= 0.4. Run per detector at the pipel
 Then the same photos pasted unscaled into one 1500 px image (faces at the size a camera photo shows them
 at the 1600 px scan), found per face size, with the detection time on one thread.
 
-usage: python bench/faces_detection.py [--detectors hog cnn blazeface]
+With ``--wider DIR``, also WIDER FACE validation photos (``bench/wider_face.py``: recall by face size, false
+faces per photo, ms per photo on one thread; ``--split dev|held-out|all``).
+
+usage: OMP_NUM_THREADS=1 python bench/faces_detection.py [--detectors hog cnn blazeface] [--wider research/wider]
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import numpy as np
+import wider_face
 
 from recognize.config import FaceSettings
 from recognize.faces.detection import detect_faces
@@ -122,10 +126,36 @@ def evaluate_mosaic(detector_name: str, settings: FaceSettings, expected: dict[s
     )
 
 
+def evaluate_wider(detector_name: str, settings: FaceSettings, folder: Path, split: str) -> None:
+    detector = face_detector(detector_name)
+    photos = wider_face.read(folder, split)
+
+    def load(path: Path) -> tuple[np.ndarray, float]:
+        decoded = load_image(path, 10**8, 16, settings.working_size)
+        return decoded.pixels, decoded.scale
+
+    def detect(loaded: tuple[np.ndarray, float]) -> np.ndarray:
+        pixels, s = loaded
+        found = detect_faces(pixels, detector, settings)
+        return np.array([(d.box.left, d.box.top, d.box.right, d.box.bottom) for d in found], dtype=float) * s
+
+    detect(load(photos[0].path))  # loads the model outside the timing
+    score = wider_face.evaluate(photos, load, detect)
+    print(f"{detector_name:9} WIDER FACE val, {split} ({len(photos)} photos): {score.line()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--detectors", nargs="*", default=["hog", "cnn"])
+    parser.add_argument("--wider", type=Path, help="a WIDER FACE folder (WIDER_val/images, wider_face_split)")
+    parser.add_argument("--split", choices=["dev", "held-out", "all"], default="dev")
+    parser.add_argument("--only-wider", action="store_true", help="skip the dlib-faces figures")
     args = parser.parse_args()
+    if args.wider:
+        for name in args.detectors:
+            evaluate_wider(name, FaceSettings(), args.wider, args.split)
+    if args.only_wider:
+        return
     expected = truth()
     print(f"{len(expected)} photos, {sum(map(len, expected.values()))} hand-drawn faces")
     for name in args.detectors:
