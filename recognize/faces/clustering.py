@@ -143,49 +143,62 @@ def cluster(
 class PersonIndex:
     """The faces of existing persons, to decide which person (if any) a new face clearly belongs to.
 
-    Rows live in a buffer made with room for a quarter more and grown by a quarter when full, so adding the
-    faces one update joins costs about their own rows, not a copy of every face each time."""
+    The rows it is made with are kept as given (not copied: 100,000 faces' vectors are 400 MB); the faces an
+    update joins go to a buffer grown by a quarter when full, so adding them costs about their own rows."""
 
     def __init__(
-        self, embeddings: Sequence[np.ndarray], owners: Sequence[int], young: Sequence[bool] | None = None
+        self,
+        embeddings: np.ndarray,
+        owners: Sequence[int],
+        young: Sequence[bool] | None = None,
+        rows: np.ndarray | None = None,
     ) -> None:
-        count = len(owners)
-        spare = max(16, count // 4)
-        width = len(embeddings[0]) if count else 1
-        self._rows = np.zeros((count + spare, width), np.float32)
-        if count:
-            np.stack(embeddings, out=self._rows[:count])
-        self._owners = np.zeros(count + spare, np.int64)
-        self._owners[:count] = owners
-        self._young = np.zeros(count + spare, bool)
-        if young is not None:
-            self._young[:count] = young
-        self._count = count
-        ids, sizes = np.unique(self.owners, return_counts=True)
+        """``rows``: the members are those rows of ``embeddings`` (a larger matrix, measured whole: cheaper than
+        copying the members out of it), else every row."""
+        self._base = embeddings
+        self._base_rows = rows
+        self._base_owners = np.asarray(owners, np.int64)
+        self._base_young = np.zeros(len(owners), bool) if young is None else np.asarray(young, bool)
+        self._added = np.zeros((16, embeddings.shape[1] if len(owners) else 0), np.float32)
+        self._added_owners = np.zeros(16, np.int64)
+        self._added_young = np.zeros(16, bool)
+        self._count = 0
+        ids, sizes = np.unique(self._base_owners, return_counts=True)
         self._size_of = dict(zip(ids.tolist(), sizes.tolist(), strict=True))
 
     @property
     def embeddings(self) -> np.ndarray:
-        return self._rows[: self._count]
+        """Every member's vector, those it was made with first (a copy)."""
+        base = self._base if self._base_rows is None else self._base[self._base_rows]
+        return np.concatenate([base, self._added[: self._count]])
 
     @property
     def owners(self) -> np.ndarray:
-        return self._owners[: self._count]
+        return np.concatenate([self._base_owners, self._added_owners[: self._count]])
 
     @property
     def young(self) -> np.ndarray:
-        return self._young[: self._count]
+        return np.concatenate([self._base_young, self._added_young[: self._count]])
+
+    def measure(self, faces: np.ndarray) -> np.ndarray | None:
+        """Distances from the members it was made with (rows) to ``faces`` (columns), for ``best``'s ``known``
+        in one pass for many faces; None when it was made empty."""
+        if not len(self._base_owners):
+            return None
+        found = distances_to(self._base, faces.T)
+        return found if self._base_rows is None else found[self._base_rows]
 
     def add(self, embedding: np.ndarray, owner: int, young: bool = False) -> None:
         """Count a newly joined face as a member of its person."""
-        if self._count == 0 and self._rows.shape[1] != len(embedding):
-            self._rows = np.zeros((0, len(embedding)), np.float32)
-        if self._count == len(self._rows):
-            grown = len(self._rows) + max(16, len(self._rows) // 4)
-            self._rows = np.concatenate([self._rows, np.zeros((grown - len(self._rows), len(embedding)), np.float32)])
-            self._owners = np.concatenate([self._owners, np.zeros(grown - len(self._owners), np.int64)])
-            self._young = np.concatenate([self._young, np.zeros(grown - len(self._young), bool)])
-        self._rows[self._count], self._owners[self._count], self._young[self._count] = embedding, owner, young
+        if self._added.shape[1] != len(embedding):
+            self._added = np.zeros((len(self._added), len(embedding)), np.float32)
+        if self._count == len(self._added):
+            grown = len(self._added) + max(16, len(self._added) // 4)
+            self._added = np.concatenate([self._added, np.zeros((grown - self._count, len(embedding)), np.float32)])
+            self._added_owners = np.concatenate([self._added_owners, np.zeros(grown - self._count, np.int64)])
+            self._added_young = np.concatenate([self._added_young, np.zeros(grown - self._count, bool)])
+        self._added[self._count], self._added_owners[self._count] = embedding, owner
+        self._added_young[self._count] = young
         self._count += 1
         self._size_of[owner] = self._size_of.get(owner, 0) + 1
 
@@ -201,20 +214,20 @@ class PersonIndex:
     ) -> int | None:
         """The one person with at least ``min_votes`` faces (all, when smaller) closer than ``distance``
         (``young_distance`` when the face or the voting member is young). ``known``: the face's distances to
-        the first rows, measured before (in one pass for many faces); the rows added since are measured here.
+        the members it was made with (``measure``); the faces added since are measured here.
 
         None when no person, or more than one, qualifies: an ambiguous face waits unassigned.
         """
-        if len(self.owners) == 0:
+        owners = self.owners
+        if len(owners) == 0:
             return None
-        limits = np.full(len(self.owners), distance)
+        limits = np.full(len(owners), distance)
         if young_distance is not None:
             limits[self.young | young] = young_distance
         if known is None:
-            found = distances_to(self.embeddings, face)
-        else:
-            found = np.concatenate([known, distances_to(self.embeddings[len(known) :], face)])
-        close = self.owners[found < limits]
+            known = self.measure(face[None, :])[:, 0] if len(self._base_owners) else np.zeros(0)  # type: ignore[index]
+        found = np.concatenate([known, distances_to(self._added[: self._count], face)])
+        close = owners[found < limits]
         voters, votes = np.unique(close, return_counts=True)
         qualified = [
             int(person)

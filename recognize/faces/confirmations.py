@@ -36,6 +36,7 @@ from recognize.faces.history import recorded
 from recognize.faces.known import KnownFace, user_faces
 from recognize.faces.nearness import PersonSpace, close_counts
 from recognize.faces.persons import PersonError, get_face, get_person, merge, move_face, rejections, suggest_merges
+from recognize.faces.vectors import FaceVectors
 from recognize.storage.models import Confirmation, Face, FaceRejection, Person
 
 ASK_FACTOR = 1.2
@@ -90,12 +91,14 @@ def candidates(session: Session, user_id: int, settings: FaceSettings) -> list[Q
     return snapshot(session, user_id, settings)[1]
 
 
-def snapshot(session: Session, user_id: int, settings: FaceSettings) -> tuple[PersonSpace, list[Question]]:
+def snapshot(
+    session: Session, user_id: int, settings: FaceSettings, vectors: FaceVectors | None = None
+) -> tuple[PersonSpace, list[Question]]:
     """The user's persons as ``nearness`` sees them, and every question worth asking about the faces as
     they are, best first, answered ones included: one matrix pass over faces and persons, so it grows with
-    faces x persons."""
+    faces x persons. ``vectors``: the process's kept vectors (``faces/vectors.py``)."""
     cap = settings.cluster_distance or 0.0
-    faces = [face for face in user_faces(session, user_id, settings) if face.vector is not None]
+    faces = [face for face in user_faces(session, user_id, settings, vectors) if face.vector is not None]
     rejected = rejections(session, user_id)
     photo_persons: dict[int, set[int]] = defaultdict(set)
     for face in faces:

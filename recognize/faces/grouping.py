@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
 from recognize.faces.clustering import PersonIndex, cluster, distances_to
-from recognize.faces.known import LEFT, KnownFace, user_faces
+from recognize.faces.known import LEFT, KnownFace, matrix_rows, user_faces, vectors_of
 from recognize.faces.nearness import BLOCK, SAMPLE
 from recognize.faces.persons import rejections
+from recognize.faces.vectors import FaceVectors
 from recognize.storage.models import Face, Person
 
 # Faces grouping leaves alone: ones the user placed or took out ("user"), and ones waiting after a "no" ("held",
@@ -50,6 +51,7 @@ def update_persons(
     changed: Collection[int] = (),
     changed_faces: Collection[int] = (),
     everything: bool = False,
+    vectors: FaceVectors | None = None,
 ) -> ClusterReport:
     """Join new faces to persons they clearly belong to, group the rest into new persons, then let the faces
     still waiting join those new persons.
@@ -57,20 +59,22 @@ def update_persons(
     ``settings`` carry the thresholds of their embedding model (``thresholds.with_model_thresholds``);
     faces embedded by another model take no part until they are embedded again. Faces left waiting before
     take part when near a new face, a face whose person an answer changed (``changed_faces``) or (a sample
-    of) the members of a ``changed`` person (a merge), or all of them with ``everything``.
+    of) the members of a ``changed`` person (a merge), or all of them with ``everything``. ``vectors``: the
+    process's kept vectors (``faces/vectors.py``).
     """
-    faces = user_faces(session, user_id, settings)
+    faces = user_faces(session, user_id, settings, vectors)
     rejected = rejections(session, user_id)
     photo_persons: dict[int, set[int]] = defaultdict(set)
     members = [face for face in faces if face.person_id is not None and face.vector is not None]
     for face in faces:
         if face.person_id is not None:
             photo_persons[face.file_id].add(face.person_id)
-    index = PersonIndex(
-        [face.vector for face in members],
-        [face.person_id for face in members],
-        [face.young for face in members],
-    )
+    owners, young = [face.person_id for face in members], [face.young for face in members]
+    kept = matrix_rows(members)  # measured inside the matrix they were read into, not copied out of it
+    if kept is None:
+        index = PersonIndex(vectors_of(members), owners, young)
+    else:
+        index = PersonIndex(kept[0], owners, young, rows=kept[1])
     waiting = [
         face
         for face in faces
@@ -113,7 +117,7 @@ def _considered(
         return new
     cap = settings.cluster_distance or 0.0
     stacked = np.stack(near)
-    vectors = np.stack([face.vector for face in left])
+    vectors = vectors_of(left)
     close = np.zeros(len(left), dtype=bool)
     for start in range(0, len(stacked), BLOCK):
         close |= (distances_to(vectors, stacked[start : start + BLOCK].T) < cap).any(axis=1)
@@ -138,9 +142,7 @@ def _join(
     joined, still_waiting = 0, []
     for start in range(0, len(waiting), JOIN_BLOCK):
         block = waiting[start : start + JOIN_BLOCK]
-        known = (
-            distances_to(index.embeddings, np.stack([face.vector for face in block]).T) if len(index.owners) else None
-        )
+        known = index.measure(vectors_of(block))
         for column, face in enumerate(block):
             excluded = rejected[face.id] | photo_persons[face.file_id]
             target = index.best(
@@ -165,7 +167,7 @@ def _join(
 def _new_persons(session: Session, user_id: int, waiting: list[KnownFace], settings: FaceSettings) -> dict[int, int]:
     """Group the faces no person took into new persons; returns face id -> new person id."""
     labels = cluster(
-        np.stack([face.vector for face in waiting]),
+        vectors_of(waiting),
         [face.file_id for face in waiting],
         settings.cluster_distance,
         settings.min_faces_per_person,

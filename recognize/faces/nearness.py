@@ -16,7 +16,7 @@ import numpy as np
 
 from recognize.config import FaceSettings
 from recognize.faces.clustering import distances_to
-from recognize.faces.known import KnownFace
+from recognize.faces.known import KnownFace, vectors_of
 
 SAMPLE = 256
 CANDIDATES = 4
@@ -33,7 +33,7 @@ class PersonSpace:
         self.settings = settings
         owners = np.array([f.person_id for f in members], dtype=np.int64)
         self.ids, starts, counts = np.unique(owners, return_index=True, return_counts=True)
-        vectors = np.stack([f.vector for f in members]) if members else np.zeros((0, 1), np.float32)
+        vectors = vectors_of(members) if members else np.zeros((0, 1), np.float32)
         young = np.array([f.young for f in members], dtype=bool)
         self.counts = counts
         self.position = {int(person): index for index, person in enumerate(self.ids.tolist())}
@@ -82,7 +82,7 @@ class PersonSpace:
             return found
         wanted: dict[int, list[int]] = {}
         for start in range(0, len(faces), BLOCK):
-            block = np.stack([face.vector for face in faces[start : start + BLOCK]])
+            block = vectors_of(faces[start : start + BLOCK])
             closeness = block @ self.centres.T
             for row, face_index in enumerate(range(start, start + len(block))):
                 for person in excluded[face_index]:
@@ -103,7 +103,7 @@ class PersonSpace:
     ) -> None:
         sample, sample_young = self.samples[index]
         votes = min(self.settings.join_min_votes, len(sample))
-        vectors = np.stack([faces[i].vector for i in face_indexes])
+        vectors = vectors_of([faces[i] for i in face_indexes])
         distances = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * (vectors @ sample.T)))
         child = self.settings.child_distance
         if child:

@@ -21,6 +21,7 @@ from recognize.config import FaceSettings
 from recognize.faces.confirmations import KINDS, Question, snapshot, still_open
 from recognize.faces.nearness import PersonSpace
 from recognize.faces.persons import suggest_merges
+from recognize.faces.vectors import FaceVectors
 from recognize.storage.database import Database
 from recognize.storage.models import Face, FaceRejection, Person
 
@@ -40,8 +41,9 @@ def faces_version(session: Session, settings: FaceSettings) -> Version:
 class QuestionCache:
     """The latest snapshot of persons and questions per user, made again in the background when faces change."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, vectors: FaceVectors) -> None:
         self._database = database
+        self._vectors = vectors
         self._lock = threading.Lock()
         self._kept: dict[int, tuple[Version, Snapshot]] = {}
         self._making: dict[int, threading.Thread] = {}
@@ -73,7 +75,7 @@ class QuestionCache:
         with self._lock:
             kept = self._kept.get(user_id)
         if kept is None:
-            made = snapshot(session, user_id, settings)
+            made = snapshot(session, user_id, settings, self._vectors)
             self._keep(user_id, version, made)
             return made
         if kept[0] == version:
@@ -100,6 +102,6 @@ class QuestionCache:
     def _made(self, user_id: int, settings: FaceSettings, version: Version) -> Callable[[], None]:
         def make() -> None:
             with self._database.session() as session:
-                self._keep(user_id, version, snapshot(session, user_id, settings))
+                self._keep(user_id, version, snapshot(session, user_id, settings, self._vectors))
 
         return make

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from time import time_ns
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,6 +90,7 @@ def store_faces(session: Session, file_id: int, faces: list[FoundFace]) -> None:
         face.landmarks = found.landmarks
         face.embedding = found.embedding
         face.embedding_model = found.embedding_model
+        face.embedded_at = time_ns()
         face.age = found.age
         face.blur = found.blur
         face.clusterable = found.clusterable

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from recognize.faces.confirmations import Question
     from recognize.faces.grouping import ClusterReport
     from recognize.faces.question_cache import QuestionCache
+    from recognize.faces.vectors import FaceVectors
     from recognize.library.scanner import ScanReport
     from recognize.library.webdav import WebDavCache, WebDavFolder
 
@@ -74,7 +75,14 @@ class Workspace:
         """Each user's latest list of questions, kept between requests (``faces/question_cache.py``)."""
         from recognize.faces.question_cache import QuestionCache
 
-        return QuestionCache(self.database)
+        return QuestionCache(self.database, self.face_vectors)
+
+    @cached_property
+    def face_vectors(self) -> FaceVectors:
+        """The face vectors this process has read, kept for the next grouping or questions (``faces/vectors.py``)."""
+        from recognize.faces.vectors import FaceVectors
+
+        return FaceVectors()
 
     def questions(self, session: Session, user: User, limit: int, kinds: Sequence[str] | None = None) -> list[Question]:
         """The first ``limit`` questions (of ``kinds``, every kind by default) worth asking the user now, best
@@ -219,7 +227,7 @@ class Workspace:
         from recognize.faces.grouping import update_persons
 
         settings = self.clustering_settings(session.get_one(User, user_id))
-        return update_persons(session, user_id, settings, changed, changed_faces, everything)
+        return update_persons(session, user_id, settings, changed, changed_faces, everything, self.face_vectors)
 
     def close(self) -> None:
         """Release database connections."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from time import time_ns
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -160,7 +161,13 @@ class Face(Base):
     """One detected face: box in upright original pixels, embedding, quality, and its person."""
 
     __tablename__ = "faces"
-    __table_args__ = (Index("ix_faces_person_cover", "person_id", text("cover_rank DESC"), "id"),)
+    __table_args__ = (
+        Index("ix_faces_person_cover", "person_id", text("cover_rank DESC"), "id"),
+        Index(
+            "ix_faces_grouping",
+            *("file_id", "id", "person_id", "assigned_by", "clusterable", "embedding_model", "age", "embedded_at"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
@@ -172,6 +179,8 @@ class Face(Base):
     landmarks: Mapped[list[list[float]]] = mapped_column(JSON)
     embedding: Mapped[bytes] = mapped_column(LargeBinary)
     embedding_model: Mapped[str | None] = mapped_column(String(64))
+    embedded_at: Mapped[int | None] = mapped_column(BigInteger, default=time_ns)
+    """When ``embedding`` was written (ns): a vector kept in memory is read again once it changed."""
     age: Mapped[float | None] = mapped_column(Float)
     blur: Mapped[float] = mapped_column(Float)
     clusterable: Mapped[bool] = mapped_column(Boolean)

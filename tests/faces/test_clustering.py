@@ -102,3 +102,19 @@ def test_a_component_too_large_to_cluster_at_once_is_cut_tighter(monkeypatch: py
     assert len(parts) >= 2 and all(len(part) <= 25 for part in parts)
     labels = cluster(faces, list(range(40)), loose, 2, linkage="average")
     assert all((labels == label).sum() <= 25 for label in set(labels.tolist()) - {-1})
+
+
+def test_an_index_of_some_rows_of_a_larger_matrix_votes_as_one_of_those_rows_copied_out() -> None:
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(3, 32))
+    matrix = np.concatenate([centre + rng.normal(size=(30, 32)) * 0.15 for centre in centres]).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    rows = np.array([i for i in range(90) if i % 30 < 20])
+    owners = [int(i // 30) + 1 for i in rows]
+    inside, copied = PersonIndex(matrix, owners, rows=rows), PersonIndex(matrix[rows], owners)
+    assert np.array_equal(inside.embeddings, copied.embeddings)
+    known = inside.measure(matrix[25:27])
+    assert np.allclose(known, copied.measure(matrix[25:27]))
+    assert inside.best(matrix[25], 0.6, 3, set(), known=known[:, 0]) == copied.best(matrix[25], 0.6, 3, set()) == 1
+    inside.add(matrix[26], 1)
+    assert inside.best(matrix[55], 0.6, 3, set()) == 2 and len(inside.owners) == 61
