@@ -7,8 +7,8 @@ after one warm-up, and its median and 95th percentile are printed next to the is
 and jobs run as subprocesses, each with its time and peak memory. SQLite by default; ``--database-url``
 (e.g. PostgreSQL) puts the archive there instead.
 
-With --baseline REV, the same archive is served by that commit too (a temporary git worktree; it must
-share this checkout's schema), and both are measured in one run.
+With --baseline REV, the same archive is served by that commit too (a temporary git worktree; the
+database is migrated down to its schema first), and both are measured in one run.
 
 usage: python bench/archive.py [--files 60000] [--faces 100000] [--repeat 20] [--baseline REV]
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -28,6 +29,8 @@ from pathlib import Path
 
 import httpx
 from archive_fixture import Archive, build
+
+from recognize.storage.database import HEAD_REVISION, MIGRATIONS, Database
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = (
@@ -241,6 +244,7 @@ def main() -> None:
         for name, source in sources.items():
             shutil.rmtree(archive.data)
             shutil.copytree(pristine, archive.data)
+            schema_of(source, archive.data)
             results[name] = measure(source, archive, args.repeat, work)
         report(results)
     finally:
@@ -249,6 +253,22 @@ def main() -> None:
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / "baseline")], check=False
             )
         shutil.rmtree(work, ignore_errors=True)
+
+
+def schema_of(source: Path, data: Path) -> None:
+    """Bring the archive's database down to the schema of an older ``source`` (this checkout's migrations know
+    how), so that a baseline from before a migration opens it."""
+    found = re.search(r'HEAD_REVISION = "(\w+)"', (source / "recognize/storage/database.py").read_text())
+    if found is None or found.group(1) == HEAD_REVISION:
+        return
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with Database(f"sqlite:///{data / 'recognize.db'}").engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, found.group(1))
 
 
 def report(results: dict[str, list[Row]]) -> None:
