@@ -18,6 +18,7 @@ something to ask).
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -114,6 +115,8 @@ class Archive:
     biggest_person: int
     files: int
     faces: int
+    questions_seconds: float
+    """How long the questions took to make and store, as the workers do after a grouping."""
 
 
 def build(home: Path, files: int, faces: int, seed: int = 7) -> Archive:
@@ -136,8 +139,12 @@ def build(home: Path, files: int, faces: int, seed: int = 7) -> Archive:
         _dates_and_tags(session, file_ids, rng)
         people = identities(faces, rng)
         biggest = _faces_and_persons(session, user.id, file_ids, people, embeddings(people, rng), rng, settings)
+        user_id = user.id
+    started = time.perf_counter()
+    app.question_cache.remember(user_id, settings)  # the questions, as the workers' last grouping leaves them
+    questions_seconds = time.perf_counter() - started
     app.close()
-    return Archive(data, library, token, biggest, files, len(people.of_face))
+    return Archive(data, library, token, biggest, files, len(people.of_face), questions_seconds)
 
 
 def _dates_and_tags(session: Session, file_ids: list[int], rng: np.random.Generator) -> None:

@@ -143,8 +143,9 @@ def cluster(
 class PersonIndex:
     """The faces of existing persons, to decide which person (if any) a new face clearly belongs to.
 
-    The rows it is made with are kept as given (not copied: 100,000 faces' vectors are 400 MB); the faces an
-    update joins go to a buffer grown by a quarter when full, so adding them costs about their own rows."""
+    The rows it is made with are kept as given (not copied: 100,000 faces' vectors are 400 MB) and counted
+    person by person in one pass for many faces (``votes``); the faces an update joins go to a buffer grown by a
+    quarter when full, so adding them costs about their own rows."""
 
     def __init__(
         self,
@@ -156,37 +157,41 @@ class PersonIndex:
         """``rows``: the members are those rows of ``embeddings`` (a larger matrix, measured whole: cheaper than
         copying the members out of it), else every row."""
         self._base = embeddings
-        self._base_rows = rows
         self._base_owners = np.asarray(owners, np.int64)
         self._base_young = np.zeros(len(owners), bool) if young is None else np.asarray(young, bool)
+        order = self._order_of_owners = np.argsort(self._base_owners, kind="stable")
+        self._order = order if rows is None else rows[order]  # rows of ``embeddings``, person by person
+        self._sorted_young = self._base_young[order]
+        self._persons, self._starts, sizes = np.unique(self._base_owners[order], return_index=True, return_counts=True)
+        self._size_of = dict(zip(self._persons.tolist(), sizes.tolist(), strict=True))
         self._added = np.zeros((16, embeddings.shape[1] if len(owners) else 0), np.float32)
         self._added_owners = np.zeros(16, np.int64)
         self._added_young = np.zeros(16, bool)
         self._count = 0
-        ids, sizes = np.unique(self._base_owners, return_counts=True)
-        self._size_of = dict(zip(ids.tolist(), sizes.tolist(), strict=True))
 
     @property
     def embeddings(self) -> np.ndarray:
-        """Every member's vector, those it was made with first (a copy)."""
-        base = self._base if self._base_rows is None else self._base[self._base_rows]
-        return np.concatenate([base, self._added[: self._count]])
+        """Every member's vector, those it was made with first, person by person (a copy)."""
+        return np.concatenate([self._base[self._order], self._added[: self._count]])
 
     @property
     def owners(self) -> np.ndarray:
-        return np.concatenate([self._base_owners, self._added_owners[: self._count]])
+        """Every member's person, in the order of ``embeddings``."""
+        return np.concatenate([self._base_owners[self._order_of_owners], self._added_owners[: self._count]])
 
-    @property
-    def young(self) -> np.ndarray:
-        return np.concatenate([self._base_young, self._added_young[: self._count]])
-
-    def measure(self, faces: np.ndarray) -> np.ndarray | None:
-        """Distances from the members it was made with (rows) to ``faces`` (columns), for ``best``'s ``known``
-        in one pass for many faces; None when it was made empty."""
+    def votes(
+        self, faces: np.ndarray, young: Sequence[bool], distance: float, young_distance: float | None = None
+    ) -> np.ndarray | None:
+        """How many of the members it was made with, person by person (rows), are close enough to each of
+        ``faces`` (columns) to vote as ``best`` counts; None when it was made empty."""
         if not len(self._base_owners):
             return None
-        found = distances_to(self._base, faces.T)
-        return found if self._base_rows is None else found[self._base_rows]
+        found = distances_to(self._base, faces.T)[self._order]
+        close = found < distance
+        if young_distance is not None:
+            scaled = self._sorted_young[:, None] | np.asarray(young, bool)[None, :]
+            close = np.where(scaled, found < young_distance, close)
+        return np.add.reduceat(close, self._starts, axis=0, dtype=np.int32)
 
     def add(self, embedding: np.ndarray, owner: int, young: bool = False) -> None:
         """Count a newly joined face as a member of its person."""
@@ -210,28 +215,30 @@ class PersonIndex:
         excluded: set[int],
         young: bool = False,
         young_distance: float | None = None,
-        known: np.ndarray | None = None,
+        votes: np.ndarray | None = None,
     ) -> int | None:
         """The one person with at least ``min_votes`` faces (all, when smaller) closer than ``distance``
-        (``young_distance`` when the face or the voting member is young). ``known``: the face's distances to
-        the members it was made with (``measure``); the faces added since are measured here.
+        (``young_distance`` when the face or the voting member is young). ``votes``: the face's column of
+        ``votes`` (counted before, in one pass for many faces); the faces added since are counted here.
 
         None when no person, or more than one, qualifies: an ambiguous face waits unassigned.
         """
-        owners = self.owners
-        if len(owners) == 0:
-            return None
-        limits = np.full(len(owners), distance)
-        if young_distance is not None:
-            limits[self.young | young] = young_distance
-        if known is None:
-            known = self.measure(face[None, :])[:, 0] if len(self._base_owners) else np.zeros(0)  # type: ignore[index]
-        found = np.concatenate([known, distances_to(self._added[: self._count], face)])
-        close = owners[found < limits]
-        voters, votes = np.unique(close, return_counts=True)
+        counted: dict[int, int] = {}
+        if votes is None and len(self._base_owners):
+            votes = self.votes(face[None, :], [young], distance, young_distance)[:, 0]  # type: ignore[index]
+        if votes is not None:
+            voters = np.flatnonzero(votes)
+            counted = dict(zip(self._persons[voters].tolist(), votes[voters].tolist(), strict=True))
+        if self._count:
+            limits = np.full(self._count, distance)
+            if young_distance is not None:
+                limits[self._added_young[: self._count] | young] = young_distance
+            close = distances_to(self._added[: self._count], face) < limits
+            for person in self._added_owners[: self._count][close].tolist():
+                counted[person] = counted.get(person, 0) + 1
         qualified = [
-            int(person)
-            for person, count in zip(voters.tolist(), votes.tolist(), strict=True)
+            person
+            for person, count in counted.items()
             if count >= min(min_votes, self._size_of[person]) and person not in excluded
         ]
         return qualified[0] if len(qualified) == 1 else None

@@ -142,7 +142,9 @@ def _join(
     joined, still_waiting = 0, []
     for start in range(0, len(waiting), JOIN_BLOCK):
         block = waiting[start : start + JOIN_BLOCK]
-        known = index.measure(vectors_of(block))
+        votes = index.votes(
+            vectors_of(block), [face.young for face in block], settings.join_distance, settings.child_distance
+        )
         for column, face in enumerate(block):
             excluded = rejected[face.id] | photo_persons[face.file_id]
             target = index.best(
@@ -152,7 +154,7 @@ def _join(
                 excluded,
                 young=face.young,
                 young_distance=settings.child_distance,
-                known=None if known is None else known[:, column],
+                votes=None if votes is None else votes[:, column],
             )
             if target is None:
                 still_waiting.append(face)

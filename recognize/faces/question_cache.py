@@ -7,12 +7,18 @@ the state of the faces it was made from (counts and sums over the faces and reje
 settings). When that state has changed, a new one is made in a thread; a request waits for it up to
 ``FRESH_WAIT`` seconds and otherwise gets the previous one: ``confirmations.still_open`` drops the questions
 answered or no longer true (a face moved, a person merged away), and suggestions name living persons only.
+
+The questions made last are also stored (``question_lists``): the workers make them after each grouping
+(``remember``), and a process that starts (a server, the CLI) serves the stored ones at once, as the previous
+ones above, until it has made its own.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Collection
+from dataclasses import asdict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,19 +29,36 @@ from recognize.faces.nearness import PersonSpace
 from recognize.faces.persons import suggest_merges
 from recognize.faces.vectors import FaceVectors
 from recognize.storage.database import Database
-from recognize.storage.models import Face, FaceRejection, Person
+from recognize.storage.models import Face, FaceRejection, Person, QuestionList
 
 FRESH_WAIT = 0.5
 
-Version = tuple[object, ...]
-Snapshot = tuple[PersonSpace, list[Question]]
+Version = str
+Snapshot = tuple[PersonSpace | None, list[Question]]  # no persons: questions read from the database
 
 
 def faces_version(session: Session, settings: FaceSettings) -> Version:
     """What questions depend on, in one cheap query: faces, their persons, rejections, and the settings."""
     faces = session.execute(select(func.count(Face.id), func.max(Face.id), func.sum(Face.person_id))).one()
     rejections = session.scalar(select(func.count()).select_from(FaceRejection))
-    return (*faces, rejections, settings.model_dump_json())
+    return json.dumps([*(int(value or 0) for value in faces), rejections, settings.model_dump_json()])
+
+
+def stored_questions(session: Session, user_id: int) -> tuple[Version, list[Question]] | None:
+    """The user's questions as last stored, with the state of the faces they were made from."""
+    stored = session.get(QuestionList, user_id)
+    if stored is None:
+        return None
+    questions = [
+        Question(**{**item, "faces": tuple(item["faces"]), "members": tuple(item["members"])})
+        for item in stored.questions
+    ]
+    return stored.version, questions
+
+
+def store_questions(session: Session, user_id: int, version: Version, questions: list[Question]) -> None:
+    """Keep the user's questions in the database (in place of those stored before)."""
+    session.merge(QuestionList(user_id=user_id, version=version, questions=[asdict(q) for q in questions]))
 
 
 class QuestionCache:
@@ -63,6 +86,8 @@ class QuestionCache:
     ) -> list[tuple[int, int, float]]:
         """``persons.suggest_merges`` from the kept persons, naming persons that still exist."""
         space = self.snapshot(session, user_id, settings)[0]
+        if space is None:  # only stored questions so far: this process makes its own persons now
+            space = snapshot(session, user_id, settings, self._vectors)[0]
         pairs = suggest_merges(session, user_id, settings, limit=None, person_id=person_id, space=space)
         named = {person for pair in pairs for person in pair[:2]}
         alive = set(session.scalars(select(Person.id).where(Person.id.in_(named), Person.user_id == user_id)))
@@ -75,6 +100,11 @@ class QuestionCache:
         with self._lock:
             kept = self._kept.get(user_id)
         if kept is None:
+            stored = stored_questions(session, user_id)
+            if stored is not None:
+                kept = (stored[0], (None, stored[1]))
+                self._keep(user_id, *kept)
+        if kept is None:
             made = snapshot(session, user_id, settings, self._vectors)
             self._keep(user_id, version, made)
             return made
@@ -83,6 +113,21 @@ class QuestionCache:
         self._make(user_id, settings, version).join(FRESH_WAIT)
         with self._lock:
             return self._kept[user_id][1]
+
+    def remember(self, user_id: int, settings: FaceSettings) -> None:
+        """Make the user's questions now, keep them and store them for processes that start later (the workers
+        call this after a grouping)."""
+        with self._database.session() as session:
+            version = faces_version(session, settings)
+        self._made_now(user_id, settings, version)
+
+    def _made_now(self, user_id: int, settings: FaceSettings, version: Version) -> None:
+        """Make, store and keep the user's snapshot in a session of its own (not a request's: its transaction
+        must not see this write before its own)."""
+        with self._database.session() as session:
+            made = snapshot(session, user_id, settings, self._vectors)
+            store_questions(session, user_id, version, made[1])
+        self._keep(user_id, version, made)
 
     def _keep(self, user_id: int, version: Version, made: Snapshot) -> None:
         with self._lock:
@@ -101,7 +146,6 @@ class QuestionCache:
 
     def _made(self, user_id: int, settings: FaceSettings, version: Version) -> Callable[[], None]:
         def make() -> None:
-            with self._database.session() as session:
-                self._keep(user_id, version, snapshot(session, user_id, settings, self._vectors))
+            self._made_now(user_id, settings, version)
 
         return make

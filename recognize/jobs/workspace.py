@@ -186,7 +186,8 @@ class Workspace:
             return self._group(session, user_id, everything=everything)
 
     def update_persons_if_due(self, user_id: int, wait: float | None = None) -> ClusterReport | None:
-        """``update_persons`` when faces were stored since the user's last clustering; None otherwise."""
+        """``update_persons`` when faces were stored since the user's last clustering, then the user's questions
+        made and stored for the server (``QuestionCache.remember``); None when nothing was due."""
         with self.database.session() as session:
             token = clustering_due(session, user_id)
         if token is None:
@@ -194,6 +195,8 @@ class Workspace:
         report = self.update_persons(user_id, wait)
         with self.database.session() as session:
             clear_clustering_due(session, user_id, token)
+            settings = self.clustering_settings(session.get_one(User, user_id))
+        self.question_cache.remember(user_id, settings)
         return report
 
     def answer_question(

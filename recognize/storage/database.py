@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0022"
+HEAD_REVISION = "0023"
 # Connections one process keeps open and opens beyond that while busy. An API request holds its session
 # across the worker-thread hops of its dependencies, so more sessions than `api_threads` are open at once;
 # SQLite connections are cheap and kept (each new one runs the pragmas); a PostgreSQL server takes 100

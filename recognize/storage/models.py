@@ -282,6 +282,18 @@ class Confirmation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class QuestionList(Base):
+    """A user's questions as last made (``faces/question_cache.py``), with the state of the faces they were made
+    from: served at once by a process that has not made its own yet."""
+
+    __tablename__ = "question_lists"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[str] = mapped_column(Text)
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class NextcloudTag(Base):
     """A system tag recognize assigned to a file in a Nextcloud library (it removes only these, never a tag)."""
 

@@ -113,8 +113,34 @@ def test_an_index_of_some_rows_of_a_larger_matrix_votes_as_one_of_those_rows_cop
     owners = [int(i // 30) + 1 for i in rows]
     inside, copied = PersonIndex(matrix, owners, rows=rows), PersonIndex(matrix[rows], owners)
     assert np.array_equal(inside.embeddings, copied.embeddings)
-    known = inside.measure(matrix[25:27])
-    assert np.allclose(known, copied.measure(matrix[25:27]))
-    assert inside.best(matrix[25], 0.6, 3, set(), known=known[:, 0]) == copied.best(matrix[25], 0.6, 3, set()) == 1
+    votes = inside.votes(matrix[25:27], [False, False], 0.6)
+    assert np.array_equal(votes, copied.votes(matrix[25:27], [False, False], 0.6)) and votes[0, 0] >= 3
+    assert inside.best(matrix[25], 0.6, 3, set(), votes=votes[:, 0]) == copied.best(matrix[25], 0.6, 3, set()) == 1
     inside.add(matrix[26], 1)
     assert inside.best(matrix[55], 0.6, 3, set()) == 2 and len(inside.owners) == 61
+
+
+def test_votes_counted_in_one_pass_decide_as_the_rule_face_by_face() -> None:
+    rng = np.random.default_rng(11)
+    centres = rng.normal(size=(6, 16))
+    matrix = np.concatenate([c + rng.normal(size=(12, 16)) * 0.35 for c in centres]).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    owners = np.repeat(np.array([30, 10, 50, 20, 60, 40]), 12)
+    young = rng.random(len(owners)) < 0.3
+    members = rng.permutation(len(owners))[:60]
+    faces, faces_young = matrix, rng.random(len(matrix)) < 0.3
+    index = PersonIndex(matrix, owners[members].tolist(), young[members].tolist(), rows=members)
+    votes = index.votes(faces, faces_young.tolist(), 0.7, 0.5)
+    outcomes = []
+    for column, face in enumerate(faces):
+        distances = np.sqrt(np.maximum(0.0, 2 - 2 * matrix[members] @ face))
+        limits = np.where(young[members] | faces_young[column], 0.5, 0.7)
+        voters, counts = np.unique(owners[members][distances < limits], return_counts=True)
+        sizes = dict(zip(*np.unique(owners[members], return_counts=True), strict=True))
+        qualified = [p for p, c in zip(voters, counts, strict=True) if c >= min(3, sizes[p]) and p != 20]
+        expected = int(qualified[0]) if len(qualified) == 1 else None
+        one_pass = index.best(face, 0.7, 3, {20}, bool(faces_young[column]), 0.5, votes=votes[:, column])
+        alone = index.best(face, 0.7, 3, {20}, bool(faces_young[column]), 0.5)
+        assert one_pass == alone == expected
+        outcomes.append(expected)
+    assert len(set(outcomes)) >= 4 and None in outcomes  # several persons chosen, and some faces left
