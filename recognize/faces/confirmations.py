@@ -111,7 +111,7 @@ def snapshot(
         for face in asked
     ]
     leaning: list[tuple[KnownFace, int, float]] = []
-    found: list[Question] = []
+    doubtful: list[KnownFace] = []
     for face, distances in zip(asked, space.nearest(asked, excluded), strict=True):
         if face.person_id is None:
             if distances:
@@ -121,9 +121,12 @@ def snapshot(
         elif space.size(face.person_id) >= 2:
             spread = space.spread(face.vector, face.person_id)  # type: ignore[arg-type]
             if (distances and min(distances.values()) < cap) or spread > OUTLIER_FACTOR * cap:
-                alone = space.closest_member(face.vector, face.person_id)  # type: ignore[arg-type]
-                if alone > SOLID_FACTOR * cap:
-                    found.append(_face_question(face.id, face.person_id, 1, alone, inside=True))
+                doubtful.append(face)
+    found = [
+        _face_question(face.id, face.person_id, 1, alone, inside=True)  # type: ignore[arg-type]
+        for face, alone in zip(doubtful, space.closest_members(doubtful), strict=True)
+        if alone > SOLID_FACTOR * cap
+    ]
     found += _face_questions(leaning, cap)
     found += _group_questions(found, faces, photo_persons)
     for first, second, distance in suggest_merges(session, user_id, settings, limit=50, space=space):

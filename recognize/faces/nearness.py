@@ -16,7 +16,7 @@ import numpy as np
 
 from recognize.config import FaceSettings
 from recognize.faces.clustering import distances_to
-from recognize.faces.known import KnownFace, vectors_of
+from recognize.faces.known import KnownFace, matrix_rows, vectors_of
 
 SAMPLE = 256
 CANDIDATES = 4
@@ -33,18 +33,22 @@ class PersonSpace:
         self.settings = settings
         owners = np.array([f.person_id for f in members], dtype=np.int64)
         self.ids, starts, counts = np.unique(owners, return_index=True, return_counts=True)
-        vectors = vectors_of(members) if members else np.zeros((0, 1), np.float32)
+        kept = matrix_rows(members)  # read from the matrix they are in: no copy of every member's vector
+        source, rows = kept if kept is not None else (vectors_of(members), np.arange(len(members)))
         young = np.array([f.young for f in members], dtype=bool)
         self.counts = counts
         self.position = {int(person): index for index, person in enumerate(self.ids.tolist())}
-        self.sums = np.add.reduceat(vectors, starts, axis=0) if members else vectors
+        pieces = list(zip(starts.tolist(), counts.tolist(), strict=True))
+        width = source.shape[1] if members else 1
+        sums = [source[rows[start : start + count]].sum(axis=0) for start, count in pieces]
+        self.sums = np.stack(sums) if sums else np.zeros((0, width), np.float32)
         norms = np.linalg.norm(self.sums, axis=1, keepdims=True) if members else np.ones((0, 1))
         self.centres = (self.sums / np.maximum(norms, 1e-12)).astype(np.float32)
         self.sharing_photos = _sharing_photos(faces)
         self.samples: list[tuple[np.ndarray, np.ndarray]] = []
-        for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
+        for start, count in pieces:
             chosen = start + np.linspace(0, count - 1, min(count, SAMPLE)).round().astype(int)
-            self.samples.append((vectors[chosen], young[chosen]))
+            self.samples.append((source[rows[chosen]], young[chosen]))
 
     def size(self, person: int) -> int:
         """How many faces (with a vector of today's model) the person has."""
@@ -59,14 +63,25 @@ class PersonSpace:
         mean_dot = (float(self.sums[index] @ vector) - 1.0) / (self.counts[index] - 1)
         return float(np.sqrt(max(0.0, 2.0 - 2.0 * mean_dot)))
 
-    def closest_member(self, vector: np.ndarray, person: int) -> float:
-        """The distance from a member face to the closest other face of its person (among the sample)."""
-        index = self.position.get(person)
-        if index is None:
-            return 0.0
-        distances = np.sort(distances_to(self.samples[index][0], vector))
-        others = distances[1:] if len(distances) and distances[0] < SELF else distances
-        return float(others[0]) if len(others) else 0.0
+    def closest_members(self, faces: Sequence[KnownFace]) -> list[float]:
+        """For each member face, the distance to the closest other face of its person (among the sample; 0 when
+        there is none), person by person in one matrix pass each."""
+        found = [0.0] * len(faces)
+        by_person: dict[int, list[int]] = {}
+        for position, face in enumerate(faces):
+            by_person.setdefault(_owner(face), []).append(position)
+        for person, positions in by_person.items():
+            index = self.position.get(person)
+            if index is None:
+                continue
+            sample = self.samples[index][0]
+            vectors = vectors_of([faces[position] for position in positions])
+            distances = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * (vectors @ sample.T)))
+            nearest = np.partition(distances, 1, axis=1)[:, :2] if len(sample) > 1 else distances  # two smallest
+            for position, row in zip(positions, nearest.tolist(), strict=True):
+                others = row[1:] if row and row[0] < SELF else row
+                found[position] = float(others[0]) if others else 0.0
+        return found
 
     def between(self, first: int, second: int) -> float:
         """Root mean square distance between the faces of two persons."""

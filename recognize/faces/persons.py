@@ -360,34 +360,40 @@ def suggest_merges(
     limit: int | None = 10,
     person_id: int | None = None,
     space: PersonSpace | None = None,
+    pairs: list[tuple[int, int, float]] | None = None,
 ) -> list[tuple[int, int, float]]:
     """Pairs of persons (a, b, root mean square distance between their faces) that may be one person, closest
-    first: those closer than ``suggest_distance`` (the model's unless set), from the persons' sums of
-    vectors (``nearness``). Persons sharing a photo and pairs the user said are two people are left out.
-    With ``person_id``, only that person's pairs; ``space``: the persons, when the caller has them;
-    ``limit`` None: every pair.
+    first (``merge_pairs``), but the pairs the user said are two people. With ``person_id``, only that
+    person's pairs; ``space`` or ``pairs``: the persons or their pairs, when the caller has them; ``limit``
+    None: every pair.
     """
-    max_distance = settings.suggest_distance or 0.0
-    faces = user_faces(session, user_id, settings) if space is None else []
-    space = space or PersonSpace(faces, settings)
-    ids = space.ids.tolist()
-    if len(ids) < 2:
-        return []
+    if pairs is None:
+        space = space or PersonSpace(user_faces(session, user_id, settings), settings)
+        pairs = merge_pairs(space, settings)
     refused = set(
         session.scalars(
             select(Confirmation.question).where(Confirmation.user_id == user_id, Confirmation.answer == "no")
         )
     )
-    similarity = space.sums @ space.sums.T / np.outer(space.counts, space.counts)
-    near = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * similarity)) < max_distance
-    if person_id is not None:
-        mine = np.array([person == person_id for person in ids])
-        near &= mine[:, None] | mine[None, :]
-    pairs = [(ids[a], ids[b]) for a, b in zip(*np.nonzero(np.triu(near, 1)), strict=True)]
-    shared = space.sharing_photos
     found = [
-        (first, second, space.between(first, second))
-        for first, second in pairs
-        if (first, second) not in shared and not {f"merge-{first}-{second}", f"merge-{second}-{first}"} & refused
+        (first, second, distance)
+        for first, second, distance in pairs
+        if person_id in (None, first, second) and not {f"merge-{first}-{second}", f"merge-{second}-{first}"} & refused
     ]
-    return sorted(found, key=lambda pair: pair[2])[:limit]
+    return found[:limit]
+
+
+def merge_pairs(space: PersonSpace, settings: FaceSettings) -> list[tuple[int, int, float]]:
+    """Pairs of persons closer than ``suggest_distance`` (the model's unless set) from the persons' sums of
+    vectors (``nearness``), closest first, but persons sharing a photo."""
+    ids = space.ids.tolist()
+    if len(ids) < 2:
+        return []
+    similarity = space.sums @ space.sums.T / np.outer(space.counts, space.counts)
+    near = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * similarity)) < (settings.suggest_distance or 0.0)
+    found = [
+        (ids[a], ids[b], space.between(ids[a], ids[b]))
+        for a, b in zip(*np.nonzero(np.triu(near, 1)), strict=True)
+        if (ids[a], ids[b]) not in space.sharing_photos
+    ]
+    return sorted(found, key=lambda pair: pair[2])

@@ -2,13 +2,14 @@
 once while newer ones are being made.
 
 Reading every face's vector and listing every question (``confirmations.snapshot``) takes seconds on an
-archive of 100,000 faces. The result (the persons' sums and samples, and the questions) is kept per user with
-the state of the faces it was made from (counts and sums over the faces and rejections, and the user's
-settings). When that state has changed, a new one is made in a thread; a request waits for it up to
-``FRESH_WAIT`` seconds and otherwise gets the previous one: ``confirmations.still_open`` drops the questions
-answered or no longer true (a face moved, a person merged away), and suggestions name living persons only.
+archive of 100,000 faces. The result (the questions, and the pairs of persons to suggest merging; not the
+persons' vectors) is kept per user with the state of the faces it was made from (counts and sums over the
+faces and rejections, and the user's settings). When that state has changed, a new one is made in a thread;
+a request waits for it up to ``FRESH_WAIT`` seconds and otherwise gets the previous one:
+``confirmations.still_open`` drops the questions answered or no longer true (a face moved, a person merged
+away), and suggestions name living persons only.
 
-The questions made last are also stored (``question_lists``): the workers make them after each grouping
+The questions and pairs made last are also stored (``question_lists``): the workers make them after each grouping
 (``remember``), and a process that starts (a server, the CLI) serves the stored ones at once, as the previous
 ones above, until it has made its own.
 """
@@ -25,8 +26,7 @@ from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
 from recognize.faces.confirmations import KINDS, Question, snapshot, still_open
-from recognize.faces.nearness import PersonSpace
-from recognize.faces.persons import suggest_merges
+from recognize.faces.persons import merge_pairs, suggest_merges
 from recognize.faces.vectors import FaceVectors
 from recognize.storage.database import Database
 from recognize.storage.models import Face, FaceRejection, Person, QuestionList
@@ -34,7 +34,8 @@ from recognize.storage.models import Face, FaceRejection, Person, QuestionList
 FRESH_WAIT = 0.5
 
 Version = str
-Snapshot = tuple[PersonSpace | None, list[Question]]  # no persons: questions read from the database
+Pair = tuple[int, int, float]
+Snapshot = tuple[list[Pair], list[Question]]  # the pairs of persons to suggest merging, and the questions
 
 
 def faces_version(session: Session, settings: FaceSettings) -> Version:
@@ -44,8 +45,14 @@ def faces_version(session: Session, settings: FaceSettings) -> Version:
     return json.dumps([*(int(value or 0) for value in faces), rejections, settings.model_dump_json()])
 
 
-def stored_questions(session: Session, user_id: int) -> tuple[Version, list[Question]] | None:
-    """The user's questions as last stored, with the state of the faces they were made from."""
+def made(session: Session, user_id: int, settings: FaceSettings, vectors: FaceVectors | None = None) -> Snapshot:
+    """The user's questions and pairs of persons to suggest merging (``persons.merge_pairs``), made now."""
+    space, questions = snapshot(session, user_id, settings, vectors)
+    return merge_pairs(space, settings), questions
+
+
+def stored_questions(session: Session, user_id: int) -> tuple[Version, Snapshot] | None:
+    """The user's questions and pairs as last stored, with the state of the faces they were made from."""
     stored = session.get(QuestionList, user_id)
     if stored is None:
         return None
@@ -53,16 +60,18 @@ def stored_questions(session: Session, user_id: int) -> tuple[Version, list[Ques
         Question(**{**item, "faces": tuple(item["faces"]), "members": tuple(item["members"])})
         for item in stored.questions
     ]
-    return stored.version, questions
+    return stored.version, ([(int(a), int(b), float(d)) for a, b, d in stored.pairs], questions)
 
 
-def store_questions(session: Session, user_id: int, version: Version, questions: list[Question]) -> None:
-    """Keep the user's questions in the database (in place of those stored before)."""
-    session.merge(QuestionList(user_id=user_id, version=version, questions=[asdict(q) for q in questions]))
+def store_questions(session: Session, user_id: int, version: Version, kept: Snapshot) -> None:
+    """Keep the user's questions and pairs in the database (in place of those stored before)."""
+    pairs, questions = kept
+    questions_json = [asdict(q) for q in questions]
+    session.merge(QuestionList(user_id=user_id, version=version, questions=questions_json, pairs=pairs))
 
 
 class QuestionCache:
-    """The latest snapshot of persons and questions per user, made again in the background when faces change."""
+    """The latest questions and merge pairs per user, made again in the background when faces change."""
 
     def __init__(self, database: Database, vectors: FaceVectors) -> None:
         self._database = database
@@ -84,11 +93,9 @@ class QuestionCache:
     def suggestions(
         self, session: Session, user_id: int, settings: FaceSettings, person_id: int | None, limit: int
     ) -> list[tuple[int, int, float]]:
-        """``persons.suggest_merges`` from the kept persons, naming persons that still exist."""
-        space = self.snapshot(session, user_id, settings)[0]
-        if space is None:  # only stored questions so far: this process makes its own persons now
-            space = snapshot(session, user_id, settings, self._vectors)[0]
-        pairs = suggest_merges(session, user_id, settings, limit=None, person_id=person_id, space=space)
+        """``persons.suggest_merges`` from the kept pairs, naming persons that still exist."""
+        kept = self.snapshot(session, user_id, settings)[0]
+        pairs = suggest_merges(session, user_id, settings, limit=None, person_id=person_id, pairs=kept)
         named = {person for pair in pairs for person in pair[:2]}
         alive = set(session.scalars(select(Person.id).where(Person.id.in_(named), Person.user_id == user_id)))
         return [pair for pair in pairs if pair[0] in alive and pair[1] in alive][:limit]
@@ -100,14 +107,13 @@ class QuestionCache:
         with self._lock:
             kept = self._kept.get(user_id)
         if kept is None:
-            stored = stored_questions(session, user_id)
-            if stored is not None:
-                kept = (stored[0], (None, stored[1]))
+            kept = stored_questions(session, user_id)
+            if kept is not None:
                 self._keep(user_id, *kept)
         if kept is None:
-            made = snapshot(session, user_id, settings, self._vectors)
-            self._keep(user_id, version, made)
-            return made
+            now = made(session, user_id, settings, self._vectors)
+            self._keep(user_id, version, now)
+            return now
         if kept[0] == version:
             return kept[1]
         self._make(user_id, settings, version).join(FRESH_WAIT)
@@ -125,9 +131,9 @@ class QuestionCache:
         """Make, store and keep the user's snapshot in a session of its own (not a request's: its transaction
         must not see this write before its own)."""
         with self._database.session() as session:
-            made = snapshot(session, user_id, settings, self._vectors)
-            store_questions(session, user_id, version, made[1])
-        self._keep(user_id, version, made)
+            now = made(session, user_id, settings, self._vectors)
+            store_questions(session, user_id, version, now)
+        self._keep(user_id, version, now)
 
     def _keep(self, user_id: int, version: Version, made: Snapshot) -> None:
         with self._lock:

@@ -283,14 +283,16 @@ class Confirmation(Base):
 
 
 class QuestionList(Base):
-    """A user's questions as last made (``faces/question_cache.py``), with the state of the faces they were made
-    from: served at once by a process that has not made its own yet."""
+    """A user's questions and merge suggestions as last made (``faces/question_cache.py``), with the state of the
+    faces they were made from: served at once by a process that has not made its own yet."""
 
     __tablename__ = "question_lists"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     version: Mapped[str] = mapped_column(Text)
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    pairs: Mapped[list[list[float]]] = mapped_column(JSON)
+    """Pairs of persons to suggest merging: [person, person, distance]."""
     made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -31,7 +31,7 @@ def test_a_change_is_served_from_the_previous_list_until_the_new_one_is_made(
     allowed, made = threading.Event(), []
     allowed.set()
 
-    def slow_snapshot(*args: object) -> question_cache.Snapshot:
+    def slow_snapshot(*args: object) -> tuple[object, list[Question]]:
         allowed.wait(30)
         found = real_snapshot(*args)  # type: ignore[arg-type]
         made.append(1)
@@ -66,12 +66,12 @@ def test_a_process_that_starts_serves_the_questions_the_workers_stored(faces_app
         mark_clustering_due(session, owner.id)
     assert app.update_persons_if_due(owner.id) is not None  # the workers' grouping, which stores the questions
     with app.database.session() as session:
-        version, stored = question_cache.stored_questions(session, owner.id) or ("", [])
+        version, (pairs, stored) = question_cache.stored_questions(session, owner.id) or ("", ([], []))
         assert version == question_cache.faces_version(session, app.clustering_settings(owner)) and stored
-        made = question_cache.snapshot(session, owner.id, app.clustering_settings(owner))[1]
-        assert stored == made and [q for q in stored if q.face == held]
+        made = question_cache.made(session, owner.id, app.clustering_settings(owner))
+        assert (pairs, stored) == made and [q for q in stored if q.face == held]
         others = [q for q in stored if q.face != held]
-        question_cache.store_questions(session, owner.id, version, others)
+        question_cache.store_questions(session, owner.id, version, (pairs, others))
     started = App(load_settings(home=root.parent / "home", workers=1))
     try:
         assert _ask(started) == others[:50]  # served as stored (here: without the held face's), not made
@@ -82,7 +82,7 @@ def test_a_process_that_starts_serves_the_questions_the_workers_stored(faces_app
         session.execute(delete(QuestionList))
     started = App(load_settings(home=root.parent / "home", workers=1))
     try:
-        assert _ask(started) == made[:50]  # nothing stored: made at once
+        assert _ask(started) == made[1][:50]  # nothing stored: made at once
         with started.database.session() as session:
             assert question_cache.stored_questions(session, owner.id) is None  # a request's list is not stored
         started.question_cache.remember(owner.id, started.clustering_settings(owner))
