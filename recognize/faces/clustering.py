@@ -24,6 +24,7 @@ import numpy as np
 
 FAR = 1e12  # a pair that may not share a person: no average over groups of realistic size gets under a cap
 NEIGHBOURS = 32
+FOLD = 1024  # faces added to a PersonIndex past which they are folded into its one-pass counting
 
 
 def distances_to(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
@@ -145,7 +146,8 @@ class PersonIndex:
 
     The rows it is made with are kept as given (not copied: 100,000 faces' vectors are 400 MB) and counted
     person by person in one pass for many faces (``votes``); the faces an update joins go to a buffer grown by a
-    quarter when full, so adding them costs about their own rows."""
+    quarter when full, so adding them costs about their own rows, and are folded into the one pass once there
+    are more than ``FOLD`` of them."""
 
     def __init__(
         self,
@@ -156,23 +158,30 @@ class PersonIndex:
     ) -> None:
         """``rows``: the members are those rows of ``embeddings`` (a larger matrix, measured whole: cheaper than
         copying the members out of it), else every row."""
+        self._set_base(embeddings, np.asarray(owners, np.int64), young, rows)
+        self._added = np.zeros((16, embeddings.shape[1] if len(owners) else 0), np.float32)
+        self._added_owners = np.zeros(16, np.int64)
+        self._added_young = np.zeros(16, bool)
+        self._count = 0
+
+    def _set_base(
+        self, embeddings: np.ndarray, owners: np.ndarray, young: Sequence[bool] | None, rows: np.ndarray | None
+    ) -> None:
+        """The members counted in ``votes``' one pass, person by person."""
         self._base = embeddings
-        self._base_owners = np.asarray(owners, np.int64)
+        self._base_owners = owners
         self._base_young = np.zeros(len(owners), bool) if young is None else np.asarray(young, bool)
         order = self._order_of_owners = np.argsort(self._base_owners, kind="stable")
         self._order = order if rows is None else rows[order]  # rows of ``embeddings``, person by person
         self._sorted_young = self._base_young[order]
         self._persons, self._starts, sizes = np.unique(self._base_owners[order], return_index=True, return_counts=True)
         self._size_of = dict(zip(self._persons.tolist(), sizes.tolist(), strict=True))
-        self._added = np.zeros((16, embeddings.shape[1] if len(owners) else 0), np.float32)
-        self._added_owners = np.zeros(16, np.int64)
-        self._added_young = np.zeros(16, bool)
-        self._count = 0
 
     @property
     def embeddings(self) -> np.ndarray:
         """Every member's vector, those it was made with first, person by person (a copy)."""
-        return np.concatenate([self._base[self._order], self._added[: self._count]])
+        added = self._added[: self._count]
+        return np.concatenate([self._base[self._order], added]) if len(self._base_owners) else added.copy()
 
     @property
     def owners(self) -> np.ndarray:
@@ -184,6 +193,8 @@ class PersonIndex:
     ) -> np.ndarray | None:
         """How many of the members it was made with, person by person (rows), are close enough to each of
         ``faces`` (columns) to vote as ``best`` counts; None when it was made empty."""
+        if self._count > FOLD:
+            self._fold()
         if not len(self._base_owners):
             return None
         found = distances_to(self._base, faces.T)[self._order]
@@ -192,6 +203,13 @@ class PersonIndex:
             scaled = self._sorted_young[:, None] | np.asarray(young, bool)[None, :]
             close = np.where(scaled, found < young_distance, close)
         return np.add.reduceat(close, self._starts, axis=0, dtype=np.int32)
+
+    def _fold(self) -> None:
+        """Make the faces added since one with those it was made with (one copy of every member's vector), so
+        that ``votes`` counts them in its one pass: a full regroup adds every face of its new persons."""
+        young = np.concatenate([self._sorted_young, self._added_young[: self._count]])
+        self._set_base(self.embeddings, self.owners, young, None)
+        self._count = 0
 
     def add(self, embedding: np.ndarray, owner: int, young: bool = False) -> None:
         """Count a newly joined face as a member of its person."""

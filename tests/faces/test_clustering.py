@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from recognize.config import FaceSettings
-from recognize.faces.clustering import PersonIndex, cluster
+from recognize.faces.clustering import FOLD, PersonIndex, cluster
 from recognize.faces.detection import find_faces
 from recognize.faces.thresholds import with_model_thresholds
 from recognize.media.images import DecodedImage
@@ -144,3 +144,18 @@ def test_votes_counted_in_one_pass_decide_as_the_rule_face_by_face() -> None:
         assert one_pass == alone == expected
         outcomes.append(expected)
     assert len(set(outcomes)) >= 4 and None in outcomes  # several persons chosen, and some faces left
+
+
+def test_an_index_made_empty_counts_thousands_of_added_faces_in_its_one_pass() -> None:
+    rng = np.random.default_rng(13)
+    centres = rng.normal(size=(3, 16))
+    added = np.concatenate([c + rng.normal(size=(FOLD, 16)) * 0.2 for c in centres]).astype(np.float32)
+    added /= np.linalg.norm(added, axis=1, keepdims=True)
+    index = PersonIndex(np.zeros((0, 0), np.float32), [])
+    for number, vector in enumerate(added):
+        index.add(vector, 1 + number // FOLD)
+    faces = added[:: FOLD // 2]
+    votes = index.votes(faces, [False] * len(faces), 0.5)
+    assert votes is not None and votes.shape == (3, len(faces))
+    assert [index.best(face, 0.5, 3, set(), votes=votes[:, n]) for n, face in enumerate(faces)] == [1, 1, 2, 2, 3, 3]
+    assert len(index.owners) == 3 * FOLD and (np.sort(index.owners) == index.owners).all()
