@@ -35,7 +35,16 @@ from recognize.faces.group_questions import apply_group, groups
 from recognize.faces.history import recorded
 from recognize.faces.known import KnownFace, user_faces
 from recognize.faces.nearness import PersonSpace, close_counts
-from recognize.faces.persons import PersonError, get_face, get_person, merge, move_face, rejections, suggest_merges
+from recognize.faces.persons import (
+    PersonError,
+    get_face,
+    get_person,
+    merge,
+    merge_pairs,
+    move_face,
+    rejections,
+    suggest_merges,
+)
 from recognize.faces.vectors import FaceVectors
 from recognize.storage.models import Confirmation, Face, FaceRejection, Person
 
@@ -93,9 +102,9 @@ def candidates(session: Session, user_id: int, settings: FaceSettings) -> list[Q
 
 def snapshot(
     session: Session, user_id: int, settings: FaceSettings, vectors: FaceVectors | None = None
-) -> tuple[PersonSpace, list[Question]]:
-    """The user's persons as ``nearness`` sees them, and every question worth asking about the faces as
-    they are, best first, answered ones included: one matrix pass over faces and persons, so it grows with
+) -> tuple[list[tuple[int, int, float]], list[Question]]:
+    """The pairs of persons to suggest merging (``persons.merge_pairs``), and every question worth asking about
+    the faces as they are, best first, answered ones included: one matrix pass over faces and persons, so it grows with
     faces x persons. ``vectors``: the process's kept vectors (``faces/vectors.py``)."""
     cap = settings.cluster_distance or 0.0
     faces = [face for face in user_faces(session, user_id, settings, vectors) if face.vector is not None]
@@ -129,11 +138,12 @@ def snapshot(
     ]
     found += _face_questions(leaning, cap)
     found += _group_questions(found, faces, photo_persons)
-    for first, second, distance in suggest_merges(session, user_id, settings, limit=50, space=space):
+    pairs = merge_pairs(space, settings)
+    for first, second, distance in suggest_merges(session, user_id, settings, limit=50, pairs=pairs):
         person, other = sorted((first, second), key=lambda p: (-space.size(p), p))
         gain = min(space.size(first), space.size(second))
         found.append(Question(merge_id(person, other), "merge", person, gain, distance, other=other))
-    return space, sorted(found, key=_rank)
+    return pairs, sorted(found, key=_rank)
 
 
 def still_open(

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from recognize.config import FaceSettings
 from recognize.faces.confirmations import KINDS, Question, snapshot, still_open
-from recognize.faces.persons import merge_pairs, suggest_merges
+from recognize.faces.persons import suggest_merges
 from recognize.faces.vectors import FaceVectors
 from recognize.storage.database import Database
 from recognize.storage.models import Face, FaceRejection, Person, QuestionList
@@ -46,9 +46,8 @@ def faces_version(session: Session, settings: FaceSettings) -> Version:
 
 
 def made(session: Session, user_id: int, settings: FaceSettings, vectors: FaceVectors | None = None) -> Snapshot:
-    """The user's questions and pairs of persons to suggest merging (``persons.merge_pairs``), made now."""
-    space, questions = snapshot(session, user_id, settings, vectors)
-    return merge_pairs(space, settings), questions
+    """The user's pairs of persons to suggest merging and questions, made now (``confirmations.snapshot``)."""
+    return snapshot(session, user_id, settings, vectors)
 
 
 def stored_questions(session: Session, user_id: int) -> tuple[Version, Snapshot] | None:
